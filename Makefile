@@ -1,0 +1,49 @@
+# Thin driver over CMake.  Every target first runs the idempotent setup
+# script (a no-op taking well under a second when everything is installed).
+#
+#   make reproduce [QUICK=1]   regenerate all results and figures
+#   make test                  build and run the whole test suite
+#   make bench                 Google Benchmark JSON for optimizers + kernels
+#   make bench-peer            the same work timed in PyTorch, side by side
+BUILD   ?= build
+JOBS    ?= $(shell nproc)
+RESULTS ?= results
+QUICK   ?= 0
+LRBENCH := $(BUILD)/tools/lrbench/lrbench
+
+.PHONY: all setup setup-peer configure build test reproduce bench bench-peer goldens clean
+
+all: build
+
+setup:
+	@tools/setup.sh
+
+setup-peer:
+	@tools/setup.sh --peer
+
+configure: setup
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release > $(BUILD).configure.log 2>&1 \
+	  || { cat $(BUILD).configure.log; exit 1; }
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --timeout 600
+
+reproduce: build
+	tools/reproduce.sh --lrbench $(LRBENCH) --results $(RESULTS) $(if $(filter 1,$(QUICK)),--quick)
+
+bench: build
+	tools/bench.sh --build $(BUILD) --out $(RESULTS)/bench
+
+bench-peer: build setup-peer
+	tools/peer/bench_peer.sh --build $(BUILD) --out $(RESULTS)/bench
+
+# Regenerate the committed golden files from real PyTorch (needs --peer setup).
+goldens: setup-peer
+	/usr/bin/python3 tools/goldens/gen_optim.py
+	/usr/bin/python3 tools/goldens/gen_schedules.py
+
+clean:
+	rm -rf $(BUILD) $(BUILD).configure.log

@@ -1,0 +1,106 @@
+#pragma once
+// The one spec grammar used everywhere (CLI flags, config files, suites):
+//
+//   spec   := NAME [ ':' arg { ',' arg } ]
+//   arg    := KEY '=' value
+//   value  := SCALAR | '[' [ item { ',' item } ] ']'
+//   item   := SCALAR | list | NAME '(' [ arg { ',' arg } ] ')'     (nested spec)
+//
+// Examples:
+//   adam:lr=0.01,betas=[0.8,0.95],amsgrad=true,convention=keras
+//   sequential_lr:schedulers=[linear_lr(start_factor=0.1,total_iters=10),
+//                             exponential_lr(gamma=0.97)],milestones=[10]
+//
+// Scalars are kept as the text the user wrote; typed access goes through
+// ArgReader, which parses strictly ("1e-3x" is an error, not 0.001), accepts
+// Keras aliases for PyTorch names, and reports keys nobody asked for.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lrb::spec {
+
+// Every grammar or validation failure; what() is one user-facing sentence.
+struct SpecError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Spec;
+
+struct Value {
+  enum class Kind { scalar, list, spec };
+  Kind kind = Kind::scalar;
+  std::string text;               // scalar: the token as written
+  std::vector<Value> items;       // list
+  std::shared_ptr<Spec> nested;   // spec: NAME(key=value,...) inside a list
+};
+
+struct Spec {
+  std::string name;
+  std::vector<std::pair<std::string, Value>> args;  // in the order written
+};
+
+// Parses one spec; throws SpecError naming the position on malformed input.
+Spec parse(std::string_view text);
+
+// Canonical text form; parse(to_string(s)) == s.
+std::string to_string(const Spec& s);
+std::string to_string(const Value& v);
+
+// Strict scalar conversions (whole token must be consumed).  Numbers accept
+// decimal/scientific notation, "inf", and a simple fraction "1/100".
+std::optional<double> to_double(std::string_view token);
+std::optional<int64_t> to_int(std::string_view token);
+std::optional<bool> to_bool(std::string_view token);  // true/false/1/0
+
+// Typed, validated access to a spec's arguments.
+//
+//   ArgReader a(spec);
+//   double lr   = a.number({"lr", "learning_rate"}, 1e-3);
+//   auto betas  = a.numbers({"betas"}, {0.9, 0.999});
+//   a.finish();   // throws if the spec has a key no call asked for
+//
+// The first name of each list is the canonical (PyTorch) name; the rest are
+// accepted aliases (Keras).  Giving two names of one list is an error.
+class ArgReader {
+ public:
+  explicit ArgReader(const Spec& spec);
+
+  bool has(std::initializer_list<std::string_view> names) const;
+
+  double number(std::initializer_list<std::string_view> names, double def);
+  std::optional<double> number(std::initializer_list<std::string_view> names);
+  int64_t integer(std::initializer_list<std::string_view> names, int64_t def);
+  std::optional<int64_t> integer(std::initializer_list<std::string_view> names);
+  bool boolean(std::initializer_list<std::string_view> names, bool def);
+  std::string text(std::initializer_list<std::string_view> names, std::string def);
+  // One of `choices`, else SpecError listing them.
+  std::string choice(std::initializer_list<std::string_view> names, std::string def,
+                     std::initializer_list<std::string_view> choices);
+  std::vector<double> numbers(std::initializer_list<std::string_view> names,
+                              std::vector<double> def);
+  std::vector<int64_t> integers(std::initializer_list<std::string_view> names,
+                                std::vector<int64_t> def);
+  // A list of nested specs, e.g. sequential_lr's `schedulers`.
+  std::vector<Spec> specs(std::initializer_list<std::string_view> names);
+
+  // Throws SpecError for every key never asked for, listing the valid keys.
+  void finish() const;
+
+  const std::string& name() const { return spec_.name; }
+
+ private:
+  const Value* find(std::initializer_list<std::string_view> names);
+  [[noreturn]] void bad(std::string_view key, const Value& v, std::string_view expected) const;
+
+  Spec spec_;  // a copy: readers are often built from a temporary parse()
+  std::vector<bool> used_;
+  std::vector<std::string> known_;  // every canonical name asked for, for messages
+};
+
+}  // namespace lrb::spec
