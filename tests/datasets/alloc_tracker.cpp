@@ -1,0 +1,32 @@
+// Replaces the global operator new for the test binary to record the largest
+// single request, so tests can assert that a header claiming 2^31 images does
+// not make the reader allocate gigabytes.
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "helpers.hpp"
+
+namespace {
+std::atomic<std::size_t> g_max{0};
+
+void* counted_alloc(std::size_t n) {
+  std::size_t cur = g_max.load(std::memory_order_relaxed);
+  while (n > cur && !g_max.compare_exchange_weak(cur, n, std::memory_order_relaxed)) {
+  }
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_alloc(n); }
+void* operator new[](std::size_t n) { return counted_alloc(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace lrb::data::test {
+void reset_max_allocation() { g_max.store(0); }
+std::size_t max_allocation() { return g_max.load(); }
+}  // namespace lrb::data::test
