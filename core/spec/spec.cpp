@@ -41,7 +41,7 @@ class Parser {
         if (kv.first == key) fail("key '" + key + "' given twice");
       skip_ws();
       expect('=');
-      Value v = value(/*in_list=*/false);
+      Value v = value();
       out.args.emplace_back(std::move(key), std::move(v));
       skip_ws();
       if (peek() == ',') {
@@ -54,7 +54,7 @@ class Parser {
     }
   }
 
-  Value value(bool in_list) {
+  Value value() {
     skip_ws();
     Value v;
     if (peek() == '[') {
@@ -66,7 +66,7 @@ class Parser {
         return v;
       }
       while (true) {
-        v.items.push_back(value(/*in_list=*/true));
+        v.items.push_back(value());
         skip_ws();
         if (peek() == ',') {
           ++i_;
@@ -87,7 +87,7 @@ class Parser {
       ++i_;
     std::string tok(s_.substr(start, i_ - start));
     skip_ws();
-    if (in_list && peek() == '(') {
+    if (peek() == '(') {
       // nested spec NAME(key=value,...)
       if (tok.empty() || !std::all_of(tok.begin(), tok.end(), is_name_char))
         fail("expected a name before '('");
@@ -338,18 +338,17 @@ std::vector<int64_t> ArgReader::integers(std::initializer_list<std::string_view>
 std::vector<Spec> ArgReader::specs(std::initializer_list<std::string_view> names) {
   const Value* v = find(names);
   if (!v) return {};
-  if (v->kind != Value::Kind::list) bad(*names.begin(), *v, "a list of specs like [name(k=v)]");
+  // One item: a nested spec NAME(k=v) or a bare NAME (all defaults).
+  auto one = [&](const Value& it) {
+    if (it.kind == Value::Kind::spec) return *it.nested;
+    if (it.kind == Value::Kind::scalar && !it.text.empty() &&
+        std::all_of(it.text.begin(), it.text.end(), is_name_char))
+      return Spec{it.text, {}};
+    bad(*names.begin(), *v, "a spec like name(k=v) or a list of them");
+  };
+  if (v->kind != Value::Kind::list) return {one(*v)};  // "then=cosine_decay(...)"
   std::vector<Spec> out;
-  for (const auto& it : v->items) {
-    if (it.kind == Value::Kind::spec) {
-      out.push_back(*it.nested);
-    } else if (it.kind == Value::Kind::scalar &&
-               std::all_of(it.text.begin(), it.text.end(), is_name_char)) {
-      out.push_back(Spec{it.text, {}});  // a bare name: a spec with all defaults
-    } else {
-      bad(*names.begin(), *v, "a list of specs like [name(k=v)]");
-    }
-  }
+  for (const auto& it : v->items) out.push_back(one(it));
   return out;
 }
 

@@ -3,8 +3,8 @@
 //
 //   spec   := NAME [ ':' arg { ',' arg } ]
 //   arg    := KEY '=' value
-//   value  := SCALAR | '[' [ item { ',' item } ] ']'
-//   item   := SCALAR | list | NAME '(' [ arg { ',' arg } ] ')'     (nested spec)
+//   value  := SCALAR | '[' [ value { ',' value } ] ']'
+//           | NAME '(' [ arg { ',' arg } ] ')'                     (nested spec)
 //
 // Examples:
 //   adam:lr=0.01,betas=[0.8,0.95],amsgrad=true,convention=keras
@@ -37,7 +37,7 @@ struct Value {
   Kind kind = Kind::scalar;
   std::string text;               // scalar: the token as written
   std::vector<Value> items;       // list
-  std::shared_ptr<Spec> nested;   // spec: NAME(key=value,...) inside a list
+  std::shared_ptr<Spec> nested;   // spec: NAME(key=value,...)
 };
 
 struct Spec {

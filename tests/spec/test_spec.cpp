@@ -38,6 +38,7 @@ TEST(Spec, RoundTripsThroughText) {
       "sequential_lr:schedulers=[linear_lr(start_factor=0.1,total_iters=10),exponential_lr(gamma=0.97)],milestones=[10]",
       "chained_scheduler:schedulers=[a(),b(x=[1,2])]",
       "x:l=[]",
+      "warmup:steps=5,then=cosine_decay(decay_steps=100)",
   };
   for (const char* t : texts) EXPECT_EQ(to_string(parse(t)), t) << t;
 }
