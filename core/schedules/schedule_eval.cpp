@@ -424,14 +424,16 @@ void check_momentum_support(const Schedule& s, bool has_momentum, bool has_beta1
       if (!has_momentum)
         throw SpecError(
             "cyclic_lr: cycle_momentum=true needs an optimizer with a `momentum` parameter "
-            "(PyTorch 1.13 raises ValueError here and does not cycle Adam's beta1); set "
+            "(PyTorch 1.13 raises ValueError here and does not cycle Adam's beta1); give the "
+            "optimizer momentum > 0 or set "
             "cycle_momentum=false");
       return;
     case MomentumTarget::momentum_or_beta1:
       if (!has_momentum && !has_beta1)
         throw SpecError(
             "one_cycle_lr: cycle_momentum=true needs an optimizer with `momentum` or betas "
-            "(PyTorch raises ValueError); set cycle_momentum=false");
+            "(PyTorch raises ValueError; lrbench also needs sgd/rmsprop momentum > 0); set "
+            "cycle_momentum=false");
       return;
   }
 }

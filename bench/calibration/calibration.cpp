@@ -1,0 +1,115 @@
+#include "bench/calibration/calibration.hpp"
+
+#include <benchmark/benchmark.h>
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+namespace lrb::bench {
+namespace {
+
+// Arrays touched first by the threads that will stream them (first touch
+// places pages on the right NUMA node), with the same static schedule.
+struct Arrays {
+  explicit Arrays(size_t n) : n(n), a(new float[n]), b(new float[n]), c(new float[n]) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; ++i) {
+      a[i] = 0.0f;
+      b[i] = 1.0f;
+      c[i] = 2.0f;
+    }
+  }
+  size_t n;
+  std::unique_ptr<float[]> a, b, c;
+};
+
+void triad(Arrays& x, float s) {
+  float* __restrict a = x.a.get();
+  const float* __restrict b = x.b.get();
+  const float* __restrict c = x.c.get();
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < x.n; ++i) a[i] = b[i] + s * c[i];
+}
+
+void copy(Arrays& x) {
+  float* __restrict a = x.a.get();
+  const float* __restrict b = x.b.get();
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < x.n; ++i) a[i] = b[i];
+}
+
+constexpr size_t kStreamElems = size_t(1) << 26;  // 256 MiB per array
+
+void BM_calib_stream_triad(benchmark::State& state) {
+  Arrays x(kStreamElems);
+  for (auto _ : state) {
+    triad(x, 3.0f);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(kStreamElems) * 12);
+  state.counters["threads"] = omp_get_max_threads();
+}
+
+void BM_calib_stream_copy(benchmark::State& state) {
+  Arrays x(kStreamElems);
+  for (auto _ : state) {
+    copy(x);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(kStreamElems) * 8);
+  state.counters["threads"] = omp_get_max_threads();
+}
+
+// 8 chains x 8 lanes x 2 FLOP per FMA per iteration per thread.
+void BM_calib_fma_peak(benchmark::State& state) {
+  constexpr int64_t kIters = 1 << 20;
+  const int threads = omp_get_max_threads();
+  std::vector<float> sink(static_cast<size_t>(threads) * 8);
+  for (auto _ : state) {
+#pragma omp parallel
+    {
+      __m256 acc[8];
+      for (int k = 0; k < 8; ++k) acc[k] = _mm256_set1_ps(0.001f * float(k + 1));
+      const __m256 m = _mm256_set1_ps(0.999999f), add = _mm256_set1_ps(1e-7f);
+      for (int64_t i = 0; i < kIters; ++i) {
+        for (int k = 0; k < 8; ++k) acc[k] = _mm256_fmadd_ps(acc[k], m, add);
+      }
+      __m256 s = acc[0];
+      for (int k = 1; k < 8; ++k) s = _mm256_add_ps(s, acc[k]);
+      float out[8];
+      _mm256_storeu_ps(out, s);
+      sink[size_t(omp_get_thread_num()) * 8] = out[0];
+    }
+    benchmark::DoNotOptimize(sink.data());
+  }
+  const double flops = double(kIters) * 8 * 8 * 2 * threads;
+  state.counters["flops"] =
+      benchmark::Counter(flops * double(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["threads"] = threads;
+}
+
+}  // namespace
+
+double measure_triad_bytes_per_second(size_t n, int reps) {
+  Arrays x(n);
+  triad(x, 3.0f);  // warm up: page faults, frequency
+  std::vector<double> rates;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    triad(x, 3.0f);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    rates.push_back(double(n) * 12.0 / s);
+  }
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+}  // namespace lrb::bench
+
+BENCHMARK(lrb::bench::BM_calib_fma_peak)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(lrb::bench::BM_calib_stream_copy)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(lrb::bench::BM_calib_stream_triad)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -1,0 +1,74 @@
+// Optimizer update throughput: every optimizer's update over 1 Mi and 16 Mi
+// float32 parameters, PyTorch convention defaults.  An update is a pure
+// stream: it reads p, g and every state slot and writes p and every slot, so
+//   bytes/element = 4 * (2 + slots) reads + 4 * (1 + slots) writes
+// and its ceiling is memory bandwidth.  Counter `frac_triad` is the achieved
+// bytes/s over this process's own STREAM-triad measurement (same threads).
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench/calibration/calibration.hpp"
+#include "core/optim/optim.hpp"
+
+namespace {
+
+double triad_rate() {
+  static const double rate = lrb::bench::measure_triad_bytes_per_second();
+  return rate;
+}
+
+void BM_optim_update(benchmark::State& state, const std::string& spec) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const auto opt = lrb::optim::optimizer_from_spec(lrb::spec::parse(spec));
+  std::vector<float> p(n), g(n);
+  // Values away from 0 and the denormal range; gradients of both signs.
+  for (size_t i = 0; i < n; ++i) {
+    p[i] = 0.5f + 1e-3f * float(i % 997);
+    g[i] = 1e-2f * (float(i % 89) - 44.0f);
+  }
+  auto st = lrb::optim::make_state<float>(opt, n);
+  lrb::optim::update<float>(p, g, st, opt, opt.lr);  // first touch of the state arena
+  const double slots = double(st.arena.size()) / double(n);
+  const double bytes_per_update = 4.0 * double(n) * (3.0 + 2.0 * slots);
+  for (auto _ : state) {
+    lrb::optim::update<float>(p, g, st, opt, opt.lr);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(int64_t(double(state.iterations()) * bytes_per_update));
+  state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(n));
+  state.counters["frac_triad"] = benchmark::Counter(
+      double(state.iterations()) * bytes_per_update / triad_rate(), benchmark::Counter::kIsRate);
+}
+
+const char* kSpecs[] = {
+    "gd:lr=0.01",
+    "sgd:lr=0.01,momentum=0.9",
+    "sgd:lr=0.01,momentum=0.9,nesterov=true",
+    "ema_momentum",
+    "rmsprop",
+    "adagrad",
+    "adam",
+    "adam:convention=keras",
+    "adamw",
+    "nadam",
+    "adamax",
+    "adadelta",
+};
+
+int register_all() {
+  for (const char* spec : kSpecs) {
+    benchmark::RegisterBenchmark(("BM_optim_update/" + std::string(spec)).c_str(),
+                                 [spec](benchmark::State& s) { BM_optim_update(s, spec); })
+        ->Arg(1 << 20)
+        ->Arg(1 << 24)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+  return 0;
+}
+const int registered = register_all();
+
+}  // namespace

@@ -1,0 +1,83 @@
+// lrbench: reproduce learning-rate tutorials, check their claims, measure
+// convergence and throughput.  `lrbench <command> --help` documents each
+// command; exit codes are listed in cli.hpp and README.md.
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/buildinfo/buildinfo.hpp"
+#include "core/spec/spec.hpp"
+#include "tools/lrbench/cli.hpp"
+
+namespace {
+
+using lrb::cli::Command;
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"list", "every optimizer, schedule and problem with its parameters and defaults",
+       lrb::cli::cmd_list},
+      {"trace", "run an optimizer + schedule on a built-in problem, trajectory as CSV",
+       lrb::cli::cmd_trace},
+      {"perf-check", "compare two benchmark JSONs (or two results dirs); exit 1 on a slowdown",
+       lrb::cli::cmd_perf_check},
+  };
+  return table;
+}
+
+void print_usage(std::ostream& os) {
+  os << "usage: lrbench <command> [options]\n\n"
+        "Reproducible learning-rate and optimizer experiments.\n\ncommands:\n";
+  for (const auto& c : commands()) {
+    std::string name = c.name;
+    name.resize(10, ' ');
+    os << "  " << name << c.summary << "\n";
+  }
+  os << "\n'lrbench <command> --help' describes a command's options.\n"
+        "exit status: 0 ok, 1 run failure, 2 usage error, 3 data error, 4 diverged\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    print_usage(std::cerr);
+    return lrb::cli::kUsage;
+  }
+  const std::string name = args.front();
+  if (name == "--help" || name == "-h" || name == "help") {
+    if (name == "help" && args.size() > 1) {
+      args = {args[1], "--help"};
+    } else {
+      print_usage(std::cout);
+      return lrb::cli::kOk;
+    }
+  } else if (name == "--version") {
+    std::cout << "lrbench " << lrb::buildinfo::version() << " (" << lrb::buildinfo::commit()
+              << ", " << lrb::buildinfo::compiler() << ", " << lrb::buildinfo::build_type()
+              << ")\n";
+    return lrb::cli::kOk;
+  }
+  const std::string cmd_name = args.front();
+  for (const auto& c : commands()) {
+    if (cmd_name != c.name) continue;
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    try {
+      return c.run(rest);
+    } catch (const lrb::cli::UsageError& e) {
+      std::cerr << "lrbench " << c.name << ": " << e.what() << " (see 'lrbench " << c.name
+                << " --help')\n";
+      return lrb::cli::kUsage;
+    } catch (const lrb::spec::SpecError& e) {
+      std::cerr << "lrbench " << c.name << ": " << e.what() << "\n";
+      return lrb::cli::kUsage;
+    } catch (const std::exception& e) {
+      std::cerr << "lrbench " << c.name << ": error: " << e.what() << "\n";
+      return lrb::cli::kRunFailure;
+    }
+  }
+  std::cerr << "lrbench: unknown command '" << cmd_name << "' (see 'lrbench --help')\n";
+  return lrb::cli::kUsage;
+}

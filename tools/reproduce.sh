@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# `make reproduce`: regenerate every result and figure lrbench can produce.
+#
+# Today that is the trajectory study of the optimizers and schedules on the
+# built-in problems (tutorial 002's regression exactly; Rosenbrock and an
+# ill-conditioned quadratic for the optimizer overview of tutorial 000).  The
+# tutorial suites and the HTML report plug in here as they land.  Finished
+# results are kept: a CSV is only recomputed when its command line changed.
+set -euo pipefail
+lrbench=build/tools/lrbench/lrbench results=results quick=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --lrbench) lrbench=$2; shift 2 ;;
+    --results) results=$2; shift 2 ;;
+    --quick) quick=1; shift ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "reproduce.sh: unknown option '$1'" >&2; exit 2 ;;
+  esac
+done
+traces=$results/traces figures=$results/figures
+mkdir -p "$traces" "$figures"
+steps=2000; [ "$quick" = 1 ] && steps=300
+
+# run NAME ARGS...: one trace, cached by its exact command line.
+run() {
+  local name=$1; shift
+  local csv=$traces/$name.csv key=$traces/$name.cmd
+  if [ -f "$csv" ] && [ -f "$key" ] && [ "$(cat "$key")" = "$*" ]; then return 0; fi
+  local rc=0
+  "$lrbench" trace "$@" --out "$csv" 2>"$traces/$name.err" || rc=$?
+  case $rc in
+    0) ;;
+    4) echo "  $name: diverged (kept as a result; see $traces/$name.err)" ;;
+    *) cat "$traces/$name.err" >&2; exit $rc ;;
+  esac
+  printf '%s' "$*" > "$key"
+}
+
+echo "reproduce: traces -> $traces"
+# Tutorial 002 exactly: GD, lr 0.01, 1000 iterations, float64.
+run 002-gd --problem linreg002 --optimizer gd:lr=0.01 --steps 1000 --dtype float64
+
+# Tutorial 000's optimizers on Rosenbrock, PyTorch defaults except the LR.
+for spec in gd:lr=0.001 ema_momentum:lr=0.001 sgd:lr=0.001,momentum=0.9 \
+            rmsprop:lr=0.001 adagrad:lr=0.1 adam:lr=0.01; do
+  run "000-rosenbrock-${spec%%:*}" --problem rosenbrock --optimizer "$spec" --steps "$steps"
+done
+# The same optimizers on an ill-conditioned quadratic (cond 1000, dim 20).
+for spec in gd:lr=0.0019 sgd:lr=0.0019,momentum=0.9 rmsprop:lr=0.01 adam:lr=0.05; do
+  run "000-quadratic-${spec%%:*}" --problem quadratic:dim=20,cond=1000 --optimizer "$spec" --steps "$steps"
+done
+# The divergence edge: GD on the quadratic just below and just above 2/a_max.
+run 000-edge-gd-stable --problem quadratic:dim=20,cond=1000 --optimizer gd:lr=0.00199 --steps "$steps"
+run 000-edge-gd-diverge --problem quadratic:dim=20,cond=1000 --optimizer gd:lr=0.00201 --steps "$steps"
+
+# The LR each schedule applies, step by step (SGD on a quadratic, 100 steps).
+for s in step_lr:step_size=30,gamma=0.1 multi_step_lr:milestones=[30,80],gamma=0.1 \
+         exponential_lr:gamma=0.97 cosine_annealing_lr:T_max=40 \
+         cosine_annealing_warm_restarts:T_0=10,T_mult=2 one_cycle_lr:max_lr=0.1,total_steps=100 \
+         cyclic_lr:base_lr=0.001,max_lr=0.1,step_size_up=10 polynomial_decay:decay_steps=80 \
+         cosine_decay:decay_steps=60,alpha=0.1 piecewise_constant_decay:boundaries=[30,60],values=[0.1,0.05,0.01]; do
+  run "schedule-${s%%:*}" --problem quadratic --optimizer sgd:lr=0.1,momentum=0.9 --schedule "$s" --steps 100
+done
+
+if command -v gnuplot >/dev/null; then
+  echo "reproduce: figures -> $figures"
+  gp() { gnuplot -e "set datafile separator ','; set key autotitle columnhead; \
+                     set terminal pngcairo noenhanced size 900,560 font 'sans,11'; $1"; }
+  gp "set output '$figures/002-theta-vs-iteration.png'; set title 'Tutorial 002: GD on y = 2x, lr 0.01';
+      set xlabel 'iteration'; set ylabel 'theta'; set grid;
+      plot '$traces/002-gd.csv' using 1:4 with lines lw 2 title 'theta', 2 dt 2 title 'theta* = 2'"
+  plots=""; for f in "$traces"/000-rosenbrock-*.csv; do
+    n=$(basename "$f" .csv); plots+="'$f' using 1:3 with lines lw 2 title '${n#000-rosenbrock-}',"; done
+  gp "set output '$figures/000-rosenbrock-loss.png'; set title 'Rosenbrock from (-1.5, 2)';
+      set logscale y; set xlabel 'step'; set ylabel 'loss'; set grid; plot ${plots%,}"
+  plots=""; for f in "$traces"/000-quadratic-*.csv "$traces"/000-edge-*.csv; do
+    n=$(basename "$f" .csv); plots+="'$f' using 1:3 with lines lw 2 title '${n#000-}',"; done
+  gp "set output '$figures/000-quadratic-loss.png'; set title 'Quadratic, dim 20, condition 1000';
+      set logscale y; set yrange [1e-12:1e6]; set xlabel 'step'; set ylabel 'loss'; set grid; plot ${plots%,}"
+  # One small panel per schedule: the LR each update used.
+  panels=""; for f in "$traces"/schedule-*.csv; do
+    n=$(basename "$f" .csv)
+    panels+="set title '${n#schedule-}'; plot '$f' using 1:2 with steps lw 2 notitle;"; done
+  gnuplot -e "set datafile separator ','; set terminal pngcairo noenhanced size 1500,640 font 'sans,9';
+      set output '$figures/schedules-lr-per-step.png'; set grid; set xlabel 'step'; set ylabel 'LR'; set xtics 25;
+      set multiplot layout 2,5 title 'LR applied at each step (optimizer lr 0.1)'; $panels unset multiplot"
+fi
+echo "reproduce: done. Results in $results/ ($(ls "$traces"/*.csv | wc -l) traces, $(ls "$figures" 2>/dev/null | wc -l) figures)"
