@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: every micro-benchmark executable, Google Benchmark JSON with
-# repetitions, into OUT/<name>.json.  Each JSON includes the calibration
+# repetitions, into OUT/<name>.json (every repetition kept, so
+# `lrbench perf-check` can run its rank test on them).  Each JSON includes the calibration
 # benchmarks (FMA peak, STREAM copy/triad) measured in the same process.
 set -euo pipefail
 build=build out=results/bench reps=9 filter=.
@@ -20,7 +21,7 @@ for exe in "$build"/bench/*/bench_*; do
   name=$(basename "$exe")
   echo "== $name" >&2
   "$exe" --benchmark_filter="$filter" --benchmark_repetitions="$reps" \
-    --benchmark_report_aggregates_only=true \
+    --benchmark_display_aggregates_only=true \
     --benchmark_out="$out/$name.json" --benchmark_out_format=json
 done
 echo "wrote $(ls "$out"/*.json | tr '\n' ' ')" >&2

@@ -14,7 +14,8 @@ def medians(gbench):
     for b in gbench["benchmarks"]:
         if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
             continue
-        out[b.get("run_name", b["name"])] = b
+        name = b.get("run_name", b["name"])
+        out[name.removesuffix("/real_time")] = b
     return out
 
 

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# perf-regression.sh BASE_REF [CONTENDER_REF] [options] [-- PERF_CHECK_OPTIONS...]
+#
+# Is CONTENDER_REF (default HEAD) slower than BASE_REF?  Run from inside the
+# repository.  The script
+#   1. checks both revisions out as git worktrees in a work directory and
+#      configures and builds each in its own build directory (Release; only the
+#      bench_* targets, plus `lrbench` in the contender);
+#   2. runs every benchmark executable present in both builds, interleaved on
+#      this machine: --rounds rounds, each running base then contender (odd
+#      rounds) or contender then base (even rounds), --repetitions
+#      repetitions per run, so slow drift of the machine (thermal, other
+#      jobs) hits both sides alike;
+#   3. pools the rounds of each side (lrbench perf-check reads every round file
+#      of a side as one sample: rounds x repetitions values per benchmark)
+#      and runs the contender's `lrbench perf-check`, printing its report on
+#      stdout.  Arguments after `--` go to perf-check (--threshold, --alpha,
+#      --format markdown, --normalize, --filter ...).  Both sides run on the
+#      same machine, so the default is --normalize none.
+#
+# options:
+#   --rounds N         interleaved rounds (default 5)
+#   --repetitions N    --benchmark_repetitions per run (default 2); use
+#                      rounds x repetitions >= 5 per side: with fewer the rank
+#                      test cannot reach p < 0.05 and says "untestable"
+#   --filter REGEX     --benchmark_filter for every executable (default .)
+#   --min-time SEC     --benchmark_min_time (default: the library's)
+#   --jobs N           build parallelism (default nproc)
+#   --workdir DIR      keep worktrees, builds and results in DIR and reuse them
+#                      on the next call (a CI cache; drop it with `git worktree
+#                      remove`); default: a temp dir, removed on exit
+#   --out DIR          copy the per-round JSON files there (DIR/base,
+#                      DIR/contender) for an artifact
+#   --lrbench PATH     use this lrbench instead of building the contender's
+#   --cmake-arg ARG    extra argument for both CMake configures (repeatable)
+#
+# exit status: 0 no regression, 1 regression (from perf-check), 2 usage error or
+# bad input (from perf-check), 5 a build or a benchmark run failed.
+#
+# GitHub Actions (pull requests; the runner must be the same for both sides,
+# which this script guarantees by building and running both in one job):
+#
+#   jobs:
+#     perf:
+#       runs-on: ubuntu-24.04
+#       steps:
+#         - uses: actions/checkout@v4
+#           with: { fetch-depth: 0 }          # the base revision must be present
+#         - run: tools/setup.sh
+#         - name: perf regression check
+#           run: |
+#             set -o pipefail
+#             mkdir -p perf
+#             tools/ci/perf-regression.sh "origin/${GITHUB_BASE_REF}" HEAD \
+#               --rounds 5 --repetitions 2 --out perf -- --format markdown | tee perf/report.md
+#         - name: comment on the pull request
+#           if: always() && hashFiles('perf/report.md') != ''
+#           run: gh pr comment "${{ github.event.number }}" --body-file perf/report.md
+#           env: { GH_TOKEN: "${{ github.token }}" }
+#         - uses: actions/upload-artifact@v4
+#           if: always()
+#           with: { name: perf, path: perf/ }
+set -euo pipefail
+
+me=perf-regression.sh
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
+die_usage() { echo "$me: $*" >&2; exit 2; }
+die_run() { echo "$me: $*" >&2; exit 5; }
+log() { echo "== $*" >&2; }
+
+rounds=5 reps=2 filter=. min_time="" jobs=$(nproc 2>/dev/null || echo 2)
+workdir="" out="" lrbench=""
+cmake_args=() check_args=() refs=()
+need_value() { [ $# -ge 2 ] || die_usage "$1 needs a value"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) need_value "$@"; rounds=$2; shift 2 ;;
+    --repetitions) need_value "$@"; reps=$2; shift 2 ;;
+    --filter) need_value "$@"; filter=$2; shift 2 ;;
+    --min-time) need_value "$@"; min_time=$2; shift 2 ;;
+    --jobs|-j) need_value "$@"; jobs=$2; shift 2 ;;
+    --workdir) need_value "$@"; workdir=$2; shift 2 ;;
+    --out) need_value "$@"; out=$2; shift 2 ;;
+    --lrbench) need_value "$@"; lrbench=$2; shift 2 ;;
+    --cmake-arg) need_value "$@"; cmake_args+=("$2"); shift 2 ;;
+    --) shift; check_args=("$@"); break ;;
+    -h|--help) usage; exit 0 ;;
+    -*) die_usage "unknown option '$1' (see --help)" ;;
+    *) refs+=("$1"); shift ;;
+  esac
+done
+if [ ${#refs[@]} -lt 1 ] || [ ${#refs[@]} -gt 2 ]; then
+  die_usage "expected BASE_REF [CONTENDER_REF], got ${#refs[@]} revision(s) (see --help)"
+fi
+positive_int() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || die_usage "$1 must be a positive integer, got '$2'"; }
+positive_int --rounds "$rounds"
+positive_int --repetitions "$reps"
+positive_int --jobs "$jobs"
+if [ -n "$lrbench" ] && [ ! -x "$lrbench" ]; then die_usage "--lrbench '$lrbench' is not an executable"; fi
+
+repo=$(git rev-parse --show-toplevel 2>/dev/null) || die_usage "run this from inside a git repository"
+resolve() {
+  git -C "$repo" rev-parse --verify --quiet "$1^{commit}" || die_usage "'$1' is not a commit in $repo"
+}
+base_sha=$(resolve "${refs[0]}")
+cont_sha=$(resolve "${refs[1]:-HEAD}")
+log "base      ${refs[0]} = $base_sha"
+log "contender ${refs[1]:-HEAD} = $cont_sha"
+
+if [ -n "$workdir" ]; then
+  mkdir -p "$workdir"
+  work=$(cd "$workdir" && pwd)
+  own_work=0
+else
+  work=$(mktemp -d "${TMPDIR:-/tmp}/perf-regression.XXXXXX")
+  own_work=1
+fi
+# shellcheck disable=SC2317  # called through the trap
+cleanup() {
+  if [ "$own_work" = 1 ]; then
+    for side in base contender; do
+      if [ -d "$work/$side-src" ]; then
+        git -C "$repo" worktree remove --force "$work/$side-src" 2>/dev/null || true
+      fi
+    done
+    rm -rf "$work"
+    git -C "$repo" worktree prune 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+mkdir -p "$work/logs"
+
+# The bench_* targets a build tree defines (Makefile and Ninja generators).
+bench_targets() {
+  cmake --build "$1" --target help 2>/dev/null |
+    grep -oE '(^|[ .])bench_[A-Za-z0-9_]+' | sed 's/^[ .]*//' | sort -u
+}
+
+# prepare SIDE SHA: worktree + configure + build into $work/SIDE-build.
+prepare() {
+  local side=$1 sha=$2 src="$work/$1-src" build="$work/$1-build"
+  if [ -e "$src/.git" ]; then
+    git -C "$src" checkout --quiet --force --detach "$sha" || die_run "cannot check out $sha in $src"
+  else
+    git -C "$repo" worktree add --quiet --force --detach "$src" "$sha" ||
+      die_run "git worktree add $src $sha failed"
+  fi
+  log "configure $side"
+  cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release "${cmake_args[@]}" \
+    >"$work/logs/$side-configure.log" 2>&1 || {
+    tail -n 40 "$work/logs/$side-configure.log" >&2
+    die_run "configuring the $side ($sha) failed"
+  }
+  local targets
+  targets=$(bench_targets "$build" | tr '\n' ' ')
+  if [ "$side" = contender ] && [ -z "$lrbench" ]; then targets="$targets lrbench"; fi
+  log "build $side: ${targets:-all}"
+  # shellcheck disable=SC2086  # word splitting of the target list is intended
+  cmake --build "$build" -j "$jobs" ${targets:+--target $targets} \
+    >"$work/logs/$side-build.log" 2>&1 || {
+    tail -n 40 "$work/logs/$side-build.log" >&2
+    die_run "building the $side ($sha) failed; log: $work/logs/$side-build.log"
+  }
+}
+prepare base "$base_sha"
+prepare contender "$cont_sha"
+if [ -z "$lrbench" ]; then
+  lrbench="$work/contender-build/tools/lrbench/lrbench"
+  [ -x "$lrbench" ] || die_run "the contender build has no $lrbench (pass --lrbench PATH)"
+fi
+
+# Benchmark executables, as paths relative to the build directory.
+executables() {
+  (cd "$1" && find bench -mindepth 2 -maxdepth 2 -type f -name 'bench_*' -perm -u+x 2>/dev/null | sort)
+}
+mapfile -t base_exes < <(executables "$work/base-build")
+mapfile -t cont_exes < <(executables "$work/contender-build")
+common=()
+for rel in "${cont_exes[@]}"; do
+  if printf '%s\n' "${base_exes[@]}" | grep -qxF "$rel"; then common+=("$rel")
+  else log "warning: $rel is new in the contender: no baseline to compare with"; fi
+done
+for rel in "${base_exes[@]}"; do
+  printf '%s\n' "${cont_exes[@]}" | grep -qxF "$rel" || log "warning: $rel is gone in the contender"
+done
+[ ${#common[@]} -gt 0 ] || die_run "no benchmark executable (bench/*/bench_*) is in both builds"
+
+rm -rf "$work/results"
+mkdir -p "$work/results/base" "$work/results/contender"
+for ((r = 1; r <= rounds; r++)); do
+  if ((r % 2)); then order="base contender"; else order="contender base"; fi
+  for rel in "${common[@]}"; do
+    name=$(basename "$rel")
+    for side in $order; do
+      log "round $r/$rounds: $side $name"
+      result="$work/results/$side/$name.round$r.json"
+      "$work/$side-build/$rel" --benchmark_filter="$filter" \
+        --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=false \
+        --benchmark_out="$result" --benchmark_out_format=json \
+        ${min_time:+--benchmark_min_time="$min_time"} \
+        >"$work/logs/$side-$name.round$r.log" 2>&1 || {
+        tail -n 20 "$work/logs/$side-$name.round$r.log" >&2
+        die_run "$side $name failed in round $r"
+      }
+    done
+  done
+done
+if [ -n "$out" ]; then
+  mkdir -p "$out"
+  rm -rf "$out/base" "$out/contender"
+  cp -r "$work/results/base" "$work/results/contender" "$out/"
+fi
+
+log "compare: $lrbench perf-check ${check_args[*]}"
+status=0
+"$lrbench" perf-check --baseline "$work"/results/base/*.json \
+  --contender "$work"/results/contender/*.json "${check_args[@]}" || status=$?
+exit "$status"
