@@ -7,14 +7,19 @@
 //   BM_calib_stream_copy   a[i] = b[i]                 8 bytes/element
 //   BM_calib_stream_triad  a[i] = b[i] + s * c[i]     12 bytes/element
 //                          (STREAM's byte counting: no write-allocate traffic),
-//                          64 Mi elements per array, far beyond any cache.
+//   BM_calib_stream_update a[i] = a[i] + s * b[i]     12 bytes/element, in
+//                          place like every optimizer update: no
+//                          write-allocate traffic, so the counted bytes are
+//                          the real ones (triad really moves 16, counts 12).
+//                          64 Mi elements per array, far beyond any cache,
+//                          on huge pages as lrbench's arenas are.
 #include <cstddef>
 
 namespace lrb::bench {
 
-// STREAM triad bandwidth in bytes/s with the current OpenMP thread count,
-// the median of `reps` runs over `n` floats per array.  For in-process
-// fractions ("this update ran at 87 % of triad").
-double measure_triad_bytes_per_second(size_t n = size_t(1) << 24, int reps = 5);
+// In-place update bandwidth (BM_calib_stream_update's kernel) in bytes/s with
+// the current OpenMP thread count, the median of `reps` runs over `n` floats
+// per array.  For in-process fractions ("Adam ran at 91 % of the bandwidth").
+double measure_update_bytes_per_second(size_t n = size_t(1) << 26, int reps = 9);
 
 }  // namespace lrb::bench

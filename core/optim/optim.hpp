@@ -71,6 +71,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/memory/buffer.hpp"
 #include "core/spec/spec.hpp"
 
 namespace lrb::optim {
@@ -322,7 +323,7 @@ template <class T>
 struct OptimizerState {
   int64_t step = 0;        // completed updates
   size_t n = 0;            // parameters
-  std::vector<T> arena;    // (slots, n) row-major; slot meaning per optimizer above
+  Buffer<T> arena;         // (slots, n) row-major; slot meaning per optimizer above
   double mu_product = 1.0; // nadam's running product of mu (pytorch: float32 value; keras: T)
   bool momentum_started = false;  // pytorch sgd: the momentum buffer exists (seeded with d)
 };

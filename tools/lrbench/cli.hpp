@@ -47,5 +47,6 @@ struct Command {
 int cmd_list(const std::vector<std::string>& args);
 int cmd_trace(const std::vector<std::string>& args);
 int cmd_perf_check(const std::vector<std::string>& args);
+int cmd_train(const std::vector<std::string>& args);
 
 }  // namespace lrb::cli

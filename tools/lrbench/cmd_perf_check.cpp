@@ -7,7 +7,7 @@
 // with Welch's (or, when the seeds match, the paired) t interval.  The --help
 // text below is the user documentation; exit codes:
 //   0 no regression, 1 a regression (or a benchmark that errors only in the
-//   contender), 2 usage error, 3 data error (unreadable or inconsistent input).
+//   contender), 2 usage error or bad input (unreadable or inconsistent files).
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -958,7 +958,7 @@ other than "ok" is a failed run; a higher failure rate in the contender is
 worse.  Other metrics are reported, never fail.
 
 exit status: 0 no regression, 1 regression (or a benchmark that errors only
-in the contender), 2 usage error, 3 data error (unreadable or invalid JSON,
+in the contender), 2 usage error or bad input (unreadable or invalid JSON,
 only aggregates, no common benchmarks, missing fields or calibration).
 
 examples:

@@ -8,6 +8,7 @@
 
 #include "core/buildinfo/buildinfo.hpp"
 #include "core/spec/spec.hpp"
+#include "datasets/error.hpp"
 #include "tools/lrbench/cli.hpp"
 
 namespace {
@@ -20,6 +21,8 @@ const std::vector<Command>& commands() {
        lrb::cli::cmd_list},
       {"trace", "run an optimizer + schedule on a built-in problem, trajectory as CSV",
        lrb::cli::cmd_trace},
+      {"train", "train a model on a dataset; JSON record with curves, LR per step, provenance",
+       lrb::cli::cmd_train},
       {"perf-check", "compare two benchmark JSONs (or two results dirs); exit 1 on a slowdown",
        lrb::cli::cmd_perf_check},
   };
@@ -73,6 +76,9 @@ int main(int argc, char** argv) {
     } catch (const lrb::spec::SpecError& e) {
       std::cerr << "lrbench " << c.name << ": " << e.what() << "\n";
       return lrb::cli::kUsage;
+    } catch (const lrb::data::DataError& e) {
+      std::cerr << "lrbench " << c.name << ": data error: " << e.what() << "\n";
+      return lrb::cli::kDataError;
     } catch (const std::exception& e) {
       std::cerr << "lrbench " << c.name << ": error: " << e.what() << "\n";
       return lrb::cli::kRunFailure;

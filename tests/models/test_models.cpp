@@ -1,0 +1,166 @@
+// Whole models: finite-difference gradients in double, bit-identical
+// training at any thread count, initializer statistics, spec validation.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "core/models/model.hpp"
+#include "datasets/rng.hpp"
+
+using namespace lrb::models;
+using lrb::spec::parse;
+
+namespace {
+
+struct Data {
+  std::vector<double> x, t;
+  std::vector<int32_t> labels;
+};
+
+// Deterministic synthetic inputs (the real data is another test's business).
+Data make_data(const Model<double>& m, int n, uint64_t seed) {
+  auto r = lrb::data::make_rng(seed, "model-test", 0);
+  Data d;
+  d.x.resize(n * m.input_size());
+  for (auto& v : d.x) v = lrb::data::uniform(r, 0.0, 1.0);
+  d.t.resize(n * m.output_size());
+  for (auto& v : d.t) v = lrb::data::uniform(r, -1.0, 1.0);
+  d.labels.resize(n);
+  for (auto& l : d.labels) l = static_cast<int32_t>(lrb::data::uniform_below(r, m.output_size()));
+  return d;
+}
+
+void check_model_gradient(const char* spec, int batch, size_t probes) {
+  auto m = make_model<double>(model_from_spec(parse(spec)), batch);
+  init_params(m, init_from_spec(parse("pytorch")), 3);
+  const Data d = make_data(m, batch, 4);
+  const bool ce = m.config.head == Head::softmax_ce;
+  auto loss = [&] {
+    return forward_backward<double>(m, d.x, ce ? std::span<const int32_t>(d.labels) : std::span<const int32_t>(),
+                                    ce ? std::span<const double>() : std::span<const double>(d.t), batch);
+  };
+  loss();
+  const std::vector<double> g(m.grads.begin(), m.grads.end());
+  // Probe a spread of parameters (every tensor), central differences.
+  const size_t P = m.params.size();
+  for (size_t k = 0; k < probes; ++k) {
+    const size_t i = (k * 7919) % P;
+    const double old = m.params[i], h = 1e-6;
+    m.params[i] = old + h;
+    const double fp = loss();
+    m.params[i] = old - h;
+    const double fm = loss();
+    m.params[i] = old;
+    const double fd = (fp - fm) / (2 * h);
+    EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::fabs(fd))) << spec << " param " << i;
+  }
+  for (const auto& t : m.tensors) {  // every tensor got some gradient
+    double s = 0;
+    for (size_t i = 0; i < t.size; ++i) s += std::fabs(g[t.offset + i]);
+    EXPECT_GT(s, 0) << spec << " " << t.name;
+  }
+}
+
+template <class T>
+std::vector<T> train_bytes(const char* spec, int threads, int steps, int batch) {
+  omp_set_num_threads(threads);
+  auto m = make_model<T>(model_from_spec(parse(spec)), batch);
+  init_params(m, init_from_spec(parse("keras")), 11);
+  auto r = lrb::data::make_rng(12, "det", 0);
+  const size_t n = 64;
+  std::vector<T> x(n * m.input_size()), t(n * m.output_size());
+  std::vector<int32_t> labels(n);
+  for (auto& v : x) v = static_cast<T>(lrb::data::uniform01(r));
+  for (auto& v : t) v = static_cast<T>(lrb::data::uniform(r, -1, 1));
+  for (auto& l : labels) l = static_cast<int32_t>(lrb::data::uniform_below(r, m.output_size()));
+  const bool ce = m.config.head == Head::softmax_ce;
+  for (int s = 0; s < steps; ++s) {
+    const size_t off = (static_cast<size_t>(s) * batch) % (n - batch + 1);
+    forward_backward<T>(m, std::span<const T>(x).subspan(off * m.input_size(), batch * m.input_size()),
+                        ce ? std::span<const int32_t>(labels).subspan(off, batch) : std::span<const int32_t>(),
+                        ce ? std::span<const T>() : std::span<const T>(t).subspan(off * m.output_size(), batch * m.output_size()),
+                        batch);
+    for (size_t i = 0; i < m.params.size(); ++i) m.params[i] -= T(0.01) * m.grads[i];  // plain SGD
+  }
+  omp_set_num_threads(omp_get_num_procs());
+  return std::vector<T>(m.params.begin(), m.params.end());
+}
+
+}  // namespace
+
+TEST(Models, Cnn001GradientMatchesFiniteDifferences) { check_model_gradient("cnn001", 5, 60); }
+TEST(Models, Mlp004GradientMatchesFiniteDifferences) { check_model_gradient("mlp004", 9, 80); }
+TEST(Models, LinearGradientMatchesFiniteDifferences) { check_model_gradient("linear:in=3", 4, 4); }
+TEST(Models, MlpSoftmaxGradientMatchesFiniteDifferences) {
+  check_model_gradient("mlp:widths=[6,7,4],head=softmax_ce", 11, 60);
+}
+
+TEST(Models, SameBitsAtOneTwoAndThreeThreads) {
+  for (const char* spec : {"cnn001", "mlp004"}) {
+    const int steps = std::string(spec) == "cnn001" ? 200 : 300;
+    const auto one = train_bytes<float>(spec, 1, steps, 20);
+    for (int t : {2, 3}) {
+      const auto other = train_bytes<float>(spec, t, steps, 20);
+      ASSERT_EQ(one.size(), other.size());
+      EXPECT_EQ(std::memcmp(one.data(), other.data(), one.size() * sizeof(float)), 0)
+          << spec << " with " << t << " threads";
+    }
+  }
+}
+
+TEST(Models, SameSeedSameBits) {
+  const auto a = train_bytes<float>("mlp004", 2, 50, 16);
+  const auto b = train_bytes<float>("mlp004", 2, 50, 16);
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
+}
+
+TEST(Models, InitializersHaveTheirDocumentedScale) {
+  auto m = make_model<double>(model_from_spec(parse("mlp:widths=[400,300,1]")), 1);
+  const auto& W = m.tensors[0];  // 400 x 300
+  auto stats = [&](const char* init) {
+    init_params(m, init_from_spec(parse(init)), 5);
+    double s = 0, s2 = 0, mx = 0;
+    for (size_t i = 0; i < W.size; ++i) {
+      const double v = m.params[W.offset + i];
+      s += v;
+      s2 += v * v;
+      mx = std::max(mx, std::fabs(v));
+    }
+    return std::pair{std::sqrt(s2 / W.size - (s / W.size) * (s / W.size)), mx};
+  };
+  const double glorot = std::sqrt(2.0 / 700), he = std::sqrt(2.0 / 400);
+  EXPECT_NEAR(stats("keras").first, glorot, 0.02 * glorot);
+  EXPECT_LE(stats("keras").second, std::sqrt(6.0 / 700));
+  EXPECT_NEAR(stats("glorot_normal").first, glorot, 0.02 * glorot);
+  EXPECT_NEAR(stats("he_normal").first, he, 0.02 * he);
+  EXPECT_LE(stats("he_normal").second, 2 * he / 0.87962566103423978 + 1e-12);
+  EXPECT_NEAR(stats("he_uniform").first, he, 0.02 * he);
+  EXPECT_LE(stats("pytorch").second, 1 / std::sqrt(400.0));
+  EXPECT_NEAR(stats("normal:sigma=0.1").first, 0.1, 0.002);
+  EXPECT_EQ(stats("zeros").second, 0);
+  init_params(m, init_from_spec(parse("keras")), 5);
+  EXPECT_EQ(m.params[m.tensors[1].offset], 0.0);  // Keras: zero bias
+  init_params(m, init_from_spec(parse("pytorch")), 5);
+  EXPECT_NE(m.params[m.tensors[1].offset], 0.0);  // PyTorch: U(+-1/sqrt(fan_in)) bias
+}
+
+TEST(Models, Cnn001Shapes) {
+  auto m = make_model<float>(model_from_spec(parse("cnn001")), 32);
+  EXPECT_EQ(m.input_size(), 784u);
+  EXPECT_EQ(m.output_size(), 10u);
+  EXPECT_EQ(m.params.size(), 9u * 32 + 32 + 5408u * 10 + 10);  // 54410, as Keras' summary
+  ASSERT_EQ(m.tensor_offsets.size(), 4u);
+  EXPECT_EQ(m.tensor_offsets[2], 320u);
+}
+
+TEST(Models, BadSpecsAreRejected) {
+  EXPECT_THROW(model_from_spec(parse("resnet")), lrb::spec::SpecError);
+  EXPECT_THROW(model_from_spec(parse("mlp:widths=[3]")), lrb::spec::SpecError);
+  EXPECT_THROW(model_from_spec(parse("mlp:widths=[3,0]")), lrb::spec::SpecError);
+  EXPECT_THROW(model_from_spec(parse("cnn001:depth=3")), lrb::spec::SpecError);
+  EXPECT_THROW(init_from_spec(parse("xavier")), lrb::spec::SpecError);
+  EXPECT_THROW(init_from_spec(parse("normal:sigma=-1")), lrb::spec::SpecError);
+}
