@@ -1,10 +1,13 @@
 #include "core/layers/layers.hpp"
 
+#include <immintrin.h>
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 
 namespace lrb::layers {
 namespace {
@@ -263,6 +266,90 @@ void convpool_bwd_sample(T* __restrict dW, T* __restrict db, const T* __restrict
       }
     }
 }
+
+// AVX2 path for float with 32 channels (cnn001): the same operations in the
+// same order as the templates above (bias, then one FMA per tap in (ky, kx)
+// order; first maximum wins), so the results are bit-identical; only the
+// register allocation is spelled out.  Two window positions run together:
+// 8 independent accumulator chains hide the FMA latency.
+void convpool_fwd_sample_avx2(float* __restrict pooled, std::uint8_t* __restrict argmax,
+                              const float* __restrict x, const float* __restrict W,
+                              const float* __restrict b, int in_w, int PH, int PW) {
+  const __m256 zero = _mm256_setzero_ps();
+  __m256 bias[4];
+  for (int j = 0; j < 4; ++j) bias[j] = _mm256_loadu_ps(b + 8 * j);
+  for (int py = 0; py < PH; ++py)
+    for (int px = 0; px < PW; ++px) {
+      __m256 best[4] = {zero, zero, zero, zero}, arg[4] = {zero, zero, zero, zero};
+      for (int q = 0; q < 4; q += 2) {
+        const float* x0 = x + (2 * py + q / 2) * in_w + 2 * px;  // q and q+1: same row
+        __m256 a0[4], a1[4];
+        for (int j = 0; j < 4; ++j) a0[j] = a1[j] = bias[j];
+        for (int ky = 0; ky < 3; ++ky)
+          for (int kx = 0; kx < 3; ++kx) {
+            const __m256 v0 = _mm256_broadcast_ss(x0 + ky * in_w + kx);
+            const __m256 v1 = _mm256_broadcast_ss(x0 + ky * in_w + kx + 1);
+            const float* w = W + (ky * 3 + kx) * 32;
+            for (int j = 0; j < 4; ++j) {
+              const __m256 wj = _mm256_loadu_ps(w + 8 * j);
+              a0[j] = _mm256_fmadd_ps(v0, wj, a0[j]);
+              a1[j] = _mm256_fmadd_ps(v1, wj, a1[j]);
+            }
+          }
+        const __m256 q0 = _mm256_set1_ps(float(q)), q1 = _mm256_set1_ps(float(q + 1));
+        for (int j = 0; j < 4; ++j) {
+          __m256 m = _mm256_cmp_ps(a0[j], best[j], _CMP_GT_OQ);
+          best[j] = _mm256_blendv_ps(best[j], a0[j], m);
+          arg[j] = _mm256_blendv_ps(arg[j], q0, m);
+          m = _mm256_cmp_ps(a1[j], best[j], _CMP_GT_OQ);
+          best[j] = _mm256_blendv_ps(best[j], a1[j], m);
+          arg[j] = _mm256_blendv_ps(arg[j], q1, m);
+        }
+      }
+      const size_t o = (static_cast<size_t>(py) * PW + px) * 32;
+      alignas(32) float a[32];
+      for (int j = 0; j < 4; ++j) {
+        _mm256_storeu_ps(pooled + o + 8 * j, best[j]);
+        _mm256_store_ps(a + 8 * j, arg[j]);
+      }
+      for (int c = 0; c < 32; ++c) argmax[o + c] = static_cast<std::uint8_t>(a[c]);
+    }
+}
+
+void convpool_bwd_sample_avx2(float* __restrict dW, float* __restrict db,
+                              const float* __restrict dpooled, const float* __restrict pooled,
+                              const std::uint8_t* __restrict argmax, const float* __restrict x,
+                              int in_w, int PH, int PW) {
+  const __m256 zero = _mm256_setzero_ps();
+  __m256 dbv[4];
+  for (int j = 0; j < 4; ++j) dbv[j] = _mm256_loadu_ps(db + 8 * j);
+  for (int py = 0; py < PH; ++py)
+    for (int px = 0; px < PW; ++px) {
+      const size_t o = (static_cast<size_t>(py) * PW + px) * 32;
+      __m256 g[4], a[4];
+      for (int j = 0; j < 4; ++j) {
+        const __m256 pos = _mm256_cmp_ps(_mm256_loadu_ps(pooled + o + 8 * j), zero, _CMP_GT_OQ);
+        g[j] = _mm256_and_ps(pos, _mm256_loadu_ps(dpooled + o + 8 * j));
+        dbv[j] = _mm256_add_ps(dbv[j], g[j]);
+        a[j] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(argmax + o + 8 * j))));
+      }
+      for (int q = 0; q < 4; ++q) {
+        const int oy = 2 * py + q / 2, ox = 2 * px + q % 2;
+        const __m256 qv = _mm256_set1_ps(float(q));
+        __m256 gq[4];
+        for (int j = 0; j < 4; ++j) gq[j] = _mm256_and_ps(_mm256_cmp_ps(a[j], qv, _CMP_EQ_OQ), g[j]);
+        for (int ky = 0; ky < 3; ++ky)
+          for (int kx = 0; kx < 3; ++kx) {
+            const __m256 v = _mm256_broadcast_ss(x + (oy + ky) * in_w + ox + kx);
+            float* w = dW + (ky * 3 + kx) * 32;
+            for (int j = 0; j < 4; ++j)
+              _mm256_storeu_ps(w + 8 * j, _mm256_fmadd_ps(v, gq[j], _mm256_loadu_ps(w + 8 * j)));
+          }
+      }
+    }
+  for (int j = 0; j < 4; ++j) _mm256_storeu_ps(db + 8 * j, dbv[j]);
+}
 }  // namespace
 
 template <class T>
@@ -276,6 +363,12 @@ void conv3x3_relu_pool_forward(std::span<T> pooled, std::span<std::uint8_t> argm
     T* p = pooled.data() + n * out;
     std::uint8_t* a = argmax.data() + n * out;
     const T* xs = x.data() + n * in;
+    if constexpr (std::is_same_v<T, float>) {
+      if (d.out_c == 32) {
+        convpool_fwd_sample_avx2(p, a, xs, W.data(), b.data(), d.in_w, d.pool_h(), d.pool_w());
+        continue;
+      }
+    }
     if (d.out_c == 32)
       convpool_fwd_sample<32>(p, a, xs, W.data(), b.data(), d.in_w, d.pool_h(), d.pool_w(), 32);
     else
@@ -291,6 +384,14 @@ void conv3x3_relu_pool_backward(std::span<T> dW, std::span<T> db, std::span<cons
   const size_t out = static_cast<size_t>(d.pool_h()) * d.pool_w() * d.out_c;
   for (int n = 0; n < d.batch; ++n) {
     const size_t o = n * out;
+    if constexpr (std::is_same_v<T, float>) {
+      if (d.out_c == 32) {
+        convpool_bwd_sample_avx2(dW.data(), db.data(), dpooled.data() + o, pooled.data() + o,
+                                 argmax.data() + o, x.data() + n * in, d.in_w, d.pool_h(),
+                                 d.pool_w());
+        continue;
+      }
+    }
     if (d.out_c == 32)
       convpool_bwd_sample<32>(dW.data(), db.data(), dpooled.data() + o, pooled.data() + o,
                               argmax.data() + o, x.data() + n * in, d.in_w, d.pool_h(),

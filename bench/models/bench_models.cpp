@@ -1,0 +1,111 @@
+// Model and kernel throughput: samples/s (items_per_second) and FLOP/s
+// (counter "flops", 2 x multiply-adds) for cnn001 and mlp004 at batch 32 and
+// 256 — forward only, forward+backward, and a full training step with Adam —
+// plus cnn001's conv block fused vs the composed general kernels.  Read the
+// FLOP/s against BM_calib_fma_peak in the same JSON for the roofline.
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "core/layers/layers.hpp"
+#include "core/models/model.hpp"
+#include "core/optim/optim.hpp"
+#include "datasets/rng.hpp"
+
+namespace {
+
+using namespace lrb;
+
+struct Fixture {
+  models::Model<float> m;
+  std::vector<float> x, t;
+  std::vector<int32_t> labels;
+  Fixture(const char* spec, int batch)
+      : m(models::make_model<float>(models::model_from_spec(spec::parse(spec)), batch)) {
+    models::init_params(m, models::init_from_spec(spec::parse("keras")), 1);
+    auto r = data::make_rng(2, "bench", 0);
+    x.resize(batch * m.input_size());
+    for (auto& v : x) v = static_cast<float>(data::uniform01(r));
+    t.resize(batch * m.output_size());
+    for (auto& v : t) v = static_cast<float>(data::uniform(r, -1, 1));
+    labels.resize(batch);
+    for (auto& l : labels) l = static_cast<int32_t>(data::uniform_below(r, m.output_size()));
+  }
+  std::span<const int32_t> lab() const {
+    return m.config.head == models::Head::softmax_ce ? std::span<const int32_t>(labels)
+                                                     : std::span<const int32_t>();
+  }
+  std::span<const float> tgt() const {
+    return m.config.head == models::Head::mse ? std::span<const float>(t) : std::span<const float>();
+  }
+};
+
+// mode 0: forward; 1: forward + backward; 2: + Adam update (a training step)
+void BM_model(benchmark::State& state, const char* spec, int mode) {
+  const int batch = static_cast<int>(state.range(0));
+  Fixture f(spec, batch);
+  const auto adam = optim::optimizer_from_spec(spec::parse("adam:lr=0.001,convention=keras"));
+  auto st = optim::make_state<float>(adam, f.m.params.size());
+  for (auto _ : state) {
+    if (mode == 0) {
+      benchmark::DoNotOptimize(models::evaluate<float>(f.m, f.x, f.lab(), f.tgt(), batch));
+    } else {
+      benchmark::DoNotOptimize(models::forward_backward<float>(f.m, f.x, f.lab(), f.tgt(), batch));
+      if (mode == 2) optim::update<float>(f.m.params, f.m.grads, st, adam, adam.lr, {}, f.m.tensor_offsets);
+    }
+  }
+  const double macs = models::forward_macs_per_sample(f.m.config) * (mode == 0 ? 1 : 3);
+  state.SetItemsProcessed(int64_t(state.iterations()) * batch);
+  state.counters["flops"] = benchmark::Counter(2 * macs * batch * double(state.iterations()),
+                                               benchmark::Counter::kIsRate);
+}
+
+void BM_convpool_fused(benchmark::State& state) {
+  const int batch = static_cast<int>(state.range(0));
+  const layers::ConvPoolDims d{batch, 28, 28, 32};
+  std::vector<float> x(batch * 784, 0.5f), W(288, 0.1f), b(32, 0.0f), pooled(batch * 5408);
+  std::vector<uint8_t> arg(batch * 5408);
+  for (auto _ : state) {
+    layers::conv3x3_relu_pool_forward<float>(pooled, arg, x, W, b, d);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()) * batch);
+  state.counters["flops"] = benchmark::Counter(2.0 * 26 * 26 * 9 * 32 * batch * double(state.iterations()),
+                                               benchmark::Counter::kIsRate);
+}
+
+void BM_convpool_composed(benchmark::State& state) {
+  const int batch = static_cast<int>(state.range(0));
+  const layers::Conv2dDims cd{batch, 28, 28, 1, 32, 3, 3, 1, 0};
+  const layers::PoolDims pd{batch, 26, 26, 32};
+  std::vector<float> x(batch * 784, 0.5f), W(288, 0.1f), b(32, 0.0f), conv(batch * 26 * 26 * 32),
+      pooled(batch * 5408);
+  std::vector<uint8_t> arg(batch * 5408);
+  for (auto _ : state) {
+    layers::conv2d_forward<float>(conv, x, W, b, cd);
+    layers::relu_forward<float>(conv, conv);
+    layers::maxpool2x2_forward<float>(pooled, arg, conv, pd);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()) * batch);
+  state.counters["flops"] = benchmark::Counter(2.0 * 26 * 26 * 9 * 32 * batch * double(state.iterations()),
+                                               benchmark::Counter::kIsRate);
+}
+
+int register_all() {
+  for (const char* spec : {"cnn001", "mlp004"})
+    for (int mode = 0; mode < 3; ++mode) {
+      static const char* kMode[] = {"forward", "forward_backward", "train_step_adam"};
+      benchmark::RegisterBenchmark(("BM_" + std::string(spec) + "/" + kMode[mode]).c_str(),
+                                   [spec, mode](benchmark::State& s) { BM_model(s, spec, mode); })
+          ->Arg(32)->Arg(256)->UseRealTime()->Unit(benchmark::kMicrosecond);
+    }
+  return 0;
+}
+const int registered = register_all();
+
+}  // namespace
+
+BENCHMARK(BM_convpool_fused)->Arg(32)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_convpool_composed)->Arg(32)->UseRealTime()->Unit(benchmark::kMicrosecond);
