@@ -316,39 +316,45 @@ void convpool_fwd_sample_avx2(float* __restrict pooled, std::uint8_t* __restrict
     }
 }
 
+// Backward: dW[t][c] = sum over pooled cells of x[window position q_c + t] *
+// g[c], with g = dpooled where pooled > 0 (ReLU) and q_c the argmax.  One
+// group of 8 channels at a time, so the 9 taps' accumulators stay in
+// registers for the whole sample (no load/store round trip per term).  The
+// order of the sum is fixed (cells, then q), so results are deterministic;
+// they differ from the composed reference only by summation order.
 void convpool_bwd_sample_avx2(float* __restrict dW, float* __restrict db,
                               const float* __restrict dpooled, const float* __restrict pooled,
                               const std::uint8_t* __restrict argmax, const float* __restrict x,
                               int in_w, int PH, int PW) {
   const __m256 zero = _mm256_setzero_ps();
-  __m256 dbv[4];
-  for (int j = 0; j < 4; ++j) dbv[j] = _mm256_loadu_ps(db + 8 * j);
-  for (int py = 0; py < PH; ++py)
-    for (int px = 0; px < PW; ++px) {
-      const size_t o = (static_cast<size_t>(py) * PW + px) * 32;
-      __m256 g[4], a[4];
-      for (int j = 0; j < 4; ++j) {
-        const __m256 pos = _mm256_cmp_ps(_mm256_loadu_ps(pooled + o + 8 * j), zero, _CMP_GT_OQ);
-        g[j] = _mm256_and_ps(pos, _mm256_loadu_ps(dpooled + o + 8 * j));
-        dbv[j] = _mm256_add_ps(dbv[j], g[j]);
-        a[j] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
-            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(argmax + o + 8 * j))));
+  for (int j = 0; j < 4; ++j) {
+    __m256 acc[9];
+    for (int t = 0; t < 9; ++t) acc[t] = zero;
+    __m256 dbv = zero;
+    for (int py = 0; py < PH; ++py)
+      for (int px = 0; px < PW; ++px) {
+        const size_t o = (static_cast<size_t>(py) * PW + px) * 32 + 8 * j;
+        const __m256 pos = _mm256_cmp_ps(_mm256_loadu_ps(pooled + o), zero, _CMP_GT_OQ);
+        const __m256 g = _mm256_and_ps(pos, _mm256_loadu_ps(dpooled + o));
+        dbv = _mm256_add_ps(dbv, g);
+        const __m256i a = _mm256_cvtepu8_epi32(
+            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(argmax + o)));
+        for (int q = 0; q < 4; ++q) {
+          const __m256 gq = _mm256_and_ps(
+              _mm256_castsi256_ps(_mm256_cmpeq_epi32(a, _mm256_set1_epi32(q))), g);
+          const float* xq = x + (2 * py + q / 2) * in_w + 2 * px + q % 2;
+          for (int ky = 0; ky < 3; ++ky)
+            for (int kx = 0; kx < 3; ++kx)
+              acc[ky * 3 + kx] =
+                  _mm256_fmadd_ps(_mm256_broadcast_ss(xq + ky * in_w + kx), gq, acc[ky * 3 + kx]);
+        }
       }
-      for (int q = 0; q < 4; ++q) {
-        const int oy = 2 * py + q / 2, ox = 2 * px + q % 2;
-        const __m256 qv = _mm256_set1_ps(float(q));
-        __m256 gq[4];
-        for (int j = 0; j < 4; ++j) gq[j] = _mm256_and_ps(_mm256_cmp_ps(a[j], qv, _CMP_EQ_OQ), g[j]);
-        for (int ky = 0; ky < 3; ++ky)
-          for (int kx = 0; kx < 3; ++kx) {
-            const __m256 v = _mm256_broadcast_ss(x + (oy + ky) * in_w + ox + kx);
-            float* w = dW + (ky * 3 + kx) * 32;
-            for (int j = 0; j < 4; ++j)
-              _mm256_storeu_ps(w + 8 * j, _mm256_fmadd_ps(v, gq[j], _mm256_loadu_ps(w + 8 * j)));
-          }
-      }
+    for (int t = 0; t < 9; ++t) {
+      float* w = dW + t * 32 + 8 * j;
+      _mm256_storeu_ps(w, _mm256_add_ps(_mm256_loadu_ps(w), acc[t]));
     }
-  for (int j = 0; j < 4; ++j) _mm256_storeu_ps(db + 8 * j, dbv[j]);
+    _mm256_storeu_ps(db + 8 * j, _mm256_add_ps(_mm256_loadu_ps(db + 8 * j), dbv));
+  }
 }
 }  // namespace
 

@@ -644,7 +644,7 @@ TEST(OptimState, SlotsAndMomentumOverride) {
   EXPECT_EQ(state_slots(opt_of("rmsprop:momentum=0.9,centered=true")), 3);
   EXPECT_EQ(state_slots(opt_of("adam:amsgrad=true")), 3);
   EXPECT_EQ(make_state<float>(opt_of("adagrad:convention=keras"), 3).arena,
-            std::vector<float>(3, 0.1f));
+            lrb::Buffer<float>(3, 0.1f));
   std::vector<double> x(4, 1.0), g(4, 1.0);
   auto gd = opt_of("gd");
   auto st = make_state<double>(gd, 4);
