@@ -1,7 +1,7 @@
 // Model and kernel throughput: samples/s (items_per_second) and FLOP/s
 // (counter "flops", 2 x multiply-adds) for cnn001 and mlp004 at batch 32 and
 // 256 — forward only, forward+backward, and a full training step with Adam —
-// plus cnn001's conv block fused vs the composed general kernels.  Read the
+// plus cnn001's conv block alone.  Read the
 // FLOP/s against BM_calib_fma_peak in the same JSON for the roofline.
 #include <benchmark/benchmark.h>
 
@@ -61,33 +61,32 @@ void BM_model(benchmark::State& state, const char* spec, int mode) {
                                                benchmark::Counter::kIsRate);
 }
 
-void BM_convpool_fused(benchmark::State& state) {
+// cnn001's conv block (conv 3x3 + bias + ReLU + max-pool 2x2, 32 channels).
+// Built twice: bench_models runs the fused AVX2 kernel; bench_models_slowed
+// (LRBENCH_SLOWED_FOR_TESTS, used only by tests/perf) runs the composed
+// general kernels under the same name, a real 10x+ slowdown that
+// `lrbench perf-check` must catch.
+void BM_cnn001_conv_block(benchmark::State& state) {
   const int batch = static_cast<int>(state.range(0));
-  const layers::ConvPoolDims d{batch, 28, 28, 32};
   std::vector<float> x(batch * 784, 0.5f), W(288, 0.1f), b(32, 0.0f), pooled(batch * 5408);
   std::vector<uint8_t> arg(batch * 5408);
-  for (auto _ : state) {
-    layers::conv3x3_relu_pool_forward<float>(pooled, arg, x, W, b, d);
-    benchmark::ClobberMemory();
-  }
-  state.SetItemsProcessed(int64_t(state.iterations()) * batch);
-  state.counters["flops"] = benchmark::Counter(2.0 * 26 * 26 * 9 * 32 * batch * double(state.iterations()),
-                                               benchmark::Counter::kIsRate);
-}
-
-void BM_convpool_composed(benchmark::State& state) {
-  const int batch = static_cast<int>(state.range(0));
+#ifdef LRBENCH_SLOWED_FOR_TESTS
   const layers::Conv2dDims cd{batch, 28, 28, 1, 32, 3, 3, 1, 0};
   const layers::PoolDims pd{batch, 26, 26, 32};
-  std::vector<float> x(batch * 784, 0.5f), W(288, 0.1f), b(32, 0.0f), conv(batch * 26 * 26 * 32),
-      pooled(batch * 5408);
-  std::vector<uint8_t> arg(batch * 5408);
+  std::vector<float> conv(batch * 26 * 26 * 32);
   for (auto _ : state) {
     layers::conv2d_forward<float>(conv, x, W, b, cd);
     layers::relu_forward<float>(conv, conv);
     layers::maxpool2x2_forward<float>(pooled, arg, conv, pd);
     benchmark::ClobberMemory();
   }
+#else
+  const layers::ConvPoolDims d{batch, 28, 28, 32};
+  for (auto _ : state) {
+    layers::conv3x3_relu_pool_forward<float>(pooled, arg, x, W, b, d);
+    benchmark::ClobberMemory();
+  }
+#endif
   state.SetItemsProcessed(int64_t(state.iterations()) * batch);
   state.counters["flops"] = benchmark::Counter(2.0 * 26 * 26 * 9 * 32 * batch * double(state.iterations()),
                                                benchmark::Counter::kIsRate);
@@ -107,5 +106,4 @@ const int registered = register_all();
 
 }  // namespace
 
-BENCHMARK(BM_convpool_fused)->Arg(32)->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_convpool_composed)->Arg(32)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_cnn001_conv_block)->Arg(32)->UseRealTime()->Unit(benchmark::kMicrosecond);
