@@ -48,5 +48,9 @@ int cmd_list(const std::vector<std::string>& args);
 int cmd_trace(const std::vector<std::string>& args);
 int cmd_perf_check(const std::vector<std::string>& args);
 int cmd_train(const std::vector<std::string>& args);
+int cmd_run(const std::vector<std::string>& args);
+int cmd_status(const std::vector<std::string>& args);
+int cmd_merge(const std::vector<std::string>& args);
+int cmd_claims(const std::vector<std::string>& args);
 
 }  // namespace lrb::cli

@@ -23,6 +23,12 @@ const std::vector<Command>& commands() {
        lrb::cli::cmd_trace},
       {"train", "train a model on a dataset; JSON record with curves, LR per step, provenance",
        lrb::cli::cmd_train},
+      {"run", "run tutorial suites into a results dir (resumes, caches, shards)", lrb::cli::cmd_run},
+      {"status", "what a results dir holds: done, failed, missing runs per suite",
+       lrb::cli::cmd_status},
+      {"merge", "combine shard results dirs into one", lrb::cli::cmd_merge},
+      {"claims", "verdict table of every tutorial claim, from results files",
+       lrb::cli::cmd_claims},
       {"perf-check", "compare two benchmark JSONs (or two results dirs); exit 1 on a slowdown",
        lrb::cli::cmd_perf_check},
   };

@@ -1,0 +1,65 @@
+// `lrbench run / status / merge / claims` as a user runs them: exit codes and output.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+struct Out {
+  int rc;
+  std::string text;
+};
+Out sh(const std::string& args) {
+  const std::string cmd = std::string(LRBENCH_EXE) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string text;
+  std::array<char, 4096> buf{};
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) text.append(buf.data(), n);
+  const int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, text};
+}
+}  // namespace
+
+TEST(Cli, RunStatusClaimsMerge) {
+  const fs::path d = fs::temp_directory_path() / ("lrbench-cli-suites-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  const std::string a = (d / "a").string(), b = (d / "b").string(), m = (d / "m").string();
+  const std::string plan = " --suite 002 --quick --seeds 2";
+  auto r = sh("run" + plan + " --shard 0/2 --progress none --results " + a);
+  ASSERT_EQ(r.rc, 0) << r.text;
+  r = sh("run" + plan + " --shard 1/2 --threads 2 --progress none --results " + b);
+  ASSERT_EQ(r.rc, 0) << r.text;
+  r = sh("claims " + a + plan);
+  EXPECT_EQ(r.rc, 0) << r.text;  // missing runs: inconclusive, not an error
+  EXPECT_NE(r.text.find("runs missing"), std::string::npos) << r.text;
+  r = sh("merge " + a + " " + b + " --out " + m);
+  ASSERT_EQ(r.rc, 0) << r.text;
+  r = sh("status " + m + plan);
+  EXPECT_EQ(r.rc, 0) << r.text;
+  EXPECT_NE(r.text.find("002"), std::string::npos);
+  r = sh("run" + plan + " --progress none --results " + m);
+  EXPECT_EQ(r.rc, 0) << r.text;
+  EXPECT_NE(r.text.find("computed 0"), std::string::npos) << r.text;
+  r = sh("claims " + m + plan + " --format markdown");
+  EXPECT_EQ(r.rc, 0) << r.text;
+  EXPECT_NE(r.text.find("| 002.2 | **refuted** |"), std::string::npos) << r.text;
+  // A corrupt file: claims still prints, exits 1; status exits 3.
+  for (const auto& e : fs::directory_iterator(fs::path(m) / "002")) {
+    std::FILE* f = std::fopen(e.path().c_str(), "w");
+    std::fputs("{not json", f);
+    std::fclose(f);
+    break;
+  }
+  EXPECT_EQ(sh("claims " + m + plan).rc, 1);
+  EXPECT_EQ(sh("status " + m + plan).rc, 3);
+  // Usage errors.
+  EXPECT_EQ(sh("run --shard 2/2 --results " + a).rc, 2);
+  EXPECT_EQ(sh("run --suite 999 --results " + a).rc, 2);
+  EXPECT_EQ(sh("claims " + m + " --format html").rc, 2);
+  fs::remove_all(d);
+}

@@ -1,0 +1,217 @@
+// lrbench run / status / merge / claims: the tutorial suites over a
+// content-addressed results directory (suites/runner.hpp has the layout,
+// the record schema and the address).
+//
+// Exit statuses:
+//   run     0 every planned run has a final record (ok or diverged: a diverged
+//             run is a result), 1 some run threw (it left no record), 2 usage
+//   status  0, or 3 when a results file is corrupt (listed on stderr)
+//   merge   0, or 3 when an input is corrupt or two records of one address differ
+//   claims  0 every check could be evaluated (missing runs make a verdict
+//             "inconclusive (k of n runs missing)", not an error); 1 when a
+//             check threw or a results file is corrupt (the other verdicts are
+//             still printed; the corrupt file's runs count as missing)
+#include <omp.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "suites/runner.hpp"
+#include "tools/lrbench/cli.hpp"
+#include "tools/lrbench/progress.hpp"
+#include "tools/lrbench/provenance.hpp"
+
+namespace lrb::cli {
+namespace {
+
+struct PlanOptions {
+  std::vector<std::string> suites;
+  bool quick = false;
+  int seeds = 0;
+};
+
+void add_plan_options(po::options_description& opts, PlanOptions& p) {
+  opts.add_options()
+      ("suite", po::value(&p.suites)->multitoken(),
+       "suite ids to include (repeatable: --suite 002 --suite 004); default: every implemented one")
+      ("quick", po::bool_switch(&p.quick), "the quick configuration (smaller budgets, 3 seeds)")
+      ("seeds", po::value(&p.seeds)->default_value(0),
+       "seeds per seeded configuration, in [1, 1000]; 0 = the suite's default (10, quick 3)");
+}
+
+std::vector<suites::RunSpec> make_plan(const PlanOptions& p) {
+  if (p.seeds < 0 || p.seeds > 1000)
+    throw UsageError("--seeds must be in [0, 1000], got " + std::to_string(p.seeds));
+  try {
+    return suites::plan_runs(p.suites, {.quick = p.quick, .seeds = p.seeds});
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--suite: ") + e.what());
+  }
+}
+
+void print_load_errors(const char* cmd, const suites::LoadedResults& l) {
+  for (const auto& e : l.errors) std::cerr << "lrbench " << cmd << ": corrupt results file: " << e << "\n";
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args) {
+  PlanOptions p;
+  std::string results = "results", shard_text = "0/1", progress = "auto";
+  int threads = 1;
+  bool force = false;
+  po::options_description opts("options");
+  add_plan_options(opts, p);
+  opts.add_options()
+      ("results", po::value(&results)->default_value(results), "results directory (created if absent)")
+      ("threads", po::value(&threads)->default_value(threads),
+       "runs computed in parallel, in [1, 256] (each run single-threaded; results do not depend on it)")
+      ("shard", po::value(&shard_text)->default_value(shard_text),
+       "I/N: run only runs k with k mod N == I of the plan sorted by address, 0 <= I < N")
+      ("force", po::bool_switch(&force), "recompute runs that already have a final record")
+      ("progress", po::value(&progress)->default_value(progress), "auto | lines | none");
+  po::variables_map vm;
+  if (!parse_options("run", "[--suite ID ...] [--quick] [--seeds K] [--threads T] [--shard I/N] "
+                     "[--results DIR] [--force]",
+                     "Runs the tutorial suites.  Each run (suite, configuration, seed) is stored as\n"
+                     "DIR/<suite>/<address>.json, address = SHA-256 of its canonical configuration\n"
+                     "and the numerics version.  A run with a record (status ok or diverged) is\n"
+                     "never recomputed (--force does); records are written atomically, so an\n"
+                     "interrupted run resumes where it stopped.  Exit 1 if any run failed.",
+                     opts, {}, args, vm))
+    return kOk;
+  if (threads < 1 || threads > 256)
+    throw UsageError("--threads must be in [1, 256], got " + std::to_string(threads));
+  int si = 0, sn = 1;
+  {
+    const auto slash = shard_text.find('/');
+    size_t a = 0, b = 0;
+    bool ok = slash != std::string::npos;
+    try {
+      if (ok) {
+        si = std::stoi(shard_text.substr(0, slash), &a);
+        sn = std::stoi(shard_text.substr(slash + 1), &b);
+        ok = a == slash && b == shard_text.size() - slash - 1;
+      }
+    } catch (const std::exception&) {
+      ok = false;
+    }
+    if (!ok || sn < 1 || si < 0 || si >= sn)
+      throw UsageError("--shard must be I/N with 0 <= I < N, got '" + shard_text + "'");
+  }
+  if (progress != "auto" && progress != "lines" && progress != "none")
+    throw UsageError("--progress must be auto, lines or none, got '" + progress + "'");
+  const auto runs = suites::shard(make_plan(p), si, sn);
+
+  suites::RunOptions o;
+  o.results_dir = results;
+  o.threads = threads;
+  o.force = force;
+  o.provenance = provenance(1);
+  o.provenance["runs_in_parallel"] = threads;
+  Progress bar("run", static_cast<int64_t>(runs.size()),
+               progress == "none"    ? Progress::Mode::quiet
+               : progress == "lines" ? Progress::Mode::lines
+                                     : Progress::Mode::bar);
+  o.on_progress = [&](int64_t done, int64_t, const suites::RunSpec& r, const std::string& what) {
+    bar.update(done, r.suite + " " + r.config + " seed " + std::to_string(r.seed) + ": " + what);
+  };
+  const auto sum = suites::run_all(runs, o);
+  bar.finish(std::to_string(sum.computed) + " computed, " + std::to_string(sum.cached) + " cached, " +
+             std::to_string(sum.diverged) + " diverged, " + std::to_string(sum.failed) + " failed");
+  for (const auto& e : sum.errors) std::cerr << "lrbench run: failed: " << e << "\n";
+  std::cout << "runs " << sum.total << ": computed " << sum.computed << ", cached " << sum.cached
+            << ", diverged " << sum.diverged << ", failed " << sum.failed << " (shard " << si << "/"
+            << sn << ", results " << results << ")\n";
+  return sum.failed ? kRunFailure : kOk;
+}
+
+int cmd_status(const std::vector<std::string>& args) {
+  PlanOptions p;
+  std::string dir;
+  po::options_description opts("options");
+  add_plan_options(opts, p);
+  opts.add_options()("results", po::value(&dir)->required(), "results directory");
+  po::positional_options_description pos;
+  pos.add("results", 1);
+  po::variables_map vm;
+  if (!parse_options("status", "DIR [--suite ID ...] [--quick] [--seeds K]",
+                     "Per suite: planned runs done (ok), diverged, missing, and records outside\n"
+                     "the plan (another budget or numerics version).  Exit 3 on a corrupt file.",
+                     opts, pos, args, vm))
+    return kOk;
+  const auto plan = make_plan(p);
+  const auto loaded = suites::load_results(dir);
+  print_load_errors("status", loaded);
+  std::printf("%-6s %8s %8s %8s %8s %8s\n", "suite", "planned", "ok", "diverged", "missing", "other");
+  for (const auto& s : suites::status(loaded, plan))
+    std::printf("%-6s %8d %8d %8d %8d %8d\n", s.suite.c_str(), s.expected, s.ok, s.diverged,
+                s.missing, s.other);
+  return loaded.errors.empty() ? kOk : kDataError;
+}
+
+int cmd_merge(const std::vector<std::string>& args) {
+  std::vector<std::string> inputs;
+  std::string out;
+  po::options_description opts("options");
+  opts.add_options()
+      ("inputs", po::value(&inputs)->multitoken()->required(), "results directories to combine")
+      ("out", po::value(&out)->required(), "output results directory (may already hold records)");
+  po::positional_options_description pos;
+  pos.add("inputs", -1);
+  po::variables_map vm;
+  if (!parse_options("merge", "DIR... --out DIR",
+                     "Copies every record of the input directories into --out.  One address in\n"
+                     "two places must hold the same record apart from provenance and timing;\n"
+                     "otherwise nothing is written and the exit status is 3.",
+                     opts, pos, args, vm))
+    return kOk;
+  try {
+    const auto n = suites::merge(inputs, out);
+    std::cout << "merged " << n << " new records into " << out << "\n";
+  } catch (const suites::ResultsError& e) {
+    std::cerr << "lrbench merge: " << e.what() << "\n";
+    return kDataError;
+  }
+  return kOk;
+}
+
+int cmd_claims(const std::vector<std::string>& args) {
+  PlanOptions p;
+  std::string dir, format = "text";
+  po::options_description opts("options");
+  add_plan_options(opts, p);
+  opts.add_options()
+      ("results", po::value(&dir)->required(), "results directory")
+      ("format", po::value(&format)->default_value(format), "text | markdown | json");
+  po::positional_options_description pos;
+  pos.add("results", 1);
+  po::variables_map vm;
+  if (!parse_options("claims", "DIR [--format text|markdown|json] [--suite ID ...] [--quick] [--seeds K]",
+                     "Checks every claim of the suites against the records in DIR (never trains):\n"
+                     "verdict supported / refuted / inconclusive with its evidence.  Pass the\n"
+                     "same --quick/--seeds as `lrbench run` so the expected runs match.  Exit 0\n"
+                     "when every check could be evaluated (missing runs give 'inconclusive'),\n"
+                     "1 when a check failed or a results file is corrupt.",
+                     opts, pos, args, vm))
+    return kOk;
+  const auto fmt = format == "text"       ? suites::ClaimsFormat::text
+                   : format == "markdown" ? suites::ClaimsFormat::markdown
+                   : format == "json"     ? suites::ClaimsFormat::json
+                                          : throw UsageError("--format must be text, markdown or json, got '" + format + "'");
+  const auto plan = make_plan(p);
+  const auto loaded = suites::load_results(dir);
+  print_load_errors("claims", loaded);
+  const auto rows = suites::evaluate_claims(loaded, plan, p.suites);
+  std::cout << suites::format_claims(rows, fmt);
+  bool errored = !loaded.errors.empty();
+  for (const auto& r : rows)
+    if (!r.error.empty()) {
+      errored = true;
+      std::cerr << "lrbench claims: " << r.claim->id << " could not be evaluated: " << r.error << "\n";
+    }
+  return errored ? kRunFailure : kOk;
+}
+
+}  // namespace lrb::cli
