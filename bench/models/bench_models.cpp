@@ -1,9 +1,17 @@
 // Model and kernel throughput: samples/s (items_per_second) and FLOP/s
 // (counter "flops", 2 x multiply-adds) for cnn001 and mlp004 at batch 32 and
 // 256 — forward only, forward+backward, and a full training step with Adam —
-// plus cnn001's conv block alone.  Read the
-// FLOP/s against BM_calib_fma_peak in the same JSON for the roofline.
+// plus cnn001's conv block alone, fast and naive, forward and backward.
+// Read the FLOP/s against BM_calib_fma_peak in the same JSON for the
+// roofline; the "threads" counter is OpenMP's team size (OMP_NUM_THREADS).
+//
+// FLOP counts (models::forward_macs_per_sample / train_macs_per_sample):
+// cnn001 forward = 26*26*9*32 (conv) + 5408*10 (dense) = 248,768 MACs;
+// forward_backward adds the same again for the weight gradients and 54,080
+// for the dense input gradient = 551,616 MACs.  The conv weight gradient is
+// counted in full although 3 of its 4 window positions multiply zeros.
 #include <benchmark/benchmark.h>
+#include <omp.h>
 
 #include <string>
 #include <vector>
@@ -55,41 +63,104 @@ void BM_model(benchmark::State& state, const char* spec, int mode) {
       if (mode == 2) optim::update<float>(f.m.params, f.m.grads, st, adam, adam.lr, {}, f.m.tensor_offsets);
     }
   }
-  const double macs = models::forward_macs_per_sample(f.m.config) * (mode == 0 ? 1 : 3);
+  const double macs = mode == 0 ? models::forward_macs_per_sample(f.m.config)
+                                : models::train_macs_per_sample(f.m.config);
   state.SetItemsProcessed(int64_t(state.iterations()) * batch);
+  state.counters["threads"] = omp_get_max_threads();
   state.counters["flops"] = benchmark::Counter(2 * macs * batch * double(state.iterations()),
                                                benchmark::Counter::kIsRate);
 }
 
-// cnn001's conv block (conv 3x3 + bias + ReLU + max-pool 2x2, 32 channels).
-// Built twice: bench_models runs the fused AVX2 kernel; bench_models_slowed
-// (LRBENCH_SLOWED_FOR_TESTS, used only by tests/perf) runs the composed
-// general kernels under the same name, a real 10x+ slowdown that
-// `lrbench perf-check` must catch.
+struct ConvData {
+  std::vector<float> x, W, b, pooled, dpooled, dW, db;
+  std::vector<uint8_t> arg;
+  explicit ConvData(int batch)
+      : x(batch * 784), W(288), b(32), pooled(batch * 5408), dpooled(batch * 5408), dW(288),
+        db(32), arg(batch * 5408) {
+    auto r = data::make_rng(3, "bench-conv", 0);
+    for (auto& v : x) v = static_cast<float>(data::uniform01(r));
+    for (auto& v : W) v = static_cast<float>(data::uniform(r, -0.3, 0.3));
+    for (auto& v : b) v = static_cast<float>(data::uniform(r, -0.1, 0.1));
+    for (auto& v : dpooled) v = static_cast<float>(data::uniform(r, -1, 1));
+  }
+};
+
+void conv_counters(benchmark::State& state, int batch) {
+  state.SetItemsProcessed(int64_t(state.iterations()) * batch);
+  state.counters["flops"] = benchmark::Counter(2.0 * 26 * 26 * 9 * 32 * batch * double(state.iterations()),
+                                               benchmark::Counter::kIsRate);
+}
+
+// cnn001's conv block (conv 3x3 + bias + ReLU + max-pool 2x2, 32 channels),
+// forward, one thread.  Built twice: bench_models runs the fused AVX2 kernel;
+// bench_models_slowed (LRBENCH_SLOWED_FOR_TESTS, used only by tests/perf)
+// runs the composed naive kernels under the same name, a real 10x+ slowdown
+// that `lrbench perf-check` must catch.
 void BM_cnn001_conv_block(benchmark::State& state) {
   const int batch = static_cast<int>(state.range(0));
-  std::vector<float> x(batch * 784, 0.5f), W(288, 0.1f), b(32, 0.0f), pooled(batch * 5408);
-  std::vector<uint8_t> arg(batch * 5408);
+  ConvData c(batch);
 #ifdef LRBENCH_SLOWED_FOR_TESTS
   const layers::Conv2dDims cd{batch, 28, 28, 1, 32, 3, 3, 1, 0};
   const layers::PoolDims pd{batch, 26, 26, 32};
   std::vector<float> conv(batch * 26 * 26 * 32);
   for (auto _ : state) {
-    layers::conv2d_forward<float>(conv, x, W, b, cd);
-    layers::relu_forward<float>(conv, conv);
-    layers::maxpool2x2_forward<float>(pooled, arg, conv, pd);
+    layers::naive::conv2d_forward<float>(conv, c.x, c.W, c.b, cd);
+    layers::naive::relu_forward<float>(conv, conv);
+    layers::naive::maxpool2x2_forward<float>(c.pooled, c.arg, conv, pd);
     benchmark::ClobberMemory();
   }
 #else
   const layers::ConvPoolDims d{batch, 28, 28, 32};
   for (auto _ : state) {
-    layers::conv3x3_relu_pool_forward<float>(pooled, arg, x, W, b, d);
+    layers::conv3x3_relu_pool_forward<float>(c.pooled, c.arg, c.x, c.W, c.b, d);
     benchmark::ClobberMemory();
   }
 #endif
-  state.SetItemsProcessed(int64_t(state.iterations()) * batch);
-  state.counters["flops"] = benchmark::Counter(2.0 * 26 * 26 * 9 * 32 * batch * double(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  conv_counters(state, batch);
+}
+
+// The same block, fast vs naive (naive.cpp: one channel at a time), forward
+// and backward (weight gradient over the batch; flops count all 4 window
+// positions, as the fast kernel computes them).
+template <bool kNaive, bool kBackward>
+void BM_conv_block(benchmark::State& state) {
+  const int batch = static_cast<int>(state.range(0));
+  ConvData c(batch);
+  const layers::ConvPoolDims d{batch, 28, 28, 32};
+  layers::conv3x3_relu_pool_forward<float>(c.pooled, c.arg, c.x, c.W, c.b, d);
+  for (auto _ : state) {
+    if constexpr (kBackward) {
+      if constexpr (kNaive)
+        layers::naive::conv3x3_relu_pool_backward<float>(c.dW, c.db, c.dpooled, c.pooled, c.arg, c.x, d);
+      else
+        layers::conv3x3_relu_pool_backward<float>(c.dW, c.db, c.dpooled, c.pooled, c.arg, c.x, d);
+    } else {
+      if constexpr (kNaive)
+        layers::naive::conv3x3_relu_pool_forward<float>(c.pooled, c.arg, c.x, c.W, c.b, d);
+      else
+        layers::conv3x3_relu_pool_forward<float>(c.pooled, c.arg, c.x, c.W, c.b, d);
+    }
+    benchmark::ClobberMemory();
+  }
+  conv_counters(state, batch);
+}
+
+// General conv2d (stride 1, no padding, 28x28x1 -> 26x26x32): fast
+// (vectorized over Cout) vs naive, forward.
+template <bool kNaive>
+void BM_conv2d_forward(benchmark::State& state) {
+  const int batch = static_cast<int>(state.range(0));
+  ConvData c(batch);
+  const layers::Conv2dDims cd{batch, 28, 28, 1, 32, 3, 3, 1, 0};
+  std::vector<float> y(batch * 26 * 26 * 32);
+  for (auto _ : state) {
+    if constexpr (kNaive)
+      layers::naive::conv2d_forward<float>(y, c.x, c.W, c.b, cd);
+    else
+      layers::conv2d_forward<float>(y, c.x, c.W, c.b, cd);
+    benchmark::ClobberMemory();
+  }
+  conv_counters(state, batch);
 }
 
 int register_all() {
@@ -107,3 +178,9 @@ const int registered = register_all();
 }  // namespace
 
 BENCHMARK(BM_cnn001_conv_block)->Arg(32)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_conv_block<false, false>)->Name("BM_conv_block/forward/fast")->Arg(32)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_conv_block<true, false>)->Name("BM_conv_block/forward/naive")->Arg(32)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_conv_block<false, true>)->Name("BM_conv_block/backward/fast")->Arg(32)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_conv_block<true, true>)->Name("BM_conv_block/backward/naive")->Arg(32)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_conv2d_forward<false>)->Name("BM_conv2d_forward/fast")->Arg(32)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_conv2d_forward<true>)->Name("BM_conv2d_forward/naive")->Arg(32)->UseRealTime()->Unit(benchmark::kMicrosecond);

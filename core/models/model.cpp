@@ -71,163 +71,166 @@ bool is_cnn(const ModelConfig& c) { return c.conv_c > 0; }
 // Dense layers of the stack: layer l maps widths[l] -> widths[l+1].
 int dense_layers(const ModelConfig& c) { return static_cast<int>(c.widths.size()) - 1; }
 
+int chunks_for(int batch) { return (batch + kChunk - 1) / kChunk; }
+
+constexpr size_t npos = static_cast<size_t>(-1);
+constexpr int kRowBlock = 64;  // kernel rows per phase-1/3 task
+
+// Index of dense layer l's kernel / bias in tensors.
+size_t kernel_index(const ModelConfig& c, int l) {
+  return static_cast<size_t>((is_cnn(c) ? 2 : 0) + l * (c.bias ? 2 : 1));
+}
+
 template <class T>
-struct ChunkViews {
-  // cnn001 per chunk: pooled (m, 5408), argmax, logits/probs (m, 10), dlogits,
-  // dpooled (m, 5408).  Dense stack: a[l] (m, widths[l+1]) and d[l] likewise.
-  std::vector<T*> a, d;
-  std::uint8_t* argmax = nullptr;
+struct Step {  // the spans one step works on (no allocation: views only)
+  Model<T>& m;
+  std::span<const T> x;
+  std::span<const std::int32_t> labels;
+  std::span<const T> targets;
+  int batch;
+
+  const ModelConfig& c() const { return m.config; }
+  T* act(int k) { return m.work.data() + m.act[static_cast<size_t>(k)]; }
+  T* dact(int k) { return m.work.data() + m.dact[static_cast<size_t>(k)]; }
+  // Level-k activations, rows [s0, s0 + n).
+  std::span<const T> in_rows(int k, int s0, int n) {
+    const size_t w = static_cast<size_t>(c().widths[static_cast<size_t>(k)]);
+    const T* base = (k == 0 && !is_cnn(c())) ? x.data() : act(k);
+    return {base + s0 * w, n * w};
+  }
+  std::span<const T> wt(int l) {  // W^T of dense layer l, (out, in)
+    const size_t n = static_cast<size_t>(c().widths[static_cast<size_t>(l)]) * c().widths[static_cast<size_t>(l) + 1];
+    return {m.work.data() + m.wt[static_cast<size_t>(l)], n};
+  }
+  std::span<const T> param(size_t t) {
+    const auto& ti = m.tensors[t];
+    return {m.params.data() + ti.offset, ti.size};
+  }
 };
 
+// Forward of samples [s0, s0 + n); returns their loss sum, counts correct.
 template <class T>
-ChunkViews<T> views(Model<T>& m, int chunk) {
-  ChunkViews<T> v;
-  T* p = m.work.data() + static_cast<size_t>(chunk) * kChunk * m.work_per_sample();
-  const int L = dense_layers(m.config);
-  if (is_cnn(m.config)) {
-    v.argmax = m.masks.data() + static_cast<size_t>(chunk) * kChunk * m.config.widths[0];
-  }
-  // a[-1] for cnn is the pooled map: stored as a[0] with dense layers shifted.
-  const int first = is_cnn(m.config) ? 0 : 1;
-  for (int l = first; l <= L; ++l) {
-    v.a.push_back(p);
-    p += static_cast<size_t>(kChunk) * m.config.widths[l];
-    v.d.push_back(p);
-    p += static_cast<size_t>(kChunk) * m.config.widths[l];
-  }
-  return v;
-}
-
-// Forward of one chunk of `n` samples starting at sample `s0`; returns the
-// chunk's loss sum, counts correct predictions.  Leaves activations in work.
-template <class T>
-double forward_chunk(Model<T>& m, ChunkViews<T>& v, std::span<const T> x,
-                     std::span<const std::int32_t> labels, std::span<const T> targets, int s0,
-                     int n, std::int64_t* correct) {
-  const ModelConfig& c = m.config;
+double forward_chunk(Step<T>& st, int s0, int n, std::int64_t* correct) {
+  const ModelConfig& c = st.c();
   const int L = dense_layers(c);
-  const size_t in = m.input_size();
-  const T* P = m.params.data();
-  const T* input = x.data() + static_cast<size_t>(s0) * in;
-  int ai = 0;  // index into v.a of the current layer's input
-  const T* h = input;
   if (is_cnn(c)) {
-    const layers::ConvPoolDims d{n, c.in_h, c.in_w, c.conv_c};
-    const auto& W = m.tensors[0];
-    const auto& b = m.tensors[1];
+    const size_t in = st.m.input_size(), w0 = static_cast<size_t>(c.widths[0]);
     layers::conv3x3_relu_pool_forward<T>(
-        std::span<T>(v.a[0], static_cast<size_t>(n) * c.widths[0]),
-        std::span<std::uint8_t>(v.argmax, static_cast<size_t>(n) * c.widths[0]),
-        std::span<const T>(input, static_cast<size_t>(n) * in),
-        std::span<const T>(P + W.offset, W.size), std::span<const T>(P + b.offset, b.size), d);
-    h = v.a[0];
-    ai = 1;
+        std::span<T>(st.act(0) + s0 * w0, n * w0),
+        std::span<std::uint8_t>(st.m.masks.data() + s0 * w0, n * w0),
+        st.x.subspan(s0 * in, n * in), st.param(0), st.param(1),
+        layers::ConvPoolDims{n, c.in_h, c.in_w, c.conv_c});
   }
-  const int t0 = is_cnn(c) ? 2 : 0;  // first dense tensor index
   for (int l = 0; l < L; ++l) {
-    const auto& W = m.tensors[static_cast<size_t>(t0 + l * (c.bias ? 2 : 1))];
-    std::span<const T> b;
-    if (c.bias) {
-      const auto& B = m.tensors[static_cast<size_t>(t0 + l * 2 + 1)];
-      b = std::span<const T>(P + B.offset, B.size);
-    }
-    const layers::DenseDims d{n, c.widths[l], c.widths[l + 1]};
-    T* y = v.a[static_cast<size_t>(ai + l)];
-    layers::dense_forward<T>(std::span<T>(y, static_cast<size_t>(n) * d.out),
-                             std::span<const T>(h, static_cast<size_t>(n) * d.in),
-                             std::span<const T>(P + W.offset, W.size), b, d);
-    if (l + 1 < L)
-      layers::relu_forward<T>(std::span<T>(y, static_cast<size_t>(n) * d.out),
-                              std::span<const T>(y, static_cast<size_t>(n) * d.out));
-    h = y;
+    const size_t k = kernel_index(c, l);
+    const layers::DenseDims d{n, c.widths[static_cast<size_t>(l)], c.widths[static_cast<size_t>(l) + 1]};
+    std::span<T> y(st.act(l + 1) + static_cast<size_t>(s0) * d.out, static_cast<size_t>(n) * d.out);
+    layers::dense_forward_t<T>(y, st.in_rows(l, s0, n), st.wt(l),
+                               c.bias ? st.param(k + 1) : std::span<const T>(), d);
+    if (l + 1 < L) layers::relu_forward<T>(y, y);
   }
-  const int out = c.widths.back();
-  T* logits = v.a.back();
-  if (c.head == Head::softmax_ce) {
-    // probs overwrite the logits in place (the logits are not needed again).
-    return layers::softmax_cross_entropy_forward<T>(
-        std::span<T>(logits, static_cast<size_t>(n) * out),
-        std::span<const T>(logits, static_cast<size_t>(n) * out), labels.subspan(s0, n), n, out,
-        correct);
-  }
-  return layers::mse_forward<T>(std::span<const T>(logits, static_cast<size_t>(n) * out),
-                                targets.subspan(static_cast<size_t>(s0) * out,
-                                                static_cast<size_t>(n) * out),
-                                n, out);
+  const size_t out = st.m.output_size();
+  T* top = st.act(L) + s0 * out;
+  if (c.head == Head::softmax_ce)  // probs overwrite the logits (not needed again)
+    return layers::softmax_cross_entropy_forward<T>(std::span<T>(top, n * out),
+                                                    std::span<const T>(top, n * out),
+                                                    st.labels.subspan(s0, n), n,
+                                                    static_cast<int>(out), correct);
+  return layers::mse_forward<T>(std::span<const T>(top, n * out),
+                                st.targets.subspan(s0 * out, n * out), n, static_cast<int>(out));
 }
 
+// Backward data path of samples [s0, s0 + n): every dact level, and the conv
+// block's gradient into this chunk's partial.  Dense weight gradients wait
+// for phase 3.
 template <class T>
-void backward_chunk(Model<T>& m, ChunkViews<T>& v, T* G, std::span<const T> x,
-                    std::span<const std::int32_t> labels, std::span<const T> targets, int s0,
-                    int n, T scale) {
-  const ModelConfig& c = m.config;
+void backward_chunk(Step<T>& st, int chunk, int s0, int n) {
+  const ModelConfig& c = st.c();
   const int L = dense_layers(c);
-  const size_t in = m.input_size();
-  const T* P = m.params.data();
-  const T* input = x.data() + static_cast<size_t>(s0) * in;
-  const int out = c.widths.back();
-  const int ai = is_cnn(c) ? 1 : 0;
-  T* top = v.a.back();
-  T* dtop = v.d.back();
+  const size_t out = st.m.output_size();
+  const T scale = T(1) / static_cast<T>(st.batch);
+  std::span<T> dtop(st.dact(L) + s0 * out, n * out);
+  std::span<const T> top(st.act(L) + s0 * out, n * out);
   if (c.head == Head::softmax_ce)
-    layers::softmax_cross_entropy_backward<T>(
-        std::span<T>(dtop, static_cast<size_t>(n) * out),
-        std::span<const T>(top, static_cast<size_t>(n) * out), labels.subspan(s0, n), n, out,
-        scale);
+    layers::softmax_cross_entropy_backward<T>(dtop, top, st.labels.subspan(s0, n), n,
+                                              static_cast<int>(out), scale);
   else
-    layers::mse_backward<T>(std::span<T>(dtop, static_cast<size_t>(n) * out),
-                            std::span<const T>(top, static_cast<size_t>(n) * out),
-                            targets.subspan(static_cast<size_t>(s0) * out,
-                                            static_cast<size_t>(n) * out),
-                            n, out, scale);
-  const int t0 = is_cnn(c) ? 2 : 0;
+    layers::mse_backward<T>(dtop, top, st.targets.subspan(s0 * out, n * out), n,
+                            static_cast<int>(out), scale);
   for (int l = L - 1; l >= 0; --l) {
-    const auto& W = m.tensors[static_cast<size_t>(t0 + l * (c.bias ? 2 : 1))];
-    std::span<T> db;
-    if (c.bias) {
-      const auto& B = m.tensors[static_cast<size_t>(t0 + l * 2 + 1)];
-      db = std::span<T>(G + B.offset, B.size);
-    }
-    const layers::DenseDims d{n, c.widths[l], c.widths[l + 1]};
-    const T* hin = (l == 0 && !is_cnn(c)) ? input : v.a[static_cast<size_t>(ai + l - 1)];
-    const bool need_dx = l > 0 || is_cnn(c);
-    T* dx = need_dx ? v.d[static_cast<size_t>(ai + l - 1)] : nullptr;
-    layers::dense_backward<T>(
-        need_dx ? std::span<T>(dx, static_cast<size_t>(n) * d.in) : std::span<T>(),
-        std::span<T>(G + W.offset, W.size), db,
-        std::span<const T>(v.d[static_cast<size_t>(ai + l)], static_cast<size_t>(n) * d.out),
-        std::span<const T>(hin, static_cast<size_t>(n) * d.in),
-        std::span<const T>(P + W.offset, W.size), d);
+    if (l == 0 && !is_cnn(c)) continue;  // the input layer: no dx
+    const layers::DenseDims d{n, c.widths[static_cast<size_t>(l)], c.widths[static_cast<size_t>(l) + 1]};
+    std::span<T> dx(st.dact(l) + static_cast<size_t>(s0) * d.in, static_cast<size_t>(n) * d.in);
+    layers::dense_backward_input_t<T>(
+        dx, std::span<const T>(st.dact(l + 1) + static_cast<size_t>(s0) * d.out, static_cast<size_t>(n) * d.out),
+        st.wt(l), d);
     if (l > 0)  // through the ReLU that produced this layer's input
-      layers::relu_backward<T>(std::span<T>(dx, static_cast<size_t>(n) * d.in),
-                               std::span<const T>(dx, static_cast<size_t>(n) * d.in),
-                               std::span<const T>(hin, static_cast<size_t>(n) * d.in));
+      layers::relu_backward<T>(dx, dx, st.in_rows(l, s0, n));
   }
   if (is_cnn(c)) {
-    const layers::ConvPoolDims d{n, c.in_h, c.in_w, c.conv_c};
-    const auto& W = m.tensors[0];
-    const auto& b = m.tensors[1];
-    const size_t pooled = static_cast<size_t>(n) * c.widths[0];
+    T* P = st.m.work.data() + st.m.partial + static_cast<size_t>(chunk) * st.m.partial_size;
+    std::fill(P, P + st.m.partial_size, T(0));
+    const size_t in = st.m.input_size(), w0 = static_cast<size_t>(c.widths[0]);
+    const size_t nk = st.m.tensors[0].size;
     layers::conv3x3_relu_pool_backward<T>(
-        std::span<T>(G + W.offset, W.size), std::span<T>(G + b.offset, b.size),
-        std::span<const T>(v.d[0], pooled), std::span<const T>(v.a[0], pooled),
-        std::span<const std::uint8_t>(v.argmax, pooled),
-        std::span<const T>(input, static_cast<size_t>(n) * in), d);
+        std::span<T>(P, nk), std::span<T>(P + nk, st.m.tensors[1].size),
+        std::span<const T>(st.dact(0) + s0 * w0, n * w0), std::span<const T>(st.act(0) + s0 * w0, n * w0),
+        std::span<const std::uint8_t>(st.m.masks.data() + s0 * w0, n * w0),
+        st.x.subspan(s0 * in, n * in), layers::ConvPoolDims{n, c.in_h, c.in_w, c.conv_c});
   }
 }
 
-int chunks_for(int batch) { return (batch + kChunk - 1) / kChunk; }
+// Phase 3, one task: rows of a dense kernel gradient, a bias gradient, or
+// the conv partials (overwriting; grads need no separate zeroing).
+template <class T>
+void grad_task(Step<T>& st, const typename Model<T>::RowTask& t, int chunks) {
+  Model<T>& m = st.m;
+  const ModelConfig& c = st.c();
+  if (t.layer < 0) {
+    const size_t P = m.partial_size;
+    const T* part = m.work.data() + m.partial;
+    T* g = m.grads.data() + m.tensors[0].offset;  // conv kernel then bias, contiguous
+    std::copy(part, part + P, g);
+    for (int ch = 1; ch < chunks; ++ch)
+      for (size_t j = 0; j < P; ++j) g[j] += part[static_cast<size_t>(ch) * P + j];
+    return;
+  }
+  const size_t k = kernel_index(c, t.layer);
+  const layers::DenseDims d{st.batch, c.widths[static_cast<size_t>(t.layer)],
+                            c.widths[static_cast<size_t>(t.layer) + 1]};
+  std::span<const T> dy(st.dact(t.layer + 1), static_cast<size_t>(st.batch) * d.out);
+  if (t.i0 < 0) {
+    const auto& B = m.tensors[k + 1];
+    std::span<T> db(m.grads.data() + B.offset, B.size);
+    std::fill(db.begin(), db.end(), T(0));
+    layers::dense_backward_bias<T>(db, dy, d);
+    return;
+  }
+  const auto& W = m.tensors[k];
+  std::span<T> dW(m.grads.data() + W.offset, W.size);
+  std::fill(dW.begin() + static_cast<size_t>(t.i0) * d.out, dW.begin() + static_cast<size_t>(t.i1) * d.out, T(0));
+  layers::dense_backward_weight_rows<T>(dW, dy, st.in_rows(t.layer, 0, st.batch), d, t.i0, t.i1);
+}
 
 template <class T>
 void check_batch(const Model<T>& m, std::span<const T> x, std::span<const std::int32_t> labels,
                  std::span<const T> targets, int batch) {
   if (batch < 1 || batch > m.max_batch)
-    throw std::invalid_argument("batch " + std::to_string(batch) + " outside [1, max_batch]");
+    throw std::invalid_argument("batch " + std::to_string(batch) + " outside [1, max_batch = " +
+                                std::to_string(m.max_batch) + "]");
   if (x.size() < static_cast<size_t>(batch) * m.input_size())
-    throw std::invalid_argument("x is smaller than batch * input_size");
-  if (m.config.head == Head::softmax_ce ? labels.size() < static_cast<size_t>(batch)
-                                        : targets.size() < static_cast<size_t>(batch) * m.output_size())
-    throw std::invalid_argument("labels/targets smaller than the batch");
+    throw std::invalid_argument("x holds " + std::to_string(x.size()) + " values, batch * input_size = " +
+                                std::to_string(static_cast<size_t>(batch) * m.input_size()));
+  if (m.config.head == Head::softmax_ce) {
+    if (labels.size() < static_cast<size_t>(batch))
+      throw std::invalid_argument("labels smaller than the batch");
+    for (int n = 0; n < batch; ++n)
+      if (labels[static_cast<size_t>(n)] < 0 || static_cast<size_t>(labels[static_cast<size_t>(n)]) >= m.output_size())
+        throw std::invalid_argument("label " + std::to_string(labels[static_cast<size_t>(n)]) +
+                                    " outside [0, " + std::to_string(m.output_size()) + ")");
+  } else if (targets.size() < static_cast<size_t>(batch) * m.output_size()) {
+    throw std::invalid_argument("targets smaller than batch * output_size");
+  }
 }
 
 }  // namespace
@@ -241,25 +244,22 @@ template <class T>
 size_t Model<T>::output_size() const {
   return static_cast<size_t>(config.widths.back());
 }
-template <class T>
-size_t Model<T>::work_per_sample() const {
-  size_t s = 0;
-  const int first = is_cnn(config) ? 0 : 1;
-  for (size_t l = static_cast<size_t>(first); l < config.widths.size(); ++l)
-    s += 2 * static_cast<size_t>(config.widths[l]);
-  return s;
-}
 
 template <class T>
 Model<T> make_model(const ModelConfig& config, int max_batch) {
   if (max_batch < 1) throw std::invalid_argument("max_batch must be >= 1");
+  if (config.widths.size() < 2) throw std::invalid_argument("model needs at least one dense layer");
+  if (is_cnn(config) && (config.in_c != 1 ||
+                         config.widths[0] != (config.in_h - 2) / 2 * ((config.in_w - 2) / 2) * config.conv_c))
+    throw std::invalid_argument("cnn: only Cin = 1 and widths[0] = pooled size are wired");
   Model<T> m;
   m.config = config;
   m.max_batch = max_batch;
   size_t off = 0;
   auto add = [&](std::string name, size_t size, int fan_in, int fan_out, bool bias) {
-    m.tensors.push_back({std::move(name), off, size, fan_in, fan_out, bias});
+    m.tensors.push_back({name, off, size, fan_in, fan_out, bias});
     m.tensor_offsets.push_back(off);
+    m.tensor_names.push_back(std::move(name));
     off += size;
   };
   if (is_cnn(config)) {
@@ -267,18 +267,47 @@ Model<T> make_model(const ModelConfig& config, int max_batch) {
     add("conv.kernel", static_cast<size_t>(k) * config.conv_c, k, 3 * 3 * config.conv_c, false);
     add("conv.bias", static_cast<size_t>(config.conv_c), k, 3 * 3 * config.conv_c, true);
   }
-  for (int l = 0; l < dense_layers(config); ++l) {
-    const int fi = config.widths[l], fo = config.widths[l + 1];
+  const int L = dense_layers(config);
+  for (int l = 0; l < L; ++l) {
+    const int fi = config.widths[static_cast<size_t>(l)], fo = config.widths[static_cast<size_t>(l) + 1];
+    // Names seed the initializers (derive_seed): changing one changes the init.
     add("dense" + std::to_string(l) + ".kernel", static_cast<size_t>(fi) * fo, fi, fo, false);
     if (config.bias) add("dense" + std::to_string(l) + ".bias", static_cast<size_t>(fo), fi, fo, true);
   }
   m.params.assign(off, T(0));
   m.grads.assign(off, T(0));
+
   const int chunks = chunks_for(max_batch);
-  m.partials.assign(static_cast<size_t>(chunks) * off, T(0));
-  m.work.assign(static_cast<size_t>(chunks) * kChunk * m.work_per_sample(), T(0));
-  if (is_cnn(config))
-    m.masks.assign(static_cast<size_t>(chunks) * kChunk * config.widths[0], 0);
+  size_t w = 0;
+  const size_t B = static_cast<size_t>(chunks) * kChunk;
+  for (int k = 0; k <= L; ++k) {
+    const size_t width = static_cast<size_t>(config.widths[static_cast<size_t>(k)]);
+    const bool stored = k > 0 || is_cnn(config);  // level 0 of an MLP is the caller's x
+    m.act.push_back(stored ? w : npos);
+    w += stored ? B * width : 0;
+    m.dact.push_back(stored ? w : npos);
+    w += stored ? B * width : 0;
+  }
+  for (int l = 0; l < L; ++l) {  // W^T of every layer: forward and input gradients use it
+    const int fi = config.widths[static_cast<size_t>(l)], fo = config.widths[static_cast<size_t>(l) + 1];
+    m.wt.push_back(w);
+    w += static_cast<size_t>(fi) * fo;
+    for (int i0 = 0; i0 < fi; i0 += kRowBlock) m.wt_tasks.push_back({l, i0, std::min(fi, i0 + kRowBlock)});
+  }
+  if (is_cnn(config)) {
+    m.partial = w;
+    m.partial_size = m.tensors[0].size + m.tensors[1].size;
+    w += static_cast<size_t>(chunks) * m.partial_size;
+    m.masks.assign(B * static_cast<size_t>(config.widths[0]), 0);
+    m.grad_tasks.push_back({-1, 0, 0});
+  }
+  for (int l = 0; l < L; ++l) {
+    const int fi = config.widths[static_cast<size_t>(l)];
+    for (int i0 = 0; i0 < fi; i0 += kRowBlock) m.grad_tasks.push_back({l, i0, std::min(fi, i0 + kRowBlock)});
+    if (config.bias) m.grad_tasks.push_back({l, -1, 0});
+  }
+  m.work.assign(w, T(0));
+  m.macs_per_sample = train_macs_per_sample(config);
   m.chunk_loss.assign(static_cast<size_t>(chunks), 0.0);
   m.chunk_correct.assign(static_cast<size_t>(chunks), 0);
   return m;
@@ -326,30 +355,42 @@ void init_params(Model<T>& m, const InitSpec& init, std::uint64_t seed) {
   }
 }
 
+// Phase 1 (inside a parallel region): W^T of every dense kernel.
+template <class T>
+void transpose_kernels(Step<T>& st) {
+  Model<T>& m = st.m;
+  const int nwt = static_cast<int>(m.wt_tasks.size());
+#pragma omp for schedule(static)
+  for (int t = 0; t < nwt; ++t) {
+    const auto& task = m.wt_tasks[static_cast<size_t>(t)];
+    const int fi = m.config.widths[static_cast<size_t>(task.layer)];
+    const int fo = m.config.widths[static_cast<size_t>(task.layer) + 1];
+    layers::transpose_rows<T>(std::span<T>(m.work.data() + m.wt[static_cast<size_t>(task.layer)],
+                                           static_cast<size_t>(fi) * fo),
+                              st.param(kernel_index(m.config, task.layer)), fi, fo, task.i0, task.i1);
+  }
+}
+
 template <class T>
 double forward_backward(Model<T>& m, std::span<const T> x, std::span<const std::int32_t> labels,
                         std::span<const T> targets, int batch) {
   check_batch(m, x, labels, targets, batch);
+  Step<T> st{m, x, labels, targets, batch};
   const int chunks = chunks_for(batch);
-  const size_t P = m.params.size();
-  const T scale = T(1) / static_cast<T>(batch);
-#pragma omp parallel for schedule(static)
-  for (int c = 0; c < chunks; ++c) {
-    const int s0 = c * kChunk, n = std::min(kChunk, batch - s0);
-    auto v = views(m, c);
-    T* G = m.partials.data() + static_cast<size_t>(c) * P;
-    std::fill(G, G + P, T(0));
-    m.chunk_loss[static_cast<size_t>(c)] = forward_chunk(m, v, x, labels, targets, s0, n, nullptr);
-    backward_chunk(m, v, G, x, labels, targets, s0, n, scale);
-  }
-  // Fixed-order reduction of the chunk partials: grads[j] = sum_c partial[c][j].
-  const T* part = m.partials.data();
-  T* g = m.grads.data();
-#pragma omp parallel for schedule(static)
-  for (size_t j = 0; j < P; ++j) {
-    T s = part[j];
-    for (int c = 1; c < chunks; ++c) s += part[static_cast<size_t>(c) * P + j];
-    g[j] = s;
+  const int ngrad = static_cast<int>(m.grad_tasks.size());
+  const bool team = batch * m.macs_per_sample >= m.min_parallel_macs;
+#pragma omp parallel if (team)
+  {
+    transpose_kernels(st);  // phase 1: W^T
+#pragma omp for schedule(static)
+    for (int c = 0; c < chunks; ++c) {  // phase 2: chunks
+      const int s0 = c * kChunk, n = std::min(kChunk, batch - s0);
+      m.chunk_loss[static_cast<size_t>(c)] = forward_chunk(st, s0, n, nullptr);
+      backward_chunk(st, c, s0, n);
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (int t = 0; t < ngrad; ++t)  // phase 3: weight gradients over the batch
+      grad_task(st, m.grad_tasks[static_cast<size_t>(t)], chunks);
   }
   double loss = 0;
   for (int c = 0; c < chunks; ++c) loss += m.chunk_loss[static_cast<size_t>(c)];
@@ -360,14 +401,19 @@ template <class T>
 EvalSums evaluate(Model<T>& m, std::span<const T> x, std::span<const std::int32_t> labels,
                   std::span<const T> targets, int batch) {
   check_batch(m, x, labels, targets, batch);
+  Step<T> st{m, x, labels, targets, batch};
   const int chunks = chunks_for(batch);
-#pragma omp parallel for schedule(static)
-  for (int c = 0; c < chunks; ++c) {
-    const int s0 = c * kChunk, n = std::min(kChunk, batch - s0);
-    auto v = views(m, c);
-    std::int64_t correct = 0;
-    m.chunk_loss[static_cast<size_t>(c)] = forward_chunk(m, v, x, labels, targets, s0, n, &correct);
-    m.chunk_correct[static_cast<size_t>(c)] = correct;
+  const bool team = batch * forward_macs_per_sample(m.config) >= m.min_parallel_macs;
+#pragma omp parallel if (team)
+  {
+    transpose_kernels(st);
+#pragma omp for schedule(static)
+    for (int c = 0; c < chunks; ++c) {
+      const int s0 = c * kChunk, n = std::min(kChunk, batch - s0);
+      std::int64_t correct = 0;
+      m.chunk_loss[static_cast<size_t>(c)] = forward_chunk(st, s0, n, &correct);
+      m.chunk_correct[static_cast<size_t>(c)] = correct;
+    }
   }
   EvalSums s;
   for (int c = 0; c < chunks; ++c) {
@@ -382,6 +428,14 @@ double forward_macs_per_sample(const ModelConfig& c) {
   double macs = 0;
   if (is_cnn(c)) macs += static_cast<double>(c.in_h - 2) * (c.in_w - 2) * 9.0 * c.in_c * c.conv_c;
   for (size_t l = 0; l + 1 < c.widths.size(); ++l)
+    macs += static_cast<double>(c.widths[l]) * c.widths[l + 1];
+  return macs;
+}
+
+double train_macs_per_sample(const ModelConfig& c) {
+  double macs = 2 * forward_macs_per_sample(c);  // forward + every weight gradient
+  const size_t first = is_cnn(c) ? 0 : 1;         // input gradients below the first layer
+  for (size_t l = first; l + 1 < c.widths.size(); ++l)
     macs += static_cast<double>(c.widths[l]) * c.widths[l + 1];
   return macs;
 }

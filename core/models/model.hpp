@@ -10,13 +10,17 @@
 //   linear   Dense in->1 (bias optional), MSE              (tutorials 002/003)
 //   mlp      Dense widths[0]->...->widths[-1], ReLU between, MSE or softmax CE
 //
-// Determinism at any thread count: a batch is cut into chunks of kChunk
-// samples whose boundaries do not depend on the thread count.  Each chunk
-// runs forward and backward sequentially into its own partial gradient
-// arena; the partials are then summed in chunk order (parallel over
-// parameters, each parameter's sum serial).  Losses are summed the same way.
-// No float reduction ever depends on scheduling, so 1, 2 or 16 threads give
-// the same bits.
+// Determinism at any thread count.  One step runs three parallel phases,
+// each over work units whose boundaries depend on the batch only:
+//   1. W^T of every dense kernel (row blocks).
+//   2. Sample chunks of kChunk: forward, loss, and the backward data path
+//      (dlogits -> dx -> ... -> the conv block's weight gradient into the
+//      chunk's own partial buffer).  Activations live batch-wide in `work`.
+//   3. Weight gradients of every dense layer over the WHOLE batch, parallel
+//      over blocks of kernel rows: each element sums its B terms serially in
+//      sample order.  The conv partials are summed in chunk order; losses too.
+// No float reduction depends on scheduling, so 1, 2 or 16 threads give the
+// same bits; no step allocates.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -67,15 +71,33 @@ struct Model {
   Buffer<T> params, grads;             // one arena each, same layout
   std::vector<TensorInfo> tensors;
   std::vector<size_t> tensor_offsets;  // tensors[i].offset, for per-tensor clipping
-  Buffer<T> partials;                  // (chunks, params) per-chunk gradients
-  Buffer<T> work;                      // activations of every chunk, sized for max_batch
-  Buffer<std::uint8_t> masks;          // pool argmax (cnn001)
-  std::vector<double> chunk_loss;      // per-chunk loss sums
+  std::vector<std::string> tensor_names;  // tensors[i].name
+  // One work arena, sized once for max_batch, views by offset:
+  //   act[k], dact[k]  (max_batch, widths[k]) row-major: the dense stack's
+  //                    level-k activation and its gradient.  Level 0 is the
+  //                    stack input (cnn001: the pooled map (B, 13, 13, 32);
+  //                    other models: the caller's x, so act[0] is unused).
+  //   wt[l]            (widths[l+1], widths[l]): W^T of dense layer l, rebuilt
+  //                    at the start of every step (forward and dx read it).
+  //   partial          (chunks, conv params): per-chunk conv gradients.
+  Buffer<T> work;
+  std::vector<size_t> act, dact, wt;
+  size_t partial = 0, partial_size = 0;  // conv params per chunk (0: none)
+  Buffer<std::uint8_t> masks;            // (max_batch, 13, 13, 32) pool argmax (cnn001)
+  std::vector<double> chunk_loss;        // per-chunk loss sums
   std::vector<std::int64_t> chunk_correct;
+  struct RowTask {
+    int layer, i0, i1;  // rows [i0, i1) of dense kernel `layer`; i0 = -1: its bias;
+  };                    // layer = -1: sum the conv partials
+  std::vector<RowTask> wt_tasks, grad_tasks;  // phases 1 and 3
+  // Steps with fewer multiply-adds than this run on the calling thread alone
+  // (mlp004 at batch 32: ~30k, a few microseconds: waking a team costs more).
+  // The bits are the same either way; tests set 0 to force the team.
+  double min_parallel_macs = 2e5;
+  double macs_per_sample = 0;  // train_macs_per_sample(config)
 
   size_t input_size() const;
   size_t output_size() const;
-  size_t work_per_sample() const;      // activation floats per sample
 };
 
 template <class T>
@@ -105,5 +127,8 @@ EvalSums evaluate(Model<T>& model, std::span<const T> x, std::span<const std::in
 
 // Multiply-adds per sample of one forward pass (FLOP = 2x), for benchmarks.
 double forward_macs_per_sample(const ModelConfig& config);
+// ... of forward_backward: forward, plus each kernel's weight gradient, plus
+// the input gradient of every layer but the first.
+double train_macs_per_sample(const ModelConfig& config);
 
 }  // namespace lrb::models

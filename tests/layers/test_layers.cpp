@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
+#include <tuple>
 #include <vector>
 
 #include "core/layers/layers.hpp"
@@ -46,21 +48,58 @@ std::vector<double> numeric_grad(std::vector<double>& v, const std::function<dou
 
 }  // namespace
 
-TEST(Dense, FastMatchesNaive) {
-  const DenseDims d{7, 33, 5};
-  auto x = random_vec<float>(7 * 33, 1), W = random_vec<float>(33 * 5, 2), b = random_vec<float>(5, 3);
-  auto dy = random_vec<float>(7 * 5, 4);
-  std::vector<float> y(35), yn(35), dx(7 * 33), dxn(7 * 33), dW(33 * 5, 0.5f), dWn(33 * 5, 0.5f),
-      db(5, 0.25f), dbn(5, 0.25f);
-  dense_forward<float>(y, x, W, b, d);
-  naive::dense_forward<float>(yn, x, W, b, d);
-  dense_backward<float>(dx, dW, db, dy, x, W, d);
-  naive::dense_backward<float>(dxn, dWn, dbn, dy, x, W, d);
-  // Eigen's GEMM blocks the sums differently: 33-term float sums, |terms| <= 1.
-  EXPECT_LT(max_rel_err(y, yn), 1e-5);
-  EXPECT_LT(max_rel_err(dx, dxn), 1e-5);
-  EXPECT_LT(max_rel_err(dW, dWn), 1e-5);
-  EXPECT_EQ(db, dbn);  // same order: bit-equal
+// Fast and naive dense kernels run the same fma chains in the same order:
+// bit-equal, for shapes that hit every tail (out not a multiple of the
+// vector width, batch not a multiple of 4, rows not a multiple of 16).
+template <class T>
+void check_dense_bits(int B, int in, int out) {
+  const DenseDims d{B, in, out};
+  auto x = random_vec<T>(size_t(B) * in, 1), W = random_vec<T>(size_t(in) * out, 2),
+       b = random_vec<T>(out, 3), dy = random_vec<T>(size_t(B) * out, 4);
+  std::vector<T> y(size_t(B) * out), yn(y.size()), dx(size_t(B) * in), dxn(dx.size()),
+      dW(W.size(), T(0.5)), dWn(W.size(), T(0.5)), db(out, T(0.25)), dbn(out, T(0.25));
+  dense_forward<T>(y, x, W, b, d);
+  naive::dense_forward<T>(yn, x, W, b, d);
+  EXPECT_EQ(y, yn) << B << "x" << in << "x" << out;
+  dense_forward<T>(y, x, W, {}, d);
+  naive::dense_forward<T>(yn, x, W, {}, d);
+  EXPECT_EQ(y, yn) << "no bias";
+  dense_backward<T>(dx, dW, db, dy, x, W, d);
+  naive::dense_backward<T>(dxn, dWn, dbn, dy, x, W, d);
+  EXPECT_EQ(dx, dxn);
+  EXPECT_EQ(dW, dWn);
+  EXPECT_EQ(db, dbn);
+  // The split form the model uses: dx from W^T, dW by row blocks.
+  std::vector<T> WT(W.size()), dx2(dx.size()), dW2(W.size(), T(0.5));
+  transpose_rows<T>(WT, W, in, out, 0, in / 2);
+  transpose_rows<T>(WT, W, in, out, in / 2, in);
+  for (int i = 0; i < in; ++i)
+    for (int j = 0; j < out; ++j) ASSERT_EQ(WT[size_t(j) * in + i], W[size_t(i) * out + j]);
+  // dense_forward_t sums in 8 (4) interleaved lanes + a tree: not naive's
+  // order.  Both are within (terms) * eps * sum|x w| of the exact value, so
+  // they differ by at most (in + in / lanes + 4) * eps * (sum|x w| + |b|).
+  naive::dense_forward<T>(yn, x, W, b, d);
+  dense_forward_t<T>(y, x, WT, b, d);
+  const double eps = std::numeric_limits<T>::epsilon() / 2;
+  for (int n = 0; n < B; ++n)
+    for (int j = 0; j < out; ++j) {
+      double mag = std::fabs(double(b[j]));
+      for (int i = 0; i < in; ++i) mag += std::fabs(double(x[size_t(n) * in + i]) * W[size_t(i) * out + j]);
+      EXPECT_LE(std::fabs(double(y[size_t(n) * out + j]) - yn[size_t(n) * out + j]),
+                (in + in / 4 + 4) * eps * mag) << n << "," << j;
+    }
+  dense_backward_input_t<T>(dx2, dy, WT, d);
+  EXPECT_EQ(dx2, dxn);
+  for (int i0 = 0; i0 < in; i0 += 7) dense_backward_weight_rows<T>(dW2, dy, x, d, i0, std::min(in, i0 + 7));
+  EXPECT_EQ(dW2, dWn);
+}
+
+TEST(Dense, FastMatchesNaiveBitForBit) {
+  for (auto [B, in, out] : {std::tuple{7, 33, 5}, {8, 5408, 10}, {13, 20, 10}, {3, 10, 1},
+                            {5, 17, 19}, {4, 64, 33}, {1, 1, 1}}) {
+    check_dense_bits<float>(B, in, out);
+    check_dense_bits<double>(B, in, out);
+  }
 }
 
 TEST(Dense, GradientMatchesFiniteDifferences) {
@@ -98,6 +137,99 @@ TEST(Conv2d, GradientMatchesFiniteDifferencesWithStrideAndPadding) {
   EXPECT_LT(max_rel_err(dx, numeric_grad(x, f)), 1e-7);
   EXPECT_LT(max_rel_err(dW, numeric_grad(W, f)), 1e-7);
   EXPECT_LT(max_rel_err(db, numeric_grad(b, f)), 1e-7);
+}
+
+TEST(Conv2d, FastMatchesNaiveBitForBit) {
+  for (const Conv2dDims d : {Conv2dDims{2, 6, 5, 2, 3, 3, 2, 2, 1}, Conv2dDims{3, 28, 28, 1, 32, 3, 3, 1, 0},
+                             Conv2dDims{1, 9, 7, 3, 17, 2, 3, 1, 2}}) {
+    const size_t nx = size_t(d.batch) * d.in_h * d.in_w * d.in_c, nw = size_t(d.k_h) * d.k_w * d.in_c * d.out_c,
+                 ny = size_t(d.batch) * d.out_h() * d.out_w() * d.out_c;
+    auto x = random_vec<float>(nx, 41), W = random_vec<float>(nw, 42), b = random_vec<float>(d.out_c, 43),
+         dy = random_vec<float>(ny, 44);
+    std::vector<float> y(ny), yn(ny), dx(nx), dxn(nx), dW(nw, 0.5f), dWn(nw, 0.5f), db(d.out_c, 1.f),
+        dbn(d.out_c, 1.f);
+    conv2d_forward<float>(y, x, W, b, d);
+    naive::conv2d_forward<float>(yn, x, W, b, d);
+    EXPECT_EQ(y, yn);
+    conv2d_backward<float>(dx, dW, db, dy, x, W, d);
+    naive::conv2d_backward<float>(dxn, dWn, dbn, dy, x, W, d);
+    EXPECT_EQ(dx, dxn);
+    EXPECT_EQ(dW, dWn);
+    EXPECT_EQ(db, dbn);
+  }
+}
+
+TEST(ReluPoolLosses, FastMatchesNaiveBitForBit) {
+  auto x = random_vec<float>(2 * 6 * 4 * 3, 51), dy = random_vec<float>(x.size(), 52);
+  std::vector<float> y(x.size()), yn(x.size()), dx(x.size()), dxn(x.size());
+  relu_forward<float>(y, x);
+  naive::relu_forward<float>(yn, x);
+  EXPECT_EQ(y, yn);
+  relu_backward<float>(dx, dy, y);
+  naive::relu_backward<float>(dxn, dy, yn);
+  EXPECT_EQ(dx, dxn);
+  const PoolDims pd{2, 6, 4, 3};
+  std::vector<float> p(2 * 3 * 2 * 3), pn(p.size()), dp = random_vec<float>(p.size(), 53);
+  std::vector<uint8_t> a(p.size()), an(p.size());
+  maxpool2x2_forward<float>(p, a, x, pd);
+  naive::maxpool2x2_forward<float>(pn, an, x, pd);
+  EXPECT_EQ(p, pn);
+  EXPECT_EQ(a, an);
+  maxpool2x2_backward<float>(dx, dp, a, pd);
+  naive::maxpool2x2_backward<float>(dxn, dp, an, pd);
+  EXPECT_EQ(dx, dxn);
+  auto z = random_vec<float>(4 * 10, 54, -3, 3), t = random_vec<float>(40, 55);
+  std::vector<int32_t> labels = {3, 0, 9, 5};
+  std::vector<float> pr(40), prn(40), dz(40), dzn(40);
+  int64_t c1 = 0, c2 = 0;
+  EXPECT_EQ(softmax_cross_entropy_forward<float>(pr, z, labels, 4, 10, &c1),
+            naive::softmax_cross_entropy_forward<float>(prn, z, labels, 4, 10, &c2));
+  EXPECT_EQ(pr, prn);
+  EXPECT_EQ(c1, c2);
+  softmax_cross_entropy_backward<float>(dz, pr, labels, 4, 10, 0.25f);
+  naive::softmax_cross_entropy_backward<float>(dzn, prn, labels, 4, 10, 0.25f);
+  EXPECT_EQ(dz, dzn);
+  EXPECT_EQ(mse_forward<float>(z, t, 4, 10), naive::mse_forward<float>(z, t, 4, 10));
+  mse_backward<float>(dz, z, t, 4, 10, 0.25f);
+  naive::mse_backward<float>(dzn, z, t, 4, 10, 0.25f);
+  EXPECT_EQ(dz, dzn);
+}
+
+TEST(Relu, GradientMatchesFiniteDifferences) {
+  auto x = random_vec<double>(40, 61);
+  for (auto& v : x) v = v < 0 ? v - 0.1 : v + 0.1;  // |x| >= 0.1: away from the kink
+  auto c = random_vec<double>(40, 62);
+  auto f = [&] {
+    std::vector<double> y(40);
+    relu_forward<double>(y, x);
+    double s = 0;
+    for (size_t i = 0; i < 40; ++i) s += c[i] * y[i];
+    return s;
+  };
+  std::vector<double> y(40), dx(40);
+  relu_forward<double>(y, x);
+  relu_backward<double>(dx, c, y);
+  EXPECT_LT(max_rel_err(dx, numeric_grad(x, f)), 1e-7);
+}
+
+TEST(MaxPool, GradientMatchesFiniteDifferences) {
+  const PoolDims d{2, 4, 6, 3};
+  // Distinct values 0.01 apart (a shuffled ramp): no ties within h.
+  std::vector<double> x(2 * 4 * 6 * 3);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 0.01 * double((i * 37) % x.size());
+  auto c = random_vec<double>(2 * 2 * 3 * 3, 63);
+  std::vector<uint8_t> arg(c.size());
+  auto f = [&] {
+    std::vector<double> y(c.size());
+    maxpool2x2_forward<double>(y, arg, x, d);
+    double s = 0;
+    for (size_t i = 0; i < y.size(); ++i) s += c[i] * y[i];
+    return s;
+  };
+  std::vector<double> y(c.size()), dx(x.size());
+  maxpool2x2_forward<double>(y, arg, x, d);
+  maxpool2x2_backward<double>(dx, c, arg, d);
+  EXPECT_LT(max_rel_err(dx, numeric_grad(x, f)), 1e-7);
 }
 
 TEST(MaxPool, RoutesGradientToTheFirstMaximum) {
@@ -145,6 +277,55 @@ void check_fused(int channels) {
   const double tol = std::is_same_v<T, float> ? 2e-5 : 1e-12;
   EXPECT_LT(max_rel_err(dK, dK_ref), tol);
   EXPECT_LT(max_rel_err(db, db_ref), tol);
+}
+
+// Fast fused block vs its naive reference: bit-equal forward and backward.
+template <class T>
+void check_fused_vs_naive(int channels, int B) {
+  const ConvPoolDims d{B, 28, 28, channels};
+  const size_t npool = size_t(B) * d.pool_h() * d.pool_w() * channels;
+  auto x = random_vec<T>(size_t(B) * 784, 21, 0, 1), K = random_vec<T>(9 * channels, 22, -0.5, 0.5),
+       bias = random_vec<T>(channels, 23, -0.1, 0.1), dp = random_vec<T>(npool, 24);
+  std::vector<T> p(npool), pn(npool), dK(K.size(), T(0.125)), dKn(K.size(), T(0.125)),
+      db(channels, T(0.5)), dbn(channels, T(0.5));
+  std::vector<uint8_t> a(npool), an(npool);
+  conv3x3_relu_pool_forward<T>(p, a, x, K, bias, d);
+  naive::conv3x3_relu_pool_forward<T>(pn, an, x, K, bias, d);
+  EXPECT_EQ(p, pn);
+  EXPECT_EQ(a, an);
+  conv3x3_relu_pool_backward<T>(dK, db, dp, p, a, x, d);
+  naive::conv3x3_relu_pool_backward<T>(dKn, dbn, dp, pn, an, x, d);
+  EXPECT_EQ(dK, dKn);  // same terms in the same order (the fast one adds exact zeros)
+  EXPECT_EQ(db, dbn);
+}
+TEST(ConvReluPool, FastMatchesNaiveBitForBit) {
+  check_fused_vs_naive<float>(32, 3);
+  check_fused_vs_naive<float>(5, 2);
+  check_fused_vs_naive<double>(32, 2);
+}
+
+TEST(ConvReluPool, GradientMatchesFiniteDifferences) {
+  // Double, 6 channels, one sample: the fused block is piecewise linear in
+  // (W, b); the check holds while no conv output crosses 0 and no window's
+  // maximum changes, so h is tiny and the loss is a smooth sum c * pooled.
+  const int C = 6;
+  const ConvPoolDims d{1, 12, 10, C};
+  const size_t np = size_t(d.pool_h()) * d.pool_w() * C;
+  auto x = random_vec<double>(120, 31, 0, 1), K = random_vec<double>(9 * C, 32, -0.5, 0.5),
+       bias = random_vec<double>(C, 33, -0.2, 0.4), c = random_vec<double>(np, 34);
+  std::vector<uint8_t> arg(np);
+  auto f = [&] {
+    std::vector<double> p(np);
+    conv3x3_relu_pool_forward<double>(p, arg, x, K, bias, d);
+    double s = 0;
+    for (size_t i = 0; i < np; ++i) s += c[i] * p[i];
+    return s;
+  };
+  std::vector<double> p(np), dK(K.size(), 0), db(C, 0);
+  conv3x3_relu_pool_forward<double>(p, arg, x, K, bias, d);
+  conv3x3_relu_pool_backward<double>(dK, db, c, p, arg, x, d);
+  EXPECT_LT(max_rel_err(dK, numeric_grad(K, f)), 1e-7);
+  EXPECT_LT(max_rel_err(db, numeric_grad(bias, f)), 1e-7);
 }
 
 TEST(ConvReluPool, FusedMatchesComposedFloat32Channels) { check_fused<float>(32); }

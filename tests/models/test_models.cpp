@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/models/model.hpp"
@@ -68,6 +70,7 @@ template <class T>
 std::vector<T> train_bytes(const char* spec, int threads, int steps, int batch) {
   omp_set_num_threads(threads);
   auto m = make_model<T>(model_from_spec(parse(spec)), batch);
+  m.min_parallel_macs = 0;  // always use the team, however small the step
   init_params(m, init_from_spec(parse("keras")), 11);
   auto r = lrb::data::make_rng(12, "det", 0);
   const size_t n = 64;
@@ -98,12 +101,13 @@ TEST(Models, MlpSoftmaxGradientMatchesFiniteDifferences) {
   check_model_gradient("mlp:widths=[6,7,4],head=softmax_ce", 11, 60);
 }
 
+// 200 plain-SGD steps at 1, 2 and 3 threads: identical parameter bytes.
+// cnn001 at batch 16 (two full chunks); mlp004 at batch 20 (a partial chunk).
 TEST(Models, SameBitsAtOneTwoAndThreeThreads) {
-  for (const char* spec : {"cnn001", "mlp004"}) {
-    const int steps = std::string(spec) == "cnn001" ? 200 : 300;
-    const auto one = train_bytes<float>(spec, 1, steps, 20);
+  for (auto [spec, batch] : {std::pair{"cnn001", 16}, std::pair{"mlp004", 20}}) {
+    const auto one = train_bytes<float>(spec, 1, 200, batch);
     for (int t : {2, 3}) {
-      const auto other = train_bytes<float>(spec, t, steps, 20);
+      const auto other = train_bytes<float>(spec, t, 200, batch);
       ASSERT_EQ(one.size(), other.size());
       EXPECT_EQ(std::memcmp(one.data(), other.data(), one.size() * sizeof(float)), 0)
           << spec << " with " << t << " threads";
@@ -112,12 +116,54 @@ TEST(Models, SameBitsAtOneTwoAndThreeThreads) {
 }
 
 TEST(Models, SameSeedSameBits) {
-  const auto a = train_bytes<float>("mlp004", 2, 50, 16);
-  const auto b = train_bytes<float>("mlp004", 2, 50, 16);
-  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
+  for (const char* spec : {"cnn001", "mlp004"}) {
+    const auto a = train_bytes<float>(spec, 2, 20, 16);
+    const auto b = train_bytes<float>(spec, 2, 20, 16);
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << spec;
+  }
+}
+
+// forward_backward zeroes the gradients itself (two calls, same grads) and
+// its loss is evaluate()'s mean; a batch smaller than max_batch works.
+TEST(Models, StepIsRepeatableAndMatchesEvaluate) {
+  for (const char* spec : {"cnn001", "mlp004", "mlp:widths=[6,7,4],head=softmax_ce"}) {
+    auto m = make_model<float>(model_from_spec(parse(spec)), 32);
+    init_params(m, init_from_spec(parse("pytorch")), 7);
+    auto r = lrb::data::make_rng(8, "step", 0);
+    const int B = 13;
+    std::vector<float> x(B * m.input_size()), t(B * m.output_size());
+    std::vector<int32_t> labels(B);
+    for (auto& v : x) v = static_cast<float>(lrb::data::uniform01(r));
+    for (auto& v : t) v = static_cast<float>(lrb::data::uniform(r, -1, 1));
+    for (auto& l : labels) l = static_cast<int32_t>(lrb::data::uniform_below(r, m.output_size()));
+    const bool ce = m.config.head == Head::softmax_ce;
+    std::span<const int32_t> lab = ce ? std::span<const int32_t>(labels) : std::span<const int32_t>();
+    std::span<const float> tg = ce ? std::span<const float>() : std::span<const float>(t);
+    const double l1 = forward_backward<float>(m, x, lab, tg, B);
+    const std::vector<float> g1(m.grads.begin(), m.grads.end());
+    const double l2 = forward_backward<float>(m, x, lab, tg, B);
+    EXPECT_EQ(l1, l2) << spec;
+    EXPECT_EQ(std::memcmp(g1.data(), m.grads.data(), g1.size() * sizeof(float)), 0) << spec;
+    const EvalSums e = evaluate<float>(m, x, lab, tg, B);
+    EXPECT_EQ(e.count, B);
+    EXPECT_NEAR(e.loss_sum / B, l1, 1e-12 * std::max(1.0, std::fabs(l1))) << spec;
+  }
+}
+
+TEST(Models, RejectsBadBatches) {
+  auto m = make_model<float>(model_from_spec(parse("cnn001")), 8);
+  std::vector<float> x(9 * 784);
+  std::vector<int32_t> labels(9, 0);
+  EXPECT_THROW(forward_backward<float>(m, x, labels, {}, 9), std::invalid_argument);  // > max_batch
+  labels[0] = 10;
+  EXPECT_THROW(forward_backward<float>(m, x, labels, {}, 4), std::invalid_argument);  // label 10
+  EXPECT_THROW(evaluate<float>(m, std::span<const float>(x).first(100), labels, {}, 4),
+               std::invalid_argument);
 }
 
 TEST(Models, InitializersHaveTheirDocumentedScale) {
+  // Glorot/He scales on a 400 x 300 kernel (120k draws: the sample stddev is
+  // within 2% with overwhelming probability); bounds of the uniform ones.
   auto m = make_model<double>(model_from_spec(parse("mlp:widths=[400,300,1]")), 1);
   const auto& W = m.tensors[0];  // 400 x 300
   auto stats = [&](const char* init) {
@@ -133,6 +179,7 @@ TEST(Models, InitializersHaveTheirDocumentedScale) {
   };
   const double glorot = std::sqrt(2.0 / 700), he = std::sqrt(2.0 / 400);
   EXPECT_NEAR(stats("keras").first, glorot, 0.02 * glorot);
+  EXPECT_NEAR(stats("glorot_uniform").first, glorot, 0.02 * glorot);
   EXPECT_LE(stats("keras").second, std::sqrt(6.0 / 700));
   EXPECT_NEAR(stats("glorot_normal").first, glorot, 0.02 * glorot);
   EXPECT_NEAR(stats("he_normal").first, he, 0.02 * he);
@@ -154,6 +201,8 @@ TEST(Models, Cnn001Shapes) {
   EXPECT_EQ(m.params.size(), 9u * 32 + 32 + 5408u * 10 + 10);  // 54410, as Keras' summary
   ASSERT_EQ(m.tensor_offsets.size(), 4u);
   EXPECT_EQ(m.tensor_offsets[2], 320u);
+  EXPECT_EQ(m.tensor_names, (std::vector<std::string>{"conv.kernel", "conv.bias", "dense0.kernel",
+                                                      "dense0.bias"}));
 }
 
 TEST(Models, BadSpecsAreRejected) {
