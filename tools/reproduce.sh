@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # `make reproduce`: regenerate every result and figure lrbench can produce.
 #
-# Today that is the trajectory study of the optimizers and schedules on the
-# built-in problems (tutorial 002's regression exactly; Rosenbrock and an
-# ill-conditioned quadratic for the optimizer overview of tutorial 000).  The
-# tutorial suites and the HTML report plug in here as they land.  Finished
-# results are kept: a CSV is only recomputed when its command line changed.
+#   1. the tutorial suites (`lrbench run`; today 002 and 004), resuming
+#      whatever is already done, then their claim verdicts (`lrbench claims`);
+#   2. the trajectory study of the optimizers and schedules on the built-in
+#      problems (tutorial 002's regression; Rosenbrock and an ill-conditioned
+#      quadratic for tutorial 000's overview) and its gnuplot figures.
+# Finished results are kept: a suite run is never recomputed (content
+# addresses), a trace CSV only when its command line changed.  The HTML
+# report plugs in here when it lands.
 set -euo pipefail
 lrbench=build/tools/lrbench/lrbench results=results quick=0
 while [ $# -gt 0 ]; do
@@ -17,7 +20,13 @@ while [ $# -gt 0 ]; do
     *) echo "reproduce.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
-traces=$results/traces figures=$results/figures
+traces=$results/traces figures=$results/figures suites=$results/suites
+quick_flag=(); [ "$quick" = 1 ] && quick_flag=(--quick)
+
+echo "reproduce: suites -> $suites"
+"$lrbench" run --results "$suites" "${quick_flag[@]}" --threads "$(nproc)"
+"$lrbench" claims "$suites" "${quick_flag[@]}" --format markdown > "$results/claims.md"
+
 mkdir -p "$traces" "$figures"
 steps=2000; [ "$quick" = 1 ] && steps=300
 
@@ -85,4 +94,8 @@ if command -v gnuplot >/dev/null; then
       set output '$figures/schedules-lr-per-step.png'; set grid; set xlabel 'step'; set ylabel 'LR'; set xtics 25;
       set multiplot layout 2,5 title 'LR applied at each step (optimizer lr 0.1)'; $panels unset multiplot"
 fi
-echo "reproduce: done. Results in $results/ ($(ls "$traces"/*.csv | wc -l) traces, $(ls "$figures" 2>/dev/null | wc -l) figures)"
+echo
+"$lrbench" claims "$suites" "${quick_flag[@]}" --format text || true
+echo
+echo "reproduce: done. Results in $results/: suite records in $suites, claim verdicts in"
+echo "  $results/claims.md, $(ls "$traces"/*.csv | wc -l) traces, $(ls "$figures" 2>/dev/null | wc -l) figures in $figures"
