@@ -157,7 +157,12 @@ RunResult execute_train_t(const RunSpec& run) {
   tc.plateau_metric = p.at("plateau_metric") == "val_loss" ? train::PlateauMetric::test_loss
                                                            : train::PlateauMetric::train_loss;
   const auto monitor = has_val ? va.examples() : te.examples();
-  const auto res = train::train<T>(model, opt, sch, tr.examples(), monitor, tc);
+  train::Callbacks progress;
+  progress.on_epoch = [&](const train::EpochRecord& e) {
+    report_progress(static_cast<double>(e.epoch) / tc.epochs,
+                    fmt::format("epoch {}/{} loss {:.4g}", e.epoch, tc.epochs, e.train_loss));
+  };
+  const auto res = train::train<T>(model, opt, sch, tr.examples(), monitor, tc, progress);
 
   json epochs = json::array();
   for (const auto& e : res.epochs)
@@ -183,7 +188,10 @@ RunResult execute_train_t(const RunSpec& run) {
   }
   json lrs = json::array();
   for (float v : res.lr_per_step) lrs.push_back(num_or_null(v));
+  json epoch_wall = json::array();
+  for (const auto& e : res.epochs) epoch_wall.push_back(e.wall_s);
   return json{{"status", res.status},
+              {"timing", {{"epoch_wall_seconds", epoch_wall}}},
               {"diverged_at_step", res.diverged_at_step ? json(*res.diverged_at_step) : json()},
               {"steps", res.steps},
               {"final", fin},
@@ -253,6 +261,17 @@ void note_missing(ClaimResult& r) {
   }
 }
 
+Pairs pair_by_seed(const Series& a, const Series& b) {
+  Pairs p;
+  for (size_t i = 0; i < a.seeds.size(); ++i) {
+    const auto it = std::find(b.seeds.begin(), b.seeds.end(), a.seeds[i]);
+    if (it == b.seeds.end()) continue;
+    p.a.push_back(a.values[i]);
+    p.b.push_back(b.values[static_cast<size_t>(it - b.seeds.begin())]);
+  }
+  return p;
+}
+
 ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
                          const std::string& baseline, const std::string& contender,
                          const std::string& pointer, bool lower_is_better, double equivalence) {
@@ -262,14 +281,7 @@ ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
   r.missing = b.missing + c.missing;
   r.diverged = b.diverged + c.diverged;
   r.evidence = {{"baseline", to_json(b)}, {"contender", to_json(c)}};
-  // Pair by seed: a seed counts only when both sides have a finite value.
-  std::vector<double> x, y;
-  for (size_t i = 0; i < b.seeds.size(); ++i) {
-    const auto it = std::find(c.seeds.begin(), c.seeds.end(), b.seeds[i]);
-    if (it == c.seeds.end()) continue;
-    x.push_back(b.values[i]);
-    y.push_back(c.values[static_cast<size_t>(it - c.seeds.begin())]);
-  }
+  const auto [x, y] = pair_by_seed(b, c);
   r.evidence["pairs"] = x.size();
   if (x.size() < 2) {
     r.summary = fmt::format("{} paired seeds (need >= 2); {} diverged", x.size(), r.diverged);

@@ -62,6 +62,12 @@ Series series(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::
               const std::string& pointer);
 json to_json(const Series& s);  // per-seed values + summary
 
+// The values of a and b at the seeds both have a finite value for, in a's order.
+struct Pairs {
+  std::vector<double> a, b;
+};
+Pairs pair_by_seed(const Series& a, const Series& b);
+
 // Paired (by seed) comparison of contender vs baseline on a metric where
 // `lower_is_better`.  Verdict: supported when the claim "contender is better"
 // holds (95 % CI of the mean paired difference excludes 0 on the good side),

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -28,37 +29,6 @@ std::string sha_of(const std::string& text) {
       reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
-std::atomic<uint64_t> g_tmp_counter{0};
-
-void write_atomic(const fs::path& path, const std::string& content) {
-  fs::create_directories(path.parent_path());
-  const fs::path tmp = path.parent_path() /
-                       ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
-                        std::to_string(g_tmp_counter++));
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw std::runtime_error(tmp.string() + ": cannot create (" + std::strerror(errno) + ")");
-  size_t off = 0;
-  while (off < content.size()) {
-    const ssize_t w = ::write(fd, content.data() + off, content.size() - off);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      const std::string err = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw std::runtime_error(tmp.string() + ": write failed (" + err + ")");
-    }
-    off += static_cast<size_t>(w);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(tmp.string() + ": fsync/close failed");
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string err = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(path.string() + ": rename failed (" + err + ")");
-  }
-}
 
 std::string read_text(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -103,7 +73,39 @@ bool finished(const std::string& path, const std::string& address) {
   }
 }
 
+std::atomic<uint64_t> g_tmp_counter{0};  // unique temp names across threads
+
 }  // namespace
+
+void write_atomic(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  const fs::path tmp = path.parent_path() /
+                       ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
+                        std::to_string(g_tmp_counter++));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw std::runtime_error(tmp.string() + ": cannot create (" + std::strerror(errno) + ")");
+  size_t off = 0;
+  while (off < content.size()) {
+    const ssize_t w = ::write(fd, content.data() + off, content.size() - off);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      const std::string err = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw std::runtime_error(tmp.string() + ": write failed (" + err + ")");
+    }
+    off += static_cast<size_t>(w);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(tmp.string() + ": fsync/close failed");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string err = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(path.string() + ": rename failed (" + err + ")");
+  }
+}
 
 std::vector<RunSpec> plan_runs(const std::vector<std::string>& suite_ids, const Budget& budget) {
   std::vector<const Suite*> chosen;
@@ -156,6 +158,11 @@ std::string record_text(const RunSpec& run, const RunResult& res, double wall, c
   for (const char* k : {"status", "diverged_at_step", "steps", "final"})
     rec[k] = nlohmann::ordered_json::parse(res.value(k, json()).dump());
   rec["timing"] = {{"wall_seconds", wall}};
+  // A run may add its own volatile timings (e.g. epoch_wall_seconds, for
+  // time-to-target in seconds); they stay out of the deterministic part.
+  const json extra_timing = res.value("timing", json::object());
+  for (const auto& [k, v] : extra_timing.items())
+    rec["timing"][k] = nlohmann::ordered_json::parse(v.dump());
   for (const char* k : {"dataset", "curves"})
     rec[k] = nlohmann::ordered_json::parse(res.value(k, json::object()).dump());
   return rec.dump(1) + "\n";
@@ -177,7 +184,7 @@ RunSummary run_all(const std::vector<RunSpec>& runs, const RunOptions& o) {
     ++done;
     if (o.on_progress) o.on_progress(done, sum.total, r, what);
   };
-  auto worker = [&]() {
+  auto worker = [&](int index) {
     omp_set_num_threads(1);  // parallel over runs; each run's kernels single-threaded
     for (;;) {
       const size_t k = next++;
@@ -191,8 +198,13 @@ RunSummary run_all(const std::vector<RunSpec>& runs, const RunOptions& o) {
         continue;
       }
       try {
+        if (o.on_run_progress)
+          set_progress_sink([&o, index, &run](double f, const std::string& status) {
+            o.on_run_progress(index, run, f, status);
+          });
         const auto t0 = std::chrono::steady_clock::now();
         const RunResult res = find_suite(run.suite).execute(run);
+        set_progress_sink({});
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         write_atomic(path, record_text(run, res, wall, o.provenance));
         std::lock_guard lock(mu);
@@ -201,6 +213,7 @@ RunSummary run_all(const std::vector<RunSpec>& runs, const RunOptions& o) {
         if (div) ++sum.diverged;
         report(run, div ? "diverged" : "ok");
       } catch (const std::exception& e) {
+        set_progress_sink({});
         std::lock_guard lock(mu);
         ++sum.failed;
         sum.errors.push_back(run.suite + " " + run.config + " seed " + std::to_string(run.seed) +
@@ -211,10 +224,10 @@ RunSummary run_all(const std::vector<RunSpec>& runs, const RunOptions& o) {
   };
   const int n = std::max(1, std::min<int>(o.threads, static_cast<int>(runs.size())));
   if (n == 1) {
-    worker();
+    worker(0);
   } else {
     std::vector<std::thread> pool;
-    for (int i = 0; i < n; ++i) pool.emplace_back(worker);
+    for (int i = 0; i < n; ++i) pool.emplace_back(worker, i);
     for (auto& t : pool) t.join();
   }
   return sum;
@@ -229,7 +242,12 @@ LoadedResults load_results(const std::string& dir) {
   }
   std::vector<fs::path> files;
   for (const auto& sd : fs::directory_iterator(dir)) {
-    if (!sd.is_directory()) continue;
+    // Run records live in DIR/<suite id>/ (digits); other folders such as
+    // DIR/lr-find/ hold other tools' outputs and are not run records.
+    const std::string sub = sd.path().filename().string();
+    if (!sd.is_directory() || sub.empty() ||
+        !std::all_of(sub.begin(), sub.end(), [](unsigned char c) { return std::isdigit(c); }))
+      continue;
     for (const auto& f : fs::directory_iterator(sd.path())) {
       const auto name = f.path().filename().string();
       if (!f.is_regular_file() || name.empty() || name[0] == '.' || f.path().extension() != ".json")

@@ -14,11 +14,13 @@
 //   provenance {schema, commit, compiler, ..., threads, seed, dataset}
 //   schema, address, numerics, suite, config, seed, params,
 //   status ("ok" | "diverged"), diverged_at_step (null | int), steps,
-//   final {metric: number | null, ...}, timing {wall_seconds}, dataset {...},
+//   final {metric: number | null, ...}, timing {wall_seconds, + what the run
+//   returned under "timing", e.g. epoch_wall_seconds}, dataset {...},
 //   curves {...}
 // `provenance` and `timing` are the volatile part: merge ignores them when
 // it compares two records of one address.
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -50,6 +52,10 @@ struct RunOptions {
   // Called after every run (cached or computed), serialized: done of total.
   std::function<void(int64_t done, int64_t total, const RunSpec& run, const std::string& what)>
       on_progress;
+  // Called from the worker computing `run` (not serialized) with what its
+  // execute() reports through report_progress; worker in [0, threads).
+  std::function<void(int worker, const RunSpec& run, double fraction, const std::string& status)>
+      on_run_progress;
 };
 struct RunSummary {
   int64_t total = 0, cached = 0, computed = 0, diverged = 0, failed = 0;
@@ -99,5 +105,10 @@ std::vector<ClaimRow> evaluate_claims(const LoadedResults& loaded, const std::ve
                                       const std::vector<std::string>& suite_ids);
 enum class ClaimsFormat { text, markdown, json };
 std::string format_claims(const std::vector<ClaimRow>& rows, ClaimsFormat format);
+
+// Writes `content` to a temp file in path's folder (created), fsyncs it and
+// renames it over `path`: readers see the old file or the new one, never a
+// torn one, even when the process is killed.  Throws std::runtime_error.
+void write_atomic(const std::filesystem::path& path, const std::string& content);
 
 }  // namespace lrb::suites

@@ -24,7 +24,8 @@ const char* to_string(Verdict v) {
 }
 
 const std::vector<Suite>& registry() {
-  static const std::vector<Suite> suites = {suite_002(), suite_004()};
+  static const std::vector<Suite> suites = {suite_000(), suite_001(), suite_002(), suite_003(),
+                                             suite_004()};
   return suites;
 }
 
@@ -35,6 +36,16 @@ const Suite& find_suite(const std::string& id) {
     valid += (valid.empty() ? "" : ", ") + s.id;
   }
   throw std::invalid_argument("unknown suite '" + id + "' (implemented: " + valid + ")");
+}
+
+namespace {
+thread_local ProgressSink progress_sink;
+}  // namespace
+
+void set_progress_sink(ProgressSink sink) { progress_sink = std::move(sink); }
+
+void report_progress(double fraction, const std::string& status) {
+  if (progress_sink) progress_sink(fraction, status);
 }
 
 json identity_json(const RunSpec& run) {

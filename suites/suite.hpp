@@ -93,9 +93,21 @@ struct Suite {
 const std::vector<Suite>& registry();
 const Suite& find_suite(const std::string& id);  // throws std::invalid_argument
 
-// Declared in s002.cpp / s004.cpp.
+// One declaration file per tutorial: suites/<id>_<name>.cpp.
+Suite suite_000();
+Suite suite_001();
 Suite suite_002();
+Suite suite_003();
 Suite suite_004();
+
+// Per-run progress.  The runner installs a sink on the worker thread that
+// executes a run; execute() reports how far it is (fraction in [0, 1] and a
+// short status such as "epoch 3/10 loss 0.41") through report_progress, which
+// is a no-op outside the runner.  Thread-local, so runs in parallel never see
+// each other's sinks; call it at most every few milliseconds of work.
+using ProgressSink = std::function<void(double fraction, const std::string& status)>;
+void set_progress_sink(ProgressSink sink);  // this thread's; {} removes it
+void report_progress(double fraction, const std::string& status);
 
 std::string run_address(const RunSpec& run);
 json identity_json(const RunSpec& run);  // what the address hashes
