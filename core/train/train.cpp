@@ -5,25 +5,11 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/train/batch.hpp"
 #include "datasets/sampling.hpp"
 
 namespace lrb::train {
 namespace {
-
-// Copies the examples at order[begin, end) into contiguous batch buffers.
-template <class T>
-void gather(std::vector<T>& x, std::vector<std::int32_t>& labels, std::vector<T>& targets,
-            const Examples<T>& data, std::span<const std::size_t> rows, std::size_t features,
-            std::size_t outputs) {
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    const std::size_t i = rows[r];
-    std::memcpy(x.data() + r * features, data.x.data() + i * features, features * sizeof(T));
-    if (!data.labels.empty()) labels[r] = data.labels[i];
-    if (!data.targets.empty())
-      std::memcpy(targets.data() + r * outputs, data.targets.data() + i * outputs,
-                  outputs * sizeof(T));
-  }
-}
 
 template <class T>
 void check_examples(const models::Model<T>& model, const Examples<T>& d, const char* what) {

@@ -26,15 +26,18 @@ fs::path tmp_dir() {
   return d;
 }
 
-Result run(const std::string& args) {
+Result run_command(const std::string& command, const std::string& args) {
   const auto err = tmp_dir() / ("err" + std::to_string(getpid()));
-  const std::string cmd = std::string(LRBENCH_EXE) + " train " + args + " 2>" + err.string();
+  const std::string cmd =
+      std::string(LRBENCH_EXE) + " " + command + " " + args + " >/dev/null 2>" + err.string();
   const int raw = std::system(cmd.c_str());
   std::ifstream f(err);
   std::stringstream ss;
   ss << f.rdbuf();
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, ss.str()};
 }
+
+Result run(const std::string& args) { return run_command("train", args); }
 
 json load(const fs::path& p) {
   std::ifstream f(p);
@@ -142,4 +145,37 @@ TEST(Train, UsageErrorsExitTwo) {
     EXPECT_EQ(r.status, 2) << args << ": " << r.err;
     EXPECT_FALSE(r.err.empty()) << args;
   }
+}
+
+// lrbench lr-find: the range test through the CLI (its numerics are tested in
+// tests/models/test_lr_range.cpp).
+TEST(LrFind, WritesTheCurveAndASuggestionBelowTheBlowUp) {
+  const auto out = tmp_dir() / "lrf.json";
+  Result r = run_command("lr-find", "--model mlp004 --dataset teacher20:n=600 --optimizer sgd "
+                                    "--lr-min 1e-7 --lr-max 100 --steps 150 --threads 1 "
+                                    "--progress none --out " + out.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = load(out);
+  EXPECT_EQ(j["schema"], "lrbench.lr_find/1");
+  EXPECT_TRUE(j["stopped_early"].get<bool>()) << "SGD at lr 100 on an MLP must blow up";
+  const auto& lr = j["lr"];
+  ASSERT_GT(lr.size(), 10u);
+  EXPECT_EQ(lr.size(), j["smoothed"].size());
+  const double suggested = j["suggested_lr"].get<double>();
+  // Not in the noisy start of the curve at tiny LRs (the warm-up of the
+  // average), and below the LR of the smoothed minimum.
+  EXPECT_GT(suggested, 1e-4);
+  EXPECT_LT(suggested, j["min_loss_lr"].get<double>());
+  EXPECT_FALSE(j["rule"].get<std::string>().empty());
+  EXPECT_TRUE(j["provenance"].contains("commit"));
+}
+
+TEST(LrFind, BadInputExitsTwoOrThree) {
+  for (const char* args : {"--lr-min 0", "--lr-min 1 --lr-max 0.5", "--steps 2", "--smoothing 1",
+                           "--stop-factor 0.5", "--model mlp004 --dataset fashion-mnist"}) {
+    Result r = run_command("lr-find", std::string(args) + " --progress none");
+    EXPECT_EQ(r.status, 2) << args << ": " << r.err;
+  }
+  Result missing = run_command("lr-find", "--model mlp004 --dataset csv:path=/nonexistent.csv");
+  EXPECT_EQ(missing.status, 3) << missing.err;
 }

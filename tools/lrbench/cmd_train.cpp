@@ -16,13 +16,8 @@
 #include "core/schedules/schedule.hpp"
 #include "core/spec/spec.hpp"
 #include "core/train/train.hpp"
-#include "datasets/csv.hpp"
-#include "datasets/environment.hpp"
-#include "datasets/fashion_mnist.hpp"
-#include "datasets/rng.hpp"
-#include "datasets/sampling.hpp"
-#include "datasets/synthetic.hpp"
 #include "tools/lrbench/cli.hpp"
+#include "tools/lrbench/data_input.hpp"
 #include "tools/lrbench/progress.hpp"
 #include "tools/lrbench/provenance.hpp"
 
@@ -49,116 +44,7 @@ struct TrainOptions {
   std::string out;
 };
 
-// Data as the model consumes it, in T, plus what to record about it.
-template <class T>
-struct LoadedData {
-  std::vector<T> x_train, y_train, x_test, y_test;   // y_*: regression targets
-  std::vector<int32_t> l_train, l_test;               // labels: classification
-  size_t n_train = 0, n_test = 0, features = 0;
-  json provenance;                                    // name, files + SHA-256, generator
-};
-
 json num_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-template <class T>
-void take_regression(LoadedData<T>& d, const data::RegressionData& r, double test_fraction,
-                     uint64_t seed) {
-  const auto split = data::split_indices(r.n, {.val_fraction = 0.0, .test_fraction = test_fraction,
-                                               .shuffle = true},
-                                         data::derive_seed(seed, "train-test-split", 0));
-  auto put = [&](const std::vector<size_t>& rows, std::vector<T>& x, std::vector<T>& y) {
-    for (size_t i : rows) {
-      for (size_t j = 0; j < r.d; ++j) x.push_back(static_cast<T>(r.x[i * r.d + j]));
-      y.push_back(static_cast<T>(r.y[i]));
-    }
-  };
-  put(split.train, d.x_train, d.y_train);
-  put(split.test, d.x_test, d.y_test);
-  d.n_train = split.train.size();
-  d.n_test = split.test.size();
-  d.features = r.d;
-}
-
-template <class T>
-LoadedData<T> load_data(const TrainOptions& o) {
-  LoadedData<T> d;
-  const spec::Spec s = spec::parse(o.dataset);
-  spec::ArgReader a(s);
-  if (s.name == "fashion-mnist" || s.name == "idx") {
-    a.finish();
-    const auto dir = data::resolve_data_dir(o.data_dir, data::data_dir_from_environment());
-    const auto ds = data::load_fashion_mnist(dir.dir);
-    auto take = [&](const data::ImageSet& set, int64_t limit, std::vector<T>& x,
-                    std::vector<int32_t>& l) {
-      const size_t n = limit > 0 ? std::min<size_t>(set.n, static_cast<size_t>(limit)) : set.n;
-      const size_t f = static_cast<size_t>(set.rows) * static_cast<size_t>(set.cols);
-      x.assign(set.x.begin(), set.x.begin() + static_cast<std::ptrdiff_t>(n * f));
-      l.assign(set.y.begin(), set.y.begin() + static_cast<std::ptrdiff_t>(n));
-      return n;
-    };
-    d.n_train = take(ds.train, o.limit_train, d.x_train, d.l_train);
-    d.n_test = take(ds.test, o.limit_test, d.x_test, d.l_test);
-    d.features = static_cast<size_t>(ds.train.rows) * static_cast<size_t>(ds.train.cols);
-    json files = json::array();
-    for (const auto& f : ds.files)
-      files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"bytes", f.bytes}});
-    d.provenance = {{"name", ds.name}, {"dir", ds.dir}, {"dir_source", dir.source},
-                    {"files", files}, {"n_train", d.n_train}, {"n_test", d.n_test}};
-    return d;
-  }
-  const double test_fraction = a.number({"test_fraction"}, s.name == "tutorial002" ? 0.0 : 0.2);
-  if (!(test_fraction >= 0.0 && test_fraction < 1.0))
-    throw spec::SpecError(s.name + ": test_fraction must be in [0, 1), got " +
-                          std::to_string(test_fraction));
-  data::RegressionData r;
-  json gen;
-  if (s.name == "tutorial002") {
-    r = data::tutorial002_data();
-    gen = {{"generator", "tutorial002"}};
-  } else if (s.name == "noisy_linear") {
-    data::NoisyLinearSpec g;
-    g.n = static_cast<size_t>(a.integer({"n"}, static_cast<int64_t>(g.n)));
-    g.sigma = a.number({"sigma"}, g.sigma);
-    r = data::noisy_linear(g, data::derive_seed(o.seed, "noisy_linear", 0));
-    gen = {{"generator", "noisy_linear"}, {"n", g.n}, {"sigma", g.sigma}};
-  } else if (s.name == "teacher20") {
-    data::TeacherMlpSpec g;
-    g.n = static_cast<size_t>(a.integer({"n"}, static_cast<int64_t>(g.n)));
-    g.sigma = a.number({"sigma"}, g.sigma);
-    r = data::teacher_mlp(g, data::derive_seed(o.seed, "teacher_mlp", 0));
-    gen = {{"generator", "teacher_mlp"}, {"n", g.n}, {"d", g.d}, {"sigma", g.sigma}};
-  } else if (s.name == "csv") {
-    const std::string path = a.text({"path"}, "");
-    if (path.empty()) throw spec::SpecError("csv: path=FILE is required");
-    data::CsvOptions co;
-    co.target_column = a.text({"target"}, "");
-    const auto c = data::load_csv_regression(path, co);
-    r = c.data;
-    gen = {{"generator", "csv"}, {"path", c.provenance.path}, {"sha256", c.provenance.sha256},
-           {"target", r.target_name}};
-  } else {
-    throw spec::SpecError("unknown dataset '" + s.name +
-                          "' (valid: fashion-mnist, tutorial002, noisy_linear, teacher20, "
-                          "csv:path=FILE)");
-  }
-  a.finish();
-  take_regression(d, r, test_fraction, o.seed);
-  if (o.limit_train > 0 && static_cast<size_t>(o.limit_train) < d.n_train) {
-    d.n_train = static_cast<size_t>(o.limit_train);
-    d.x_train.resize(d.n_train * d.features);
-    d.y_train.resize(d.n_train);
-  }
-  if (o.limit_test > 0 && static_cast<size_t>(o.limit_test) < d.n_test) {
-    d.n_test = static_cast<size_t>(o.limit_test);
-    d.x_test.resize(d.n_test * d.features);
-    d.y_test.resize(d.n_test);
-  }
-  gen["name"] = s.name;
-  gen["n_train"] = d.n_train;
-  gen["n_test"] = d.n_test;
-  d.provenance = gen;
-  return d;
-}
 
 int64_t peak_rss_bytes() {
   rusage u{};
@@ -169,18 +55,11 @@ int64_t peak_rss_bytes() {
 template <class T>
 int run_train(const TrainOptions& o, const optim::Optimizer& opt, const sched::Schedule& schedule,
               const models::ModelConfig& mcfg, const models::InitSpec& init) {
-  LoadedData<T> d = load_data<T>(o);
+  LoadedData<T> d = load_data<T>({o.dataset, o.data_dir, o.seed, o.limit_train, o.limit_test});
   const int max_batch = std::max(o.batch, 256);
   auto model = models::make_model<T>(mcfg, max_batch);
-  if (model.input_size() != d.features)
-    throw UsageError("--model " + o.model + " takes " + std::to_string(model.input_size()) +
-                     " features per example, --dataset " + o.dataset + " has " +
-                     std::to_string(d.features));
+  check_model_fits(mcfg, model.input_size(), o.model, d.features, !d.l_train.empty(), o.dataset);
   const bool classify = mcfg.head == models::Head::softmax_ce;
-  if (classify == d.l_train.empty())
-    throw UsageError("--model " + o.model + (classify ? " classifies" : " regresses") +
-                     " but --dataset " + o.dataset + (classify ? " is a regression set"
-                                                                : " has class labels"));
   models::init_params<T>(model, init, o.seed);
 
   train::Examples<T> tr{d.x_train, d.l_train, d.y_train, d.n_train};
