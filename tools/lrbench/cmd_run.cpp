@@ -13,10 +13,14 @@
 //             still printed; the corrupt file's runs count as missing)
 #include <omp.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "datasets/environment.hpp"
+#include "datasets/error.hpp"
 #include "suites/runner.hpp"
 #include "tools/lrbench/cli.hpp"
 #include "tools/lrbench/progress.hpp"
@@ -58,7 +62,7 @@ void print_load_errors(const char* cmd, const suites::LoadedResults& l) {
 
 int cmd_run(const std::vector<std::string>& args) {
   PlanOptions p;
-  std::string results = "results", shard_text = "0/1", progress = "auto";
+  std::string results = "results", shard_text = "0/1", progress = "auto", data_dir;
   int threads = 1;
   bool force = false;
   po::options_description opts("options");
@@ -70,6 +74,9 @@ int cmd_run(const std::vector<std::string>& args) {
       ("shard", po::value(&shard_text)->default_value(shard_text),
        "I/N: run only runs k with k mod N == I of the plan sorted by address, 0 <= I < N")
       ("force", po::bool_switch(&force), "recompute runs that already have a final record")
+      ("data-dir", po::value(&data_dir),
+       "directory with the Fashion-MNIST IDX files (default: LRBENCH_DATA_DIR, else Debian's "
+       "/usr/share/datasets/fashion-mnist); records are addressed by the files' SHA-256, not the path")
       ("progress", po::value(&progress)->default_value(progress), "auto | lines | none");
   po::variables_map vm;
   if (!parse_options("run", "[--suite ID ...] [--quick] [--seeds K] [--threads T] [--shard I/N] "
@@ -103,6 +110,15 @@ int cmd_run(const std::vector<std::string>& args) {
   if (progress != "auto" && progress != "lines" && progress != "none")
     throw UsageError("--progress must be auto, lines or none, got '" + progress + "'");
   const auto runs = suites::shard(make_plan(p), si, sn);
+  // The suites read the data directory from the environment, like every run
+  // started without this flag; one process-wide setting before any run starts.
+  if (!data_dir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(data_dir, ec))
+      throw data::DataError(data_dir, "a directory holding the Fashion-MNIST IDX files (--data-dir)",
+                            "no such directory", data::kIdxHint);
+    ::setenv(data::kDataDirEnvVar, data_dir.c_str(), 1);
+  }
 
   suites::RunOptions o;
   o.results_dir = results;
@@ -110,12 +126,18 @@ int cmd_run(const std::vector<std::string>& args) {
   o.force = force;
   o.provenance = provenance(1);
   o.provenance["runs_in_parallel"] = threads;
-  Progress bar("run", static_cast<int64_t>(runs.size()),
-               progress == "none"    ? Progress::Mode::quiet
-               : progress == "lines" ? Progress::Mode::lines
-                                     : Progress::Mode::bar);
+  RunsProgress bar(static_cast<int64_t>(runs.size()), threads,
+                   progress == "none"    ? Progress::Mode::quiet
+                   : progress == "lines" ? Progress::Mode::lines
+                                         : Progress::Mode::bar);
+  auto run_name = [](const suites::RunSpec& r) {
+    return r.suite + " " + r.config + " seed " + std::to_string(r.seed);
+  };
   o.on_progress = [&](int64_t done, int64_t, const suites::RunSpec& r, const std::string& what) {
-    bar.update(done, r.suite + " " + r.config + " seed " + std::to_string(r.seed) + ": " + what);
+    bar.run_done(-1, done, run_name(r), what);
+  };
+  o.on_run_progress = [&](int worker, const suites::RunSpec& r, double f, const std::string& st) {
+    bar.run_progress(worker, run_name(r), f, st);
   };
   const auto sum = suites::run_all(runs, o);
   bar.finish(std::to_string(sum.computed) + " computed, " + std::to_string(sum.cached) + " cached, " +
