@@ -52,5 +52,8 @@ int cmd_run(const std::vector<std::string>& args);
 int cmd_status(const std::vector<std::string>& args);
 int cmd_merge(const std::vector<std::string>& args);
 int cmd_claims(const std::vector<std::string>& args);
+int cmd_lr_find(const std::vector<std::string>& args);
+int cmd_report(const std::vector<std::string>& args);
+int cmd_slurm_script(const std::vector<std::string>& args);
 
 }  // namespace lrb::cli

@@ -1,6 +1,7 @@
 // lrbench: reproduce learning-rate tutorials, check their claims, measure
 // convergence and throughput.  `lrbench <command> --help` documents each
 // command; exit codes are listed in cli.hpp and README.md.
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -29,6 +30,10 @@ const std::vector<Command>& commands() {
       {"merge", "combine shard results dirs into one", lrb::cli::cmd_merge},
       {"claims", "verdict table of every tutorial claim, from results files",
        lrb::cli::cmd_claims},
+      {"lr-find", "LR range test: loss vs exponentially growing LR, suggested LR", lrb::cli::cmd_lr_find},
+      {"report", "offline HTML report + PNG/SVG/PDF figures from results files", lrb::cli::cmd_report},
+      {"slurm-script", "Slurm job array (one shard per task) + dependent merge and report",
+       lrb::cli::cmd_slurm_script},
       {"perf-check", "compare two benchmark JSONs (or two results dirs); exit 1 on a slowdown",
        lrb::cli::cmd_perf_check},
   };
@@ -40,7 +45,7 @@ void print_usage(std::ostream& os) {
         "Reproducible learning-rate and optimizer experiments.\n\ncommands:\n";
   for (const auto& c : commands()) {
     std::string name = c.name;
-    name.resize(10, ' ');
+    name.resize(std::max<size_t>(name.size() + 2, 14), ' ');
     os << "  " << name << c.summary << "\n";
   }
   os << "\n'lrbench <command> --help' describes a command's options.\n"
