@@ -3,6 +3,7 @@
 #
 #   make reproduce [QUICK=1]   regenerate all results and figures
 #   make test                  build and run the whole test suite
+#   make test-slurm            sharded sweep through a throw-away one-node Slurm cluster
 #   make bench                 Google Benchmark JSON for optimizers + kernels
 #   make bench-peer            the same work timed in PyTorch, side by side
 BUILD   ?= build
@@ -11,7 +12,7 @@ RESULTS ?= results
 QUICK   ?= 0
 LRBENCH := $(BUILD)/tools/lrbench/lrbench
 
-.PHONY: all setup setup-peer configure build test reproduce bench bench-peer goldens clean
+.PHONY: all setup setup-peer configure build test test-slurm reproduce bench bench-peer goldens clean
 
 all: build
 
@@ -30,6 +31,9 @@ build: configure
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --timeout 600
+
+test-slurm: build
+	tests/slurm/test_slurm.sh --lrbench $(LRBENCH)
 
 reproduce: build
 	tools/reproduce.sh --lrbench $(LRBENCH) --results $(RESULTS) $(if $(filter 1,$(QUICK)),--quick)
