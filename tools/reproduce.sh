@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # `make reproduce`: regenerate every result and figure lrbench can produce.
 #
-#   1. the tutorial suites (`lrbench run`; today 002 and 004), resuming
-#      whatever is already done, then their claim verdicts (`lrbench claims`);
+#   1. the tutorial suites (`lrbench run`: 000-004), resuming whatever is
+#      already done, then their claim verdicts (`lrbench claims`), and LR range
+#      tests (`lrbench lr-find`) of tutorial 001's CNN with its three optimizers;
 #   2. the trajectory study of the optimizers and schedules on the built-in
 #      problems (tutorial 002's regression; Rosenbrock and an ill-conditioned
-#      quadratic for tutorial 000's overview) and its gnuplot figures.
+#      quadratic for tutorial 000's overview) and its gnuplot figures;
+#   3. the report (`lrbench report`): RESULTS/report/index.html + figures/.
 # Finished results are kept: a suite run is never recomputed (content
-# addresses), a trace CSV only when its command line changed.  The HTML
-# report plugs in here when it lands.
+# addresses), a trace CSV only when its command line changed.
 set -euo pipefail
 lrbench=build/tools/lrbench/lrbench results=results quick=0
 while [ $# -gt 0 ]; do
@@ -16,7 +17,7 @@ while [ $# -gt 0 ]; do
     --lrbench) lrbench=$2; shift 2 ;;
     --results) results=$2; shift 2 ;;
     --quick) quick=1; shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "reproduce.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -29,6 +30,22 @@ echo "reproduce: suites -> $suites"
 
 mkdir -p "$traces" "$figures"
 steps=2000; [ "$quick" = 1 ] && steps=300
+
+# LR range tests of tutorial 001's CNN (Keras conventions, as the tutorial),
+# each cached by its exact command line like the traces below.
+echo "reproduce: LR range tests -> $suites/lr-find"
+mkdir -p "$suites/lr-find"
+lr_steps=400; [ "$quick" = 1 ] && lr_steps=200
+for opt in sgd rmsprop adam; do
+  out=$suites/lr-find/001-$opt.json
+  args=(--model cnn001 --dataset fashion-mnist --optimizer "$opt:convention=keras"
+        --lr-min 1e-6 --lr-max 10 --steps "$lr_steps" --limit-train $((lr_steps * 32))
+        --name "cnn001 $opt (keras)" --progress none --out "$out")
+  if [ -f "$out" ] && [ -f "$out.cmd" ] && [ "$(cat "$out.cmd")" = "${args[*]}" ]; then continue; fi
+  summary=$("$lrbench" lr-find "${args[@]}")  # a failure stops reproduce (set -e)
+  echo "  001 $opt: ${summary%%$'\n'*}"
+  printf '%s' "${args[*]}" > "$out.cmd"
+done
 
 # run NAME ARGS...: one trace, cached by its exact command line.
 run() {
@@ -94,8 +111,16 @@ if command -v gnuplot >/dev/null; then
       set output '$figures/schedules-lr-per-step.png'; set grid; set xlabel 'step'; set ylabel 'LR'; set xtics 25;
       set multiplot layout 2,5 title 'LR applied at each step (optimizer lr 0.1)'; $panels unset multiplot"
 fi
+echo "reproduce: report -> $results/report"
+bench_flag=(); [ -d "$results/bench" ] && bench_flag=(--bench "$results/bench")
+"$lrbench" report --results "$suites" --out "$results/report" "${quick_flag[@]}" "${bench_flag[@]}"
 echo
-"$lrbench" claims "$suites" "${quick_flag[@]}" --format text || true
+# One screen of verdicts: one line per claim, then the totals.
+verdicts=$("$lrbench" claims "$suites" "${quick_flag[@]}" --format text 2>/dev/null || true)
+printf '%s\n' "$verdicts" | grep -E '^[0-9]+\.[0-9]+ ' | cut -c1-110
+count() { printf '%s\n' "$verdicts" | grep -cE "^[0-9]+\.[0-9]+ +$1" || true; }
+echo "claims: $(count supported) supported, $(count refuted) refuted, $(count inconclusive) inconclusive"
 echo
 echo "reproduce: done. Results in $results/: suite records in $suites, claim verdicts in"
 echo "  $results/claims.md, $(ls "$traces"/*.csv | wc -l) traces, $(ls "$figures" 2>/dev/null | wc -l) figures in $figures"
+echo "reproduce: report: $(cd "$results/report" && pwd)/index.html"

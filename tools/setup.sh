@@ -32,7 +32,13 @@ base_packages=(
   libbenchmark-dev                 # micro-benchmarks
   gnuplot-nox                      # figures (PNG/SVG/PDF)
   dataset-fashion-mnist            # the real data of suite 001
+  chromium                         # report test: headless browser opens index.html
+  slurmctld slurmd slurm-client munge  # make test-slurm: a throw-away one-node cluster
 )
+# Node.js + npm install the report's front-end packages (uPlot) from the
+# committed lockfile.  Many images ship their own node/npm; only when none is
+# on PATH do we take Debian's.
+command -v npm >/dev/null 2>&1 || base_packages+=(nodejs npm)
 peer_packages=(python3-torch python3-numpy)
 
 packages=("${base_packages[@]}")
@@ -44,7 +50,28 @@ for p in "${packages[@]}"; do
   [ "$status" = "install ok installed" ] || missing+=("$p")
 done
 
+# Front-end packages: `npm ci` from reports/web/package-lock.json into
+# reports/web/node_modules, redone only when the lockfile changed (a stamp
+# file holds the lockfile's hash).  No network at run time: the report inlines
+# what is installed here.
+web_dir="$(cd "$(dirname "$0")/.." && pwd)/reports/web"
+npm_packages() {
+  [ -f "$web_dir/package-lock.json" ] || return 0
+  local want have
+  want=$(sha256sum "$web_dir/package-lock.json" | cut -d' ' -f1)
+  have=$(cat "$web_dir/node_modules/.lrbench-lock-sha256" 2>/dev/null || true)
+  [ "$want" = "$have" ] && return 0
+  if [ "$check_only" = 1 ]; then
+    echo "setup: npm packages of reports/web not installed (run tools/setup.sh)" >&2
+    return 1
+  fi
+  echo "setup: npm ci in reports/web"
+  (cd "$web_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$web_dir/node_modules/.lrbench-lock-sha256"
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
+  npm_packages
   echo "setup: all ${#packages[@]} packages present"
   exit 0
 fi
@@ -62,4 +89,5 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y --no-install-recommends "${missing[@]}"
+npm_packages
 echo "setup: done"
