@@ -36,7 +36,7 @@ test-slurm: build
 	tests/slurm/test_slurm.sh --lrbench $(LRBENCH)
 
 reproduce: build
-	tools/reproduce.sh --lrbench $(LRBENCH) --results $(RESULTS) $(if $(filter 1,$(QUICK)),--quick)
+	tools/reproduce.sh --lrbench $(LRBENCH) --build $(BUILD) --results $(RESULTS) $(if $(filter 1,$(QUICK)),--quick)
 
 bench: build
 	tools/bench.sh --build $(BUILD) --out $(RESULTS)/bench

@@ -67,7 +67,10 @@ std::vector<Point> points(const std::vector<JsonFile>& files) {
     }
     for (const auto& [run, es] : runs) {
       Point p;
-      p.threads = num(*es[0], "threads");
+      // OpenMP team size from the benchmarks' omp_threads counter; Google
+      // Benchmark's own "threads" (its benchmark threads) otherwise.
+      p.threads = num(*es[0], "omp_threads");
+      if (!std::isfinite(p.threads)) p.threads = num(*es[0], "threads");
       if (!std::isfinite(p.threads)) p.threads = 1;
       p.name = strip(run, p.threads);
       p.file = f.path;
@@ -194,28 +197,34 @@ std::vector<Figure> bench_figures(const std::vector<JsonFile>& files) {
                           .x = {x0, ridge}, .y = {bw * x0 / 1e9, bw * ridge / 1e9}});
     }
     const bool ceilings = !f.series.empty();
-    Series known{.label = "kernels (FLOP and bytes reported)", .style = Style::points};
-    std::map<std::string, const Point*> best;  // flops-only, best per family
+    // One labelled point per kernel, at its largest thread count (the thread
+    // sweep's smaller counts are in bench-throughput-threads).
+    std::map<std::string, const Point*> at_most_threads, best;  // best: flops-only, per family
     for (const auto& p : pts) {
       if (is_calib(p) || !std::isfinite(p.flops)) continue;
       if (std::isfinite(p.bytes) && p.bytes > 0) {
-        known.x.push_back(p.flops / p.bytes);
-        known.y.push_back(p.flops / 1e9);
+        auto& q = at_most_threads[p.name];
+        if (!q || q->threads < p.threads) q = &p;
       } else {
         const std::string fam = p.name.substr(0, p.name.find('/'));
         if (!best.count(fam) || best[fam]->flops < p.flops) best[fam] = &p;
       }
     }
-    if (!known.x.empty()) f.series.push_back(known);
+    for (const auto& [name, p] : at_most_threads)
+      f.series.push_back({.label = fmt::format("{} ({:.3g} FLOP/B, {:.3g} GFLOP/s, {:g} thr)", name,
+                                               p->flops / p->bytes, p->flops / 1e9, p->threads),
+                          .style = Style::points, .x = {p->flops / p->bytes}, .y = {p->flops / 1e9}});
+    const bool any_known = !at_most_threads.empty();
     const double ridge = std::isfinite(pk.flops) && !pk.bandwidth.empty() ? pk.flops / pk.bandwidth.back().second : 1;
     for (const auto& [fam, p] : best)
       f.series.push_back({.label = fmt::format("{}: {:.2f} GFLOP/s (bytes not reported)", p->name, p->flops / 1e9),
                           .style = Style::line, .x = {std::max(x0, ridge), x1}, .y = {p->flops / 1e9, p->flops / 1e9}});
-    if (ceilings || !known.x.empty() || !best.empty()) {
+    if (ceilings || any_known || !best.empty()) {
       f.note = "Ceilings are this machine's own in-run calibration (bench/calibration): the FP32 FMA peak and the "
-               "STREAM bandwidths; a kernel reporting both FLOP/s and bytes/s is a point at its arithmetic "
-               "intensity. Kernels that report FLOP/s only (the models) are drawn as horizontal segments at their "
-               "achieved GFLOP/s, from the ridge point rightwards: their intensity is not measured. Optimizer "
+               "STREAM bandwidths. Each kernel is a point at FLOP per compulsory byte (every tensor that lives "
+               "between phases written once and read once; no credit for cache reuse), so its x is an upper bound "
+               "of the true intensity, and its achieved GFLOP/s at the largest thread count measured. Kernels that "
+               "report FLOP/s only are drawn as horizontal segments from the ridge point rightwards. Optimizer "
                "updates report bytes only: see bench-bandwidth.";
       if (!ceilings) f.note += " No calibration benchmark was found in the bench data, so no ceilings are drawn.";
       out.push_back(std::move(f));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -67,6 +68,9 @@ std::string key_placement(const Figure& f) {
   for (const auto& s : f.series) longest = std::max(longest, s.label.size());
   if (longest <= 32 && f.series.size() <= 12)
     return "set key outside right top vertical noenhanced box lc rgb '#cccccc' spacing 1.2\n";
+  // Many entries stacked below would squash the plot to a strip: a column of
+  // small type on the right keeps the plot's height.
+  if (f.series.size() > 12) return "set key outside right top vertical noenhanced nobox font ',8' spacing 0.9\n";
   return "set key below horizontal noenhanced nobox spacing 1.2\nset xlabel offset 0,0.4\n";
 }
 
@@ -193,8 +197,11 @@ std::string figure_gnuplot(const Figure& f) {
         plots.push_back(fmt::format("{} using {}:{}{} with lines dt 2 lw 2 {}{}", src, cx, cy, axes, lc, title));
         break;
       case Style::points:
+        // Past 12 series the point shape tells same-coloured ones apart:
+        // circle, square, triangle, inverted triangle, diamond (filled).
         plots.push_back(fmt::format("{} using {}:{}{} with points pt {} ps {} {}{}", src, cx, cy, axes,
-                                    s.alert ? 2 : 7, s.alert ? 2.0 : 1.2, lc, title));
+                                    s.alert ? 2 : std::array{7, 5, 9, 11, 13}[(k / 12) % 5],
+                                    s.alert ? 2.0 : 1.2, lc, title));
         break;
       case Style::bars: {
         const double w = 0.8 / std::max(bars, 1);

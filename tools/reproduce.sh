@@ -7,17 +7,21 @@
 #   2. the trajectory study of the optimizers and schedules on the built-in
 #      problems (tutorial 002's regression; Rosenbrock and an ill-conditioned
 #      quadratic for tutorial 000's overview) and its gnuplot figures;
-#   3. the report (`lrbench report`): RESULTS/report/index.html + figures/.
+#   3. throughput benchmarks (tools/bench.sh: 3 repetitions, quick: 1, with
+#      the thread sweep) into RESULTS/bench unless it already holds some,
+#      for the report's throughput-vs-threads, roofline and bandwidth figures;
+#   4. the report (`lrbench report`): RESULTS/report/index.html + figures/.
 # Finished results are kept: a suite run is never recomputed (content
 # addresses), a trace CSV only when its command line changed.
 set -euo pipefail
-lrbench=build/tools/lrbench/lrbench results=results quick=0
+lrbench=build/tools/lrbench/lrbench build=build results=results quick=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --lrbench) lrbench=$2; shift 2 ;;
+    --build) build=$2; shift 2 ;;  # where the bench executables are
     --results) results=$2; shift 2 ;;
     --quick) quick=1; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "reproduce.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -110,6 +114,13 @@ if command -v gnuplot >/dev/null; then
   gnuplot -e "set datafile separator ','; set terminal pngcairo noenhanced size 1500,640 font 'sans,9';
       set output '$figures/schedules-lr-per-step.png'; set grid; set xlabel 'step'; set ylabel 'LR'; set xtics 25;
       set multiplot layout 2,5 title 'LR applied at each step (optimizer lr 0.1)'; $panels unset multiplot"
+fi
+if compgen -G "$results/bench/*.json" >/dev/null; then
+  echo "reproduce: benchmarks kept in $results/bench (delete it to measure again)"
+else
+  echo "reproduce: benchmarks -> $results/bench"
+  if [ "$quick" = 1 ]; then bench_args=(--repetitions 1 --min-time 0.05); else bench_args=(--repetitions 3); fi
+  tools/bench.sh --build "$build" --out "$results/bench" "${bench_args[@]}" 2>&1 | grep -E '^(==|wrote)' || true
 fi
 echo "reproduce: report -> $results/report"
 bench_flag=(); [ -d "$results/bench" ] && bench_flag=(--bench "$results/bench")

@@ -72,7 +72,7 @@ void BM_calib_stream_triad(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(kStreamElems) * 12);
-  state.counters["threads"] = omp_get_max_threads();
+  state.counters["omp_threads"] = omp_get_max_threads();
 }
 
 void BM_calib_stream_update(benchmark::State& state) {
@@ -82,7 +82,7 @@ void BM_calib_stream_update(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(kStreamElems) * 12);
-  state.counters["threads"] = omp_get_max_threads();
+  state.counters["omp_threads"] = omp_get_max_threads();
 }
 
 void BM_calib_stream_copy(benchmark::State& state) {
@@ -92,7 +92,7 @@ void BM_calib_stream_copy(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(kStreamElems) * 8);
-  state.counters["threads"] = omp_get_max_threads();
+  state.counters["omp_threads"] = omp_get_max_threads();
 }
 
 // 8 chains x 8 lanes x 2 FLOP per FMA per iteration per thread.
@@ -120,7 +120,7 @@ void BM_calib_fma_peak(benchmark::State& state) {
   const double flops = double(kIters) * 8 * 8 * 2 * threads;
   state.counters["flops"] =
       benchmark::Counter(flops * double(state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["threads"] = threads;
+  state.counters["omp_threads"] = threads;
 }
 
 }  // namespace

@@ -3,7 +3,11 @@
 // 256 — forward only, forward+backward, and a full training step with Adam —
 // plus cnn001's conv block alone, fast and naive, forward and backward.
 // Read the FLOP/s against BM_calib_fma_peak in the same JSON for the
-// roofline; the "threads" counter is OpenMP's team size (OMP_NUM_THREADS).
+// roofline; the "omp_threads" counter is OpenMP's team size (OMP_NUM_THREADS).
+// bytes_per_second counts compulsory traffic (every tensor that lives between
+// phases written once and read once, nothing credited to cache reuse), so
+// FLOP / byte is an upper bound of the arithmetic intensity: a kernel left of
+// the ridge by that bound is memory-bound for certain.
 //
 // FLOP counts (models::forward_macs_per_sample / train_macs_per_sample):
 // cnn001 forward = 26*26*9*32 (conv) + 5408*10 (dense) = 248,768 MACs;
@@ -49,6 +53,24 @@ struct Fixture {
   }
 };
 
+// Compulsory bytes of one step (see the top): mode 0 reads x and the
+// parameters and writes every activation level (cnn001: the pooled map and
+// its argmax bytes too); mode 1 also reads those back and writes the
+// gradients; mode 2 adds Adam's update, 4 * (2 + 2) bytes read and 4 * 3
+// written per parameter.
+double step_bytes(const models::Model<float>& m, int batch, int mode) {
+  const auto& w = m.config.widths;
+  const bool conv = m.config.conv_c > 0;
+  double acts = conv ? w[0] : 0;  // floats per sample stored between layers
+  for (size_t k = 1; k < w.size(); ++k) acts += w[k];
+  const double masks = conv ? double(w[0]) * batch : 0;  // uint8 argmax
+  const double P = double(m.params.size()), B = batch;
+  double bytes = 4 * (B * double(m.input_size()) + P + B * acts) + masks;
+  if (mode >= 1) bytes += 4 * (B * acts + P) + masks;
+  if (mode == 2) bytes += 28 * P;
+  return bytes;
+}
+
 // mode 0: forward; 1: forward + backward; 2: + Adam update (a training step)
 void BM_model(benchmark::State& state, const char* spec, int mode) {
   const int batch = static_cast<int>(state.range(0));
@@ -66,7 +88,8 @@ void BM_model(benchmark::State& state, const char* spec, int mode) {
   const double macs = mode == 0 ? models::forward_macs_per_sample(f.m.config)
                                 : models::train_macs_per_sample(f.m.config);
   state.SetItemsProcessed(int64_t(state.iterations()) * batch);
-  state.counters["threads"] = omp_get_max_threads();
+  state.SetBytesProcessed(int64_t(step_bytes(f.m, batch, mode) * double(state.iterations())));
+  state.counters["omp_threads"] = omp_get_max_threads();
   state.counters["flops"] = benchmark::Counter(2 * macs * batch * double(state.iterations()),
                                                benchmark::Counter::kIsRate);
 }
@@ -85,7 +108,17 @@ struct ConvData {
   }
 };
 
-void conv_counters(benchmark::State& state, int batch) {
+// Compulsory bytes of cnn001's conv block (see the top).  Forward: read x,
+// W, b; write the pooled map and its argmax bytes.  Backward: read the
+// pooled map, its gradient, the argmax and x; write dW, db.  The plain conv
+// (no pool) writes the full 26x26x32 map.
+enum class ConvKind { block_forward, block_backward, conv_only };
+void conv_counters(benchmark::State& state, int batch, ConvKind kind) {
+  const double B = batch, x = 4 * B * 784, params = 4 * 320.0, pooled = 4 * B * 5408, arg = B * 5408;
+  const double bytes = kind == ConvKind::block_forward    ? x + params + pooled + arg
+                       : kind == ConvKind::block_backward ? 2 * pooled + arg + x + params
+                                                          : x + params + 4 * B * 26 * 26 * 32;
+  state.SetBytesProcessed(int64_t(bytes * double(state.iterations())));
   state.SetItemsProcessed(int64_t(state.iterations()) * batch);
   state.counters["flops"] = benchmark::Counter(2.0 * 26 * 26 * 9 * 32 * batch * double(state.iterations()),
                                                benchmark::Counter::kIsRate);
@@ -116,7 +149,7 @@ void BM_cnn001_conv_block(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
 #endif
-  conv_counters(state, batch);
+  conv_counters(state, batch, ConvKind::block_forward);
 }
 
 // The same block, fast vs naive (naive.cpp: one channel at a time), forward
@@ -142,7 +175,7 @@ void BM_conv_block(benchmark::State& state) {
     }
     benchmark::ClobberMemory();
   }
-  conv_counters(state, batch);
+  conv_counters(state, batch, kBackward ? ConvKind::block_backward : ConvKind::block_forward);
 }
 
 // General conv2d (stride 1, no padding, 28x28x1 -> 26x26x32): fast
@@ -160,7 +193,7 @@ void BM_conv2d_forward(benchmark::State& state) {
       layers::conv2d_forward<float>(y, c.x, c.W, c.b, cd);
     benchmark::ClobberMemory();
   }
-  conv_counters(state, batch);
+  conv_counters(state, batch, ConvKind::conv_only);
 }
 
 int register_all() {
