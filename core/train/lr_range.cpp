@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
 #include "core/train/batch.hpp"
 #include "datasets/rng.hpp"
@@ -53,9 +54,9 @@ void check(const LrRangeConfig& c) {
 void suggest(LrRangeResult& r) {
   r.rule =
       "suggested = LR of the steepest fall of the smoothed loss per decade of LR (differences "
-      "over +-2% of the points), searched from where the loss has fallen 10% of the way from "
-      "its level after the first 10% of points (the average's warm-up) to the smoothed "
-      "minimum, up to that minimum; also min_loss_lr / 10";
+      "over +-2% of the points), searched from where the loss stays 10% of the way down from "
+      "its start level (median of the points after the first 10%, the average's warm-up) to "
+      "the smoothed minimum, up to that minimum; also min_loss_lr / 10";
   const size_t n = r.smoothed.size();
   if (n == 0) return;
   size_t best = 0;
@@ -68,13 +69,19 @@ void suggest(LrRangeResult& r) {
   // them, and difference over a window instead of neighbours.  Where the curve
   // before the minimum is too short for that, min_loss_lr / 10 is all it supports.
   // Batch-to-batch noise on the flat start can still beat a gentle real
-  // descent, so the search begins once the smoothed loss has covered 10 % of
-  // its fall from the level after the warm-up to the minimum.
-  const size_t half = std::max<size_t>(1, n / 50);
-  size_t first = std::max(half, n / 10);
-  if (first < best) {
-    const double level = r.smoothed[first], fall = level - r.smoothed[best];
-    while (first < best && !(r.smoothed[first] < level - 0.1 * fall)) ++first;
+  // descent, so the search begins after the last point (before the minimum)
+  // that is not yet 10 % of the way down from the start level (the median of
+  // the 10 % of points after the warm-up) to the minimum.
+  const size_t half = std::max<size_t>(1, n / 50), warm = std::max(half, n / 10);
+  size_t first = warm;
+  if (warm < best) {
+    std::vector<double> head(r.smoothed.begin() + static_cast<std::ptrdiff_t>(warm),
+                             r.smoothed.begin() + static_cast<std::ptrdiff_t>(std::min(best, warm + std::max<size_t>(1, n / 10))));
+    std::nth_element(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(head.size() / 2), head.end());
+    const double level = head[head.size() / 2];
+    const double threshold = level - 0.1 * (level - r.smoothed[best]);
+    for (size_t j = warm; j < best; ++j)
+      if (!(r.smoothed[j] < threshold)) first = j + 1;
   }
   double steepest = 0;
   r.suggested_lr = r.min_over_ten_lr;

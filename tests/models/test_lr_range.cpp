@@ -141,6 +141,26 @@ TEST(LrRange, SuggestRuleOnAKnownCurve) {
   EXPECT_FALSE(r.rule.empty());
 }
 
+TEST(LrRange, NoiseOnTheFlatStartDoesNotWin) {
+  // As in a real test: the smoothed loss is noisiest early (the average has
+  // seen few batches), the start is long and flat (lr 1e-7 .. 1e-3), the real
+  // fall gentle (1.0 over about four decades, steepest at 1e-2), minimum near 1e-1.
+  // Past the warm-up, early noise is steeper per decade than the fall: only
+  // where the search starts keeps the suggestion off the flat part.
+  train::LrRangeResult r;
+  for (int k = 0; k < 100; ++k) {
+    const double e = -7 + 8.0 * k / 99;  // log10 lr from -7 to 1
+    r.lr.push_back(std::pow(10.0, e));
+    const double noise = 0.7 / std::sqrt(k + 1.0) * ((k * 7919) % 13 - 6) / 6.0;
+    const double fall = 1.0 / (1.0 + std::exp(-(e + 2)));
+    r.smoothed.push_back(2.0 + noise - fall + (e > -1 ? 2 * (e + 1) * (e + 1) : 0.0));
+  }
+  r.loss = r.smoothed;
+  train::suggest(r);
+  EXPECT_GT(r.suggested_lr, 1e-3) << "picked a noise jump on the flat start";
+  EXPECT_LT(r.suggested_lr, r.min_loss_lr);
+}
+
 TEST(LrRange, BadConfigIsRefusedWithTheFieldNamed) {
   train::LrRangeConfig c;
   c.lr_max = c.lr_min;
