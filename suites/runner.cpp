@@ -9,6 +9,8 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -174,7 +176,29 @@ json make_record(const RunSpec& run, const RunResult& res, double wall_seconds,
   return json::parse(record_text(run, res, wall_seconds, provenance));
 }
 
+namespace {
+
+// Temp files of write_atomic (".<name>.tmp.<pid>.<n>") left by a process
+// that was killed mid-write: removed when that process no longer exists.
+void remove_stale_temp_files(const std::string& results_dir) {
+  std::error_code ec;
+  if (!fs::is_directory(results_dir, ec)) return;
+  for (const auto& sd : fs::directory_iterator(results_dir, ec)) {
+    if (!sd.is_directory(ec)) continue;
+    for (const auto& f : fs::directory_iterator(sd.path(), ec)) {
+      const std::string name = f.path().filename().string();
+      const auto at = name.rfind(".tmp.");
+      if (name.empty() || name[0] != '.' || at == std::string::npos) continue;
+      const long pid = std::strtol(name.c_str() + at + 5, nullptr, 10);
+      if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) fs::remove(f.path(), ec);
+    }
+  }
+}
+
+}  // namespace
+
 RunSummary run_all(const std::vector<RunSpec>& runs, const RunOptions& o) {
+  remove_stale_temp_files(o.results_dir);
   RunSummary sum;
   sum.total = static_cast<int64_t>(runs.size());
   std::mutex mu;

@@ -156,7 +156,11 @@ TEST(Runner, RerunIsACacheHitAndResumesAfterACrash) {
   // A crash: one record never written, a temp file left behind, one record truncated.
   fs::remove(record_path(d.str(), plan[0]));
   const fs::path dir = fs::path(record_path(d.str(), plan[1])).parent_path();
-  std::ofstream(dir / ".deadbeef.json.tmp.123.0") << "{\"half\":";
+  // pid 99999999 exceeds any pid_max (2^22): its writer is surely dead.
+  const fs::path dead_tmp = dir / ".deadbeef.json.tmp.99999999.0";
+  const fs::path live_tmp = dir / (".cafe.json.tmp." + std::to_string(::getpid()) + ".0");
+  std::ofstream(dead_tmp) << "{\"half\":";
+  std::ofstream(live_tmp) << "{\"being written\":";
   const std::string truncated = record_path(d.str(), plan[1]);
   const std::string text = slurp(truncated);
   std::ofstream(truncated, std::ios::trunc) << text.substr(0, text.size() / 2);
@@ -168,6 +172,8 @@ TEST(Runner, RerunIsACacheHitAndResumesAfterACrash) {
   const auto loaded = load_results(d.str());
   EXPECT_TRUE(loaded.errors.empty());  // temp files are ignored
   EXPECT_EQ(loaded.by_address.size(), plan.size());
+  EXPECT_FALSE(fs::exists(dead_tmp)) << "a dead writer's temp file is cleaned up";
+  EXPECT_TRUE(fs::exists(live_tmp)) << "a live writer's temp file is left alone";
 }
 
 TEST(Runner, ForceRecomputes) {
