@@ -63,3 +63,23 @@ TEST(Cli, RunStatusClaimsMerge) {
   EXPECT_EQ(sh("claims " + m + " --format html").rc, 2);
   fs::remove_all(d);
 }
+
+// Piped into a log (--progress lines): the overall line with the run count
+// and ETA, per-worker lines while runs are going, and a final summary.  A
+// diverged run (002's lr=0.3 sweep point) is counted, not printed as a line
+// of its own; a missing --data-dir is a data error before any run starts.
+TEST(Cli, RunProgressLinesAndDataDir) {
+  const fs::path d = fs::temp_directory_path() / ("lrbench-cli-progress-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  auto r = sh("run --suite 002 --quick --seeds 1 --threads 2 --progress lines --results " + d.string());
+  ASSERT_EQ(r.rc, 0) << r.text;
+  EXPECT_NE(r.text.find("runs ["), std::string::npos) << r.text;     // the first, overall line
+  EXPECT_NE(r.text.find(" ETA "), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("1 diverged"), std::string::npos) << r.text;  // in the summary
+  EXPECT_EQ(r.text.find(": diverged\n"), std::string::npos) << r.text;
+  r = sh("run --suite 002 --quick --progress none --data-dir " + (d / "absent").string() +
+         " --results " + d.string());
+  EXPECT_EQ(r.rc, 3) << r.text;
+  EXPECT_NE(r.text.find("--data-dir"), std::string::npos) << r.text;
+  fs::remove_all(d);
+}

@@ -89,7 +89,7 @@ RunsProgress::RunsProgress(int64_t total, int workers, Progress::Mode mode)
       mode_(mode == Progress::Mode::bar && !isatty(STDERR_FILENO) ? Progress::Mode::lines : mode),
       slots_(static_cast<size_t>(std::max(1, workers))),
       start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
+      last_draw_(start_ - std::chrono::hours(1)) {}  // the first update prints at once
 
 void RunsProgress::run_progress(int worker, const std::string& run, double fraction,
                                 const std::string& status) {
