@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "datasets/sha256.hpp"
+#include "reports/figures.hpp"
 
 namespace lrb::reports {
 namespace fs = std::filesystem;
@@ -280,6 +281,20 @@ Report load_report(const ReportOptions& o) {
     r.suites.push_back(std::move(s));
   }
   r.lr_find = load_lr_find(o.results_dir);
+  // Range tests that are suite runs (curves.lr_range, e.g. suite 001's
+  // lr_find/<opt>): the lowest seed of each config, in the same shape.
+  for (const auto& s : r.suites)
+    for (const auto& config : s.config_order) {
+      const auto it = s.by_config.find(config);
+      if (it == s.by_config.end() || it->second.empty()) continue;
+      const json& rec = *it->second.front().record;
+      const json* c = rec.contains("curves") ? &rec["curves"] : nullptr;
+      if (!c || !c->is_object() || !c->contains("lr_range") || !rec.contains("final")) continue;
+      json j = (*c)["lr_range"];
+      for (const char* k : {"suggested_lr", "min_loss_lr", "min_over_ten_lr", "rule"})
+        if (rec["final"].contains(k)) j[k] = rec["final"][k];
+      r.lr_find.push_back({s.id + "-" + slug(config), it->second.front().path, std::move(j)});
+    }
   r.bench = load_bench(o.bench_dir);
   r.provenance = summarize_provenance(r);
   return r;

@@ -23,7 +23,15 @@
 //
 // Records keep per-epoch curves, the mean batch loss of every block of 50
 // updates, the grid, and final scalars the claims read.
+//
+// One LR range test (params.kind == "lr_find001"): a fresh cnn001 (Keras init
+// from `seed`), train::lr_range_test over the first n_train training images,
+// the LR growing from lr_min to lr_max over `steps` batches of 32; the record
+// holds the curve (curves.lr_range) and the suggestion (final.suggested_lr).
+// It asks whether one short run without a validation split finds the LR the
+// validation grid of the tuned configs picks (claim 001.9).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -38,6 +46,7 @@
 #include "core/schedules/schedule.hpp"
 #include "core/spec/spec.hpp"
 #include "core/stats/stats.hpp"
+#include "core/train/lr_range.hpp"
 #include "core/train/train.hpp"
 #include "datasets/environment.hpp"
 #include "datasets/error.hpp"
@@ -68,13 +77,14 @@ const double kGridFactors[] = {0.1, 0.3, 1.0, 3.0, 10.0};
 
 std::string tutorial_config(const std::string& opt) { return "tutorial/" + opt; }
 std::string tuned_config(const std::string& opt) { return "tuned/" + opt; }
+std::string lr_find_config(const std::string& opt) { return "lr_find/" + opt; }
 const char* kAsWrittenConfig = "tutorial/rmsprop_as_written";
 
 struct Sizes {
-  int seeds, epochs, n_train, n_test, train_eval_n, tune_epochs;
+  int seeds, epochs, n_train, n_test, train_eval_n, tune_epochs, lr_find_steps;
 };
 Sizes sizes(const Budget& b) {
-  Sizes s = b.quick ? Sizes{3, 2, 5000, 10000, 5000, 1} : Sizes{5, 10, 60000, 10000, 10000, 1};
+  Sizes s = b.quick ? Sizes{3, 2, 5000, 10000, 5000, 1, 200} : Sizes{5, 10, 60000, 10000, 10000, 1, 400};
   if (b.seeds > 0) s.seeds = b.seeds;
   return s;
 }
@@ -110,6 +120,23 @@ json cnn_params(const Sizes& z, const std::string& optimizer, bool tuned, double
               {"tuning", tuning}};
 }
 
+// The range test of lrbench lr-find's cnn001 example: 1e-6 .. 10, one pass
+// over steps x 32 images, EMA 0.98, stop at 4x the minimum.
+json lr_find_params(const Sizes& z, const std::string& optimizer) {
+  const auto opt = optim::optimizer_from_spec(spec::parse(optimizer));
+  json sha = json::array();
+  for (const char* h : data::kFashionMnistSha256) sha.push_back(h);
+  return json{{"kind", "lr_find001"},
+              {"dataset", {{"name", "fashion-mnist"}, {"sha256", sha}, {"n_train", z.lr_find_steps * 32}, {"n_test", 0}}},
+              {"model", "cnn001"},
+              {"init", "keras"},
+              {"optimizer", optim::to_spec_string(opt)},
+              {"range",
+               {{"lr_min", 1e-6}, {"lr_max", 10.0}, {"steps", z.lr_find_steps}, {"batch", 32},
+                {"smoothing", 0.98}, {"stop_factor", 4.0}}},
+              {"dtype", "float32"}};
+}
+
 std::vector<RunSpec> plan(const Budget& b) {
   const Sizes z = sizes(b);
   std::vector<RunSpec> runs;
@@ -119,6 +146,7 @@ std::vector<RunSpec> plan(const Budget& b) {
   for (const auto& o : kOpts) add(tutorial_config(o.name), cnn_params(z, o.spec, false, o.lr));
   add(kAsWrittenConfig, cnn_params(z, kAsWritten, false, 0.001));
   for (const auto& o : kOpts) add(tuned_config(o.name), cnn_params(z, o.spec, true, o.lr));
+  for (const auto& o : kOpts) add(lr_find_config(o.name), lr_find_params(z, o.spec));
   return runs;
 }
 
@@ -255,8 +283,56 @@ const json& epoch_field(const json& epochs, size_t i, const char* key) {
   return i < epochs.size() ? epochs[i].at(key) : null;
 }
 
+RunResult execute_lr_find(const RunSpec& run) {
+  const json& p = run.params;
+  const json& dsp = p.at("dataset");
+  const auto ds = fashion_mnist(dsp);
+  const auto n = dsp.at("n_train").get<size_t>();
+  const auto opt = optim::optimizer_from_spec(spec::parse(p.at("optimizer").get<std::string>()));
+  const json& rg = p.at("range");
+  train::LrRangeConfig c;
+  c.lr_min = rg.at("lr_min").get<double>();
+  c.lr_max = rg.at("lr_max").get<double>();
+  c.steps = rg.at("steps").get<int>();
+  c.batch = rg.at("batch").get<int>();
+  c.smoothing = rg.at("smoothing").get<double>();
+  c.stop_factor = rg.at("stop_factor").get<double>();
+  c.seed = static_cast<uint64_t>(run.seed);
+  auto model = models::make_model<float>(models::model_from_spec(spec::parse("cnn001")), c.batch);
+  models::init_params<float>(model, models::init_from_spec(spec::parse("keras")), c.seed);
+  auto state = optim::make_state<float>(opt, model.params.size());
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = train::lr_range_test<float>(model, state, opt, rows(ds->train, 0, n), c, [&](int step, double, double) {
+    report_progress(static_cast<double>(step + 1) / c.steps, fmt::format("lr-find step {}/{}", step + 1, c.steps));
+  });
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  json curve = {{"lr", json::array()}, {"loss", json::array()}, {"smoothed", json::array()}};
+  for (size_t k = 0; k < r.lr.size(); ++k) {
+    curve["lr"].push_back(r.lr[k]);
+    curve["loss"].push_back(num_or_null(r.loss[k]));
+    curve["smoothed"].push_back(num_or_null(r.smoothed[k]));
+  }
+  json files = json::array();
+  for (const auto& f : ds->files) files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"bytes", f.bytes}});
+  // A range test that blows up has done its job: status ok; the stop is recorded.
+  return json{{"status", "ok"},
+              {"diverged_at_step", nullptr},
+              {"steps", static_cast<int64_t>(r.lr.size())},
+              {"final",
+               {{"suggested_lr", num_or_null(r.suggested_lr)},
+                {"min_loss_lr", num_or_null(r.min_loss_lr)},
+                {"min_over_ten_lr", num_or_null(r.min_over_ten_lr)},
+                {"stopped_early", r.stopped_early},
+                {"stop_reason", r.stop_reason},
+                {"rule", r.rule}}},
+              {"timing", {{"wall_seconds", wall}}},
+              {"curves", {{"lr_range", curve}}},
+              {"dataset", {{"name", ds->name}, {"files", files}, {"n_train", n}}}};
+}
+
 RunResult execute(const RunSpec& run) {
   const json& p = run.params;
+  if (p.at("kind") == "lr_find001") return execute_lr_find(run);
   if (p.at("kind") != "cnn001") throw std::invalid_argument("suite 001: unknown params.kind " + p.at("kind").dump());
   const json& dsp = p.at("dataset");
   const auto ds = fashion_mnist(dsp);
@@ -553,6 +629,47 @@ std::vector<Claim> claims() {
                  note_missing(r);
                  return r;
                }});
+  c.push_back({"001.9", "An LR range test (one short run, no validation split) finds the LR that the validation grid picks",
+               "lrbench: Smith's LR range test (lrbench lr-find) against the tuned configs",
+               "per optimizer: median over seeds of log10(final.suggested_lr of lr_find/<opt>) vs median of "
+               "log10(chosen LR of tuned/<opt>), in decades",
+               "supported if every optimizer's gap is <= 0.5 decade (one step of the half-decade grid); "
+               "refuted if any gap exceeds 1 decade; else inconclusive",
+               [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
+                 ClaimResult r;
+                 r.evidence = json::object();
+                 std::vector<std::string> parts;
+                 double worst = 0;
+                 bool all_present = true;
+                 for (const auto& o : kOpts) {
+                   const auto sug = series(rs, plan, lr_find_config(o.name), "/final/suggested_lr");
+                   const auto tuned = series(rs, plan, tuned_config(o.name), "/final/lr");
+                   r.expected += sug.expected + tuned.expected;
+                   r.missing += sug.missing + tuned.missing;
+                   r.diverged += sug.diverged + tuned.diverged;
+                   r.evidence[o.name] = {{"suggested_lr", to_json(sug)}, {"tuned_lr", to_json(tuned)}};
+                   if (sug.values.empty() || tuned.values.empty()) {
+                     all_present = false;
+                     parts.push_back(fmt::format("{}: no values", o.name));
+                     continue;
+                   }
+                   std::vector<double> ls, lt;
+                   for (double v : sug.values) ls.push_back(std::log10(v));
+                   for (double v : tuned.values) lt.push_back(std::log10(v));
+                   const double ms = std::pow(10.0, stats::median(ls)), mt = std::pow(10.0, stats::median(lt));
+                   const double gap = std::fabs(std::log10(ms / mt));
+                   worst = std::max(worst, gap);
+                   r.evidence[o.name]["gap_decades"] = gap;
+                   parts.push_back(fmt::format("{}: suggested {} vs tuned {} ({:.2f} decades)", o.name, fmt_num(ms),
+                                               fmt_num(mt), gap));
+                 }
+                 if (all_present) r.verdict = worst <= 0.5 ? Verdict::supported
+                                              : worst > 1.0 ? Verdict::refuted
+                                                            : Verdict::inconclusive;
+                 r.summary = fmt::format("{} (medians over seeds)", fmt::join(parts, "; "));
+                 note_missing(r);
+                 return r;
+               }});
   return c;
 }
 
@@ -582,6 +699,9 @@ Suite suite_001() {
            "each trained 1 epoch on the first 54,000 training images and scored on the last 6,000; "
            "the best validation accuracy wins (ties: lower validation loss; diverged never wins); "
            "then 10 epochs on all 60,000 at that LR, same init as the tutorial run of that seed.",
+           "lr_find/{sgd, rmsprop, adam}: an LR range test per seed (lrbench lr-find's rule), LR "
+           "1e-6 -> 10 over 400 batches of 32 (the first 12,800 training images), from the same "
+           "init; quick: 200 batches.",
            "Compute: each run times 5 x 100 optimizer updates on its trained parameters "
            "(timing.update_seconds_per_step, volatile) and records the state slots per parameter.",
            "Quick budget: the first 5,000 training images (tuning: 4,500 / 500), 2 epochs, 3 seeds."},

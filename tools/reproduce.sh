@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make reproduce`: regenerate every result and figure lrbench can produce.
 #
-#   1. the tutorial suites (`lrbench run`: 000-004), resuming whatever is
-#      already done, then their claim verdicts (`lrbench claims`), and LR range
-#      tests (`lrbench lr-find`) of tutorial 001's CNN with its three optimizers;
+#   1. the tutorial suites (`lrbench run`: 000-004, suite 001 with an LR range
+#      test per optimizer and seed), resuming whatever is already done, then
+#      their claim verdicts (`lrbench claims`);
 #   2. the trajectory study of the optimizers and schedules on the built-in
 #      problems (tutorial 002's regression; Rosenbrock and an ill-conditioned
 #      quadratic for tutorial 000's overview) and its gnuplot figures;
@@ -34,22 +34,6 @@ echo "reproduce: suites -> $suites"
 
 mkdir -p "$traces" "$figures"
 steps=2000; [ "$quick" = 1 ] && steps=300
-
-# LR range tests of tutorial 001's CNN (Keras conventions, as the tutorial),
-# each cached by its exact command line like the traces below.
-echo "reproduce: LR range tests -> $suites/lr-find"
-mkdir -p "$suites/lr-find"
-lr_steps=400; [ "$quick" = 1 ] && lr_steps=200
-for opt in sgd rmsprop adam; do
-  out=$suites/lr-find/001-$opt.json
-  args=(--model cnn001 --dataset fashion-mnist --optimizer "$opt:convention=keras"
-        --lr-min 1e-6 --lr-max 10 --steps "$lr_steps" --limit-train $((lr_steps * 32))
-        --name "cnn001 $opt (keras)" --progress none --out "$out")
-  if [ -f "$out" ] && [ -f "$out.cmd" ] && [ "$(cat "$out.cmd")" = "${args[*]}" ]; then continue; fi
-  summary=$("$lrbench" lr-find "${args[@]}")  # a failure stops reproduce (set -e)
-  echo "  001 $opt: ${summary%%$'\n'*}"
-  printf '%s' "${args[*]}" > "$out.cmd"
-done
 
 # run NAME ARGS...: one trace, cached by its exact command line.
 run() {

@@ -9,9 +9,11 @@
 //   stop early when a loss is not finite or smoothed_k > stop_factor * min_{j<=k} smoothed_j
 //
 // Suggested LR (the rule, stated in every result): the LR where the smoothed
-// loss falls fastest per decade of LR (most negative finite difference of
-// smoothed vs log10 lr, central differences), searched only up to the point of
-// the smoothed minimum; also reported: min_loss_lr / 10, the other common rule.
+// loss falls fastest per decade of LR (most negative difference of smoothed vs
+// log10 lr over +-2 % of the points), searched from where the loss has come
+// 10 % of the way down from its start level to the smoothed minimum (batch
+// noise on the flat start must not win), up to that minimum; also reported:
+// min_loss_lr / 10, the other common rule.
 //
 // The test trains, so it changes what it touches; it leaves the model's
 // parameters and gradients and the optimizer state exactly (bit for bit) as it

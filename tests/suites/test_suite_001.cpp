@@ -78,12 +78,18 @@ json record(const json& final_fields, const json& timing = json::object()) {
 
 TEST(Suite001, PlanIsStaticAndComplete) {
   const auto full = find_suite("001").plan({}), quick = find_suite("001").plan({.quick = true});
-  EXPECT_EQ(full.size(), 35u);   // 7 configs x 5 seeds
-  EXPECT_EQ(quick.size(), 21u);  // 7 configs x 3 seeds
+  EXPECT_EQ(full.size(), 50u);   // 10 configs x 5 seeds
+  EXPECT_EQ(quick.size(), 30u);  // 10 configs x 3 seeds
   std::set<std::string> configs, addresses;
   for (const auto& r : full) {
     configs.insert(r.config);
     EXPECT_TRUE(addresses.insert(run_address(r)).second);
+    if (r.config.rfind("lr_find/", 0) == 0) {
+      EXPECT_EQ(r.params.at("kind"), "lr_find001");
+      EXPECT_EQ(r.params.at("/range/steps"_json_pointer), 400);
+      EXPECT_EQ(r.params.at("/dataset/n_train"_json_pointer), 400 * 32);
+      continue;
+    }
     EXPECT_EQ(r.params.at("kind"), "cnn001");
     EXPECT_EQ(r.params.at("batch"), 32);
     EXPECT_EQ(r.params.at("epochs"), 10);
@@ -97,7 +103,8 @@ TEST(Suite001, PlanIsStaticAndComplete) {
   }
   EXPECT_EQ(configs, (std::set<std::string>{"tutorial/sgd", "tutorial/rmsprop", "tutorial/adam",
                                             "tutorial/rmsprop_as_written", "tuned/sgd",
-                                            "tuned/rmsprop", "tuned/adam"}));
+                                            "tuned/rmsprop", "tuned/adam", "lr_find/sgd",
+                                            "lr_find/rmsprop", "lr_find/adam"}));
   // Keras defaults, every hyperparameter explicit.
   for (const auto& r : full) {
     if (r.config == "tutorial/adam") {
@@ -119,6 +126,15 @@ TEST(Suite001, QuickEndToEndAndClaims) {
   for (const auto& [a, rec] : loaded.by_address) {
     EXPECT_EQ(rec.at("/dataset/name"_json_pointer), "fashion-mnist");
     EXPECT_EQ(rec.at("/dataset/files"_json_pointer).size(), 4u);
+    if (rec.at("config").get<std::string>().rfind("lr_find/", 0) == 0) {
+      // A range test: the curve and a suggestion inside the range it swept.
+      const auto& lr = rec.at("/curves/lr_range/lr"_json_pointer);
+      ASSERT_GT(lr.size(), 10u);
+      const double s = rec.at("/final/suggested_lr"_json_pointer).get<double>();
+      EXPECT_GT(s, lr.front().get<double>());
+      EXPECT_LT(s, lr.back().get<double>());
+      continue;
+    }
     EXPECT_EQ(rec.at("/curves/epochs"_json_pointer).size(), 2u);
     for (const char* k : {"/final/test_accuracy", "/final/test_loss_epoch1",
                           "/timing/update_seconds_per_step", "/timing/epoch_wall_seconds"})
@@ -285,4 +301,27 @@ TEST(Suite001, AsWrittenRmspropClaim) {
   const auto r = claim("001.8").check(rs, plan);
   EXPECT_EQ(r.verdict, Verdict::refuted);
   EXPECT_EQ(r.diverged, 3);
+}
+
+TEST(Suite001, LrRangeTestClaimComparesDecades) {
+  const auto plan = find_suite("001").plan({.quick = true});
+  // tuned LRs 0.1 (sgd), 0.003 (rmsprop, adam); suggestions `factor` x those.
+  auto make = [&](double sgd_factor, double adaptive_factor) {
+    ResultSet rs;
+    for (int s = 0; s < 3; ++s) {
+      rs.by_config["tuned/sgd"][s] = record({{"lr", 0.1}});
+      rs.by_config["lr_find/sgd"][s] = record({{"suggested_lr", 0.1 * sgd_factor}});
+      for (const char* o : {"rmsprop", "adam"}) {
+        rs.by_config[std::string("tuned/") + o][s] = record({{"lr", 0.003}});
+        rs.by_config[std::string("lr_find/") + o][s] = record({{"suggested_lr", 0.003 * adaptive_factor}});
+      }
+    }
+    return rs;
+  };
+  EXPECT_EQ(claim("001.9").check(make(0.5, 0.4), plan).verdict, Verdict::supported);   // <= 0.4 decade
+  EXPECT_EQ(claim("001.9").check(make(0.5, 0.05), plan).verdict, Verdict::refuted);    // 1.3 decades
+  EXPECT_EQ(claim("001.9").check(make(0.5, 0.2), plan).verdict, Verdict::inconclusive);  // 0.7 decade
+  auto missing = make(1, 1);
+  missing.by_config["lr_find/adam"].erase(2);
+  EXPECT_EQ(claim("001.9").check(missing, plan).verdict, Verdict::inconclusive);
 }
