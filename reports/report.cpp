@@ -16,7 +16,6 @@
 #include <sstream>
 
 #include "datasets/sha256.hpp"
-#include "reports/figures.hpp"
 
 namespace lrb::reports {
 namespace fs = std::filesystem;
@@ -293,7 +292,8 @@ Report load_report(const ReportOptions& o) {
       json j = (*c)["lr_range"];
       for (const char* k : {"suggested_lr", "min_loss_lr", "min_over_ten_lr", "rule"})
         if (rec["final"].contains(k)) j[k] = rec["final"][k];
-      r.lr_find.push_back({s.id + "-" + slug(config), it->second.front().path, std::move(j)});
+      r.lr_find.push_back({s.id + " " + config + " seed " + std::to_string(rec.value("seed", 0)),
+                           it->second.front().path, std::move(j)});
     }
   r.bench = load_bench(o.bench_dir);
   r.provenance = summarize_provenance(r);

@@ -49,7 +49,7 @@ struct SuiteReport {
 };
 
 struct JsonFile {
-  std::string name;  // file stem
+  std::string name;  // file stem (suite range tests: "<suite> <config> seed <k>")
   std::string path;
   json data;
 };
@@ -58,7 +58,7 @@ struct Report {
   std::string results_dir, bench_dir;
   suites::LoadedResults loaded;
   std::vector<SuiteReport> suites;
-  std::vector<JsonFile> lr_find;  // RESULTS/lr-find/*.json, by name
+  std::vector<JsonFile> lr_find;  // RESULTS/lr-find/*.json by name, then suite range-test runs
   std::vector<JsonFile> bench;    // BENCH/**/*.json with a "benchmarks" array
   json provenance;                // summary over every planned record (see summarize_provenance)
 };

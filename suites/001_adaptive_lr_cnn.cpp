@@ -89,10 +89,16 @@ Sizes sizes(const Budget& b) {
   return s;
 }
 
-json cnn_params(const Sizes& z, const std::string& optimizer, bool tuned, double default_lr) {
-  const auto opt = optim::optimizer_from_spec(spec::parse(optimizer));  // canonical, validated
+// The four decompressed files' SHA-256s: part of every run's address.
+json fashion_mnist_sha256() {
   json sha = json::array();
   for (const char* h : data::kFashionMnistSha256) sha.push_back(h);
+  return sha;
+}
+
+json cnn_params(const Sizes& z, const std::string& optimizer, bool tuned, double default_lr) {
+  const auto opt = optim::optimizer_from_spec(spec::parse(optimizer));  // canonical, validated
+  const json sha = fashion_mnist_sha256();
   json tuning = nullptr;
   if (tuned) {
     json grid = json::array();
@@ -124,10 +130,8 @@ json cnn_params(const Sizes& z, const std::string& optimizer, bool tuned, double
 // over steps x 32 images, EMA 0.98, stop at 4x the minimum.
 json lr_find_params(const Sizes& z, const std::string& optimizer) {
   const auto opt = optim::optimizer_from_spec(spec::parse(optimizer));
-  json sha = json::array();
-  for (const char* h : data::kFashionMnistSha256) sha.push_back(h);
   return json{{"kind", "lr_find001"},
-              {"dataset", {{"name", "fashion-mnist"}, {"sha256", sha}, {"n_train", z.lr_find_steps * 32}, {"n_test", 0}}},
+              {"dataset", {{"name", "fashion-mnist"}, {"sha256", fashion_mnist_sha256()}, {"n_train", z.lr_find_steps * 32}, {"n_test", 0}}},
               {"model", "cnn001"},
               {"init", "keras"},
               {"optimizer", optim::to_spec_string(opt)},
@@ -187,6 +191,13 @@ std::shared_ptr<const data::ImageDataset> fashion_mnist(const json& want) {
                                       ds->train.n, ds->test.n),
                           data::kIdxHint);
   return ds;
+}
+
+// The files a run read, for its record: path, SHA-256, size.
+json files_json(const data::ImageDataset& ds) {
+  json files = json::array();
+  for (const auto& f : ds.files) files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"bytes", f.bytes}});
+  return files;
 }
 
 // Rows [begin, end) of an image set as training examples: (n, 28*28) row-major.
@@ -312,8 +323,7 @@ RunResult execute_lr_find(const RunSpec& run) {
     curve["loss"].push_back(num_or_null(r.loss[k]));
     curve["smoothed"].push_back(num_or_null(r.smoothed[k]));
   }
-  json files = json::array();
-  for (const auto& f : ds->files) files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"bytes", f.bytes}});
+  const json files = files_json(*ds);
   // A range test that blows up has done its job: status ok; the stop is recorded.
   return json{{"status", "ok"},
               {"diverged_at_step", nullptr},
@@ -415,8 +425,7 @@ RunResult execute(const RunSpec& run) {
   json epoch_wall = json::array();
   for (const auto& e : tr.res.epochs) epoch_wall.push_back(e.wall_s);
   const double steps = static_cast<double>(std::max<int64_t>(1, tr.res.steps));
-  json files = json::array();
-  for (const auto& f : ds->files) files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"bytes", f.bytes}});
+  const json files = files_json(*ds);
   return json{
       {"status", tr.res.status},
       {"diverged_at_step", tr.res.diverged_at_step ? json(*tr.res.diverged_at_step) : json()},
