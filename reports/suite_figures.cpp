@@ -185,16 +185,23 @@ std::vector<std::string> plotted_configs(const SuiteReport& s) {
   return out;
 }
 
+// A figure of suite s: id "<suite>-<kind>", title "<suite>: <title>".
+Figure suite_figure(const SuiteReport& s, const std::string& kind, const std::string& title,
+                    const std::string& xlabel, const std::string& ylabel) {
+  Figure f;
+  f.id = s.id + "-" + kind;
+  f.section = s.id;
+  f.title = s.id + ": " + title;
+  f.xlabel = xlabel;
+  f.ylabel = ylabel;
+  return f;
+}
+
 // A per-epoch metric of every (non-sweep) config: mean and CI band.
 std::optional<Figure> epoch_figure(const SuiteReport& s, const std::string& kind, const std::string& key,
                                    XAxis xa, const std::string& title, const std::string& xlabel,
                                    const std::string& ylabel, bool allow_log) {
-  Figure f;
-  f.id = s.id + "-" + kind;
-  f.section = s.id;
-  f.title = fmt::format("{}: {}", s.id, title);
-  f.xlabel = xlabel;
-  f.ylabel = ylabel;
+  Figure f = suite_figure(s, kind, title, xlabel, ylabel);
   size_t seeds_max = 0;
   int diverged_runs = 0;
   for (const auto& config : plotted_configs(s)) {
@@ -282,12 +289,8 @@ std::optional<Figure> time_to_target(const SuiteReport& s) {
     if (std::isfinite(r.final_mean)) finals.push_back(r.final_mean);
   if (finals.size() < 2) return std::nullopt;
   const double target = stats::median(finals);
-  Figure f;
-  f.id = s.id + "-time-to-target";
-  f.section = s.id;
-  f.title = fmt::format("{}: time to reach training loss <= {:.4g}", s.id, target);
-  f.xlabel = "config (seeds that reached the target / seeds)";
-  f.ylabel = "updates (steps) to target";
+  Figure f = suite_figure(s, "time-to-target", fmt::format("time to reach training loss <= {:.4g}", target),
+                          "config (seeds that reached the target / seeds)", "updates (steps) to target");
   f.y2label = "wall time to target (s)";
   Series steps{.label = "steps", .style = Style::bars}, secs{.label = "seconds", .style = Style::bars, .y2 = true};
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -318,12 +321,7 @@ std::optional<Figure> time_to_target(const SuiteReport& s) {
 
 // ---- the LR actually applied at each update ----------------------------------
 std::optional<Figure> lr_per_step(const SuiteReport& s) {
-  Figure f;
-  f.id = s.id + "-lr-per-step";
-  f.section = s.id;
-  f.title = s.id + ": learning rate applied at each update";
-  f.xlabel = "update (step)";
-  f.ylabel = "learning rate";
+  Figure f = suite_figure(s, "lr-per-step", "learning rate applied at each update", "update (step)", "learning rate");
   size_t longest = 0;
   for (const auto& config : plotted_configs(s)) {
     const auto& refs = s.by_config.at(config);
@@ -376,12 +374,7 @@ const json* step_loss(const json& rec, std::string* key = nullptr) {
   return nullptr;
 }
 std::optional<Figure> loss_vs_step(const SuiteReport& s) {
-  Figure f;
-  f.id = s.id + "-loss-vs-step";
-  f.section = s.id;
-  f.title = s.id + ": loss at each iteration";
-  f.xlabel = "iteration";
-  f.ylabel = "loss";
+  Figure f = suite_figure(s, "loss-vs-step", "loss at each iteration", "iteration", "loss");
   std::string key;
   for (const auto& config : plotted_configs(s)) {
     std::vector<Curve> curves;
@@ -426,12 +419,9 @@ std::vector<Figure> lr_sweep_figures(const SuiteReport& s) {
   std::vector<Figure> out;
   const auto groups = sweeps(s);
   for (const auto& [group, members] : groups) {
-    Figure f;
-    f.id = s.id + "-lr-sweep" + (groups.size() > 1 ? "-" + slug(group) : "");
-    f.section = s.id;
-    f.title = fmt::format("{}: LR sweep {} - final training loss vs learning rate", s.id, group);
-    f.xlabel = "learning rate (log scale)";
-    f.ylabel = "final training loss";
+    Figure f = suite_figure(s, "lr-sweep" + (groups.size() > 1 ? "-" + slug(group) : ""),
+                            fmt::format("LR sweep {} - final training loss vs learning rate", group),
+                            "learning rate (log scale)", "final training loss");
     f.logx = true;
     Series mean{.label = "mean over seeds", .style = Style::line};
     Series seeds{.label = "each run", .style = Style::points};
@@ -556,12 +546,9 @@ std::vector<Figure> written_vs_corrected(const SuiteReport& s) {
   for (const auto& [k, v] : pairs)
     if (!v.first.empty() && !v.second.empty()) keys.push_back(k);
   for (const auto& k : keys) {
-    Figure f;
-    f.id = s.id + "-as-written-vs-corrected" + (keys.size() > 1 ? "-" + slug(k) : "");
-    f.section = s.id;
-    f.title = fmt::format("{}: the tutorial's code as written vs corrected{}", s.id, k.empty() ? "" : " (" + k + ")");
-    f.xlabel = "epoch";
-    f.ylabel = "training loss";
+    Figure f = suite_figure(s, "as-written-vs-corrected" + (keys.size() > 1 ? "-" + slug(k) : ""),
+                            fmt::format("the tutorial's code as written vs corrected{}", k.empty() ? "" : " (" + k + ")"),
+                            "epoch", "training loss");
     std::vector<std::string> configs = pairs[k].first;
     configs.insert(configs.end(), pairs[k].second.begin(), pairs[k].second.end());
     bool per_step = false, per_epoch = false;
@@ -615,13 +602,10 @@ std::vector<Figure> written_vs_corrected(const SuiteReport& s) {
             !c->is_array())
           continue;
         done.insert(base);
-        Figure f;
-        f.id = s.id + "-as-written-vs-corrected-" + slug(base);
-        f.section = s.id;
-        f.title = fmt::format("{}: {} as the tutorial's code records it vs the real values", s.id, base);
-        f.xlabel = "iteration (log scale)";
+        Figure f = suite_figure(s, "as-written-vs-corrected-" + slug(base),
+                                fmt::format("{} as the tutorial's code records it vs the real values", base),
+                                "iteration (log scale)", base);
         f.logx = true;  // such histories settle early: a log axis shows the start and the end
-        f.ylabel = base;
         for (const auto& [k, label] : {std::pair{key, key + " (code as written)"}, std::pair{base, base + " (corrected)"}}) {
           Series ser{.label = label, .style = Style::line};
           ser.y = numbers(rec["curves"][k]);

@@ -485,9 +485,8 @@ ClaimResult compare_metric(const ResultSet& rs, const std::vector<RunSpec>& plan
         y.push_back(c.values[j]);
       }
   ClaimResult r = paired(contender + " vs " + baseline + " " + pointer, seeds, x, y, equivalence, 0, 0);
-  r.expected = b.expected + c.expected;
-  r.missing = b.missing + c.missing;
-  r.diverged = b.diverged + c.diverged;
+  add_run_counts(r, b);
+  add_run_counts(r, c);
   r.evidence["baseline"] = to_json(b);
   r.evidence["contender"] = to_json(c);
   note_missing(r);
@@ -500,9 +499,7 @@ ClaimResult all_of(const std::vector<std::pair<std::string, ClaimResult>>& parts
   int sup = 0, ref = 0;
   std::vector<std::string> lines;
   for (const auto& [name, p] : parts) {
-    r.expected += p.expected;
-    r.missing += p.missing;
-    r.diverged += p.diverged;
+    add_run_counts(r, p);
     r.evidence[name] = p.evidence;
     r.evidence[name]["verdict"] = to_string(p.verdict);
     sup += p.verdict == Verdict::supported;
@@ -630,9 +627,7 @@ ClaimResult check_edge(const ResultSet& rs, const std::vector<RunSpec>& plan) {
   std::vector<std::string> edges, none, never_hurts;
   for (const auto& [problem, opt] : sweep_pairs()) {
     const Sweep s = sweep(rs, plan, problem, opt);
-    r.expected += s.expected;
-    r.missing += s.missing;
-    r.diverged += s.diverged;
+    add_run_counts(r, s);
     const std::string key = problem + "/" + opt;
     json pts = json::array();
     for (const auto& p : s.points) pts.push_back(to_json(p));
@@ -676,9 +671,7 @@ ClaimResult check_slow_end(const ResultSet& rs, const std::vector<RunSpec>& plan
   std::vector<std::string> slow, fast, lines;
   for (const auto& [problem, opt] : sweep_pairs()) {
     const Sweep s = sweep(rs, plan, problem, opt);
-    r.expected += s.expected;
-    r.missing += s.missing;
-    r.diverged += s.diverged;
+    add_run_counts(r, s);
     const std::string key = problem + "/" + opt;
     const SweepPoint* b = best(s);
     if (s.points.empty() || !b || s.points.front().lr != lr_grid().front()) continue;

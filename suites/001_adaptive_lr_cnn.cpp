@@ -446,9 +446,8 @@ RunResult execute(const RunSpec& run) {
 // Supported / refuted / inconclusive of two paired comparisons that must agree.
 ClaimResult both(ClaimResult a, ClaimResult b, const std::string& what_a, const std::string& what_b) {
   ClaimResult r;
-  r.expected = a.expected + b.expected;
-  r.missing = a.missing + b.missing;
-  r.diverged = a.diverged + b.diverged;
+  add_run_counts(r, a);
+  add_run_counts(r, b);
   r.evidence = {{what_a, a.evidence}, {what_b, b.evidence},
                 {"verdicts", {{what_a, to_string(a.verdict)}, {what_b, to_string(b.verdict)}}}};
   r.verdict = a.verdict == Verdict::supported && b.verdict == Verdict::supported ? Verdict::supported
@@ -615,9 +614,8 @@ std::vector<Claim> claims() {
                  const auto real = series(rs, plan, "tutorial/rmsprop", "/final/test_accuracy");
                  const auto down = series(rs, plan, kAsWrittenConfig, "/final/frac_params_decreased");
                  const auto down_real = series(rs, plan, "tutorial/rmsprop", "/final/frac_params_decreased");
-                 r.expected = w.expected + real.expected;
-                 r.missing = w.missing + real.missing;
-                 r.diverged = w.diverged + real.diverged;
+                 add_run_counts(r, w);
+                 add_run_counts(r, real);
                  r.evidence = {{"as_written", to_json(w)}, {"real", to_json(real)},
                                {"frac_params_decreased", {{"as_written", to_json(down)}, {"real", to_json(down_real)}}}};
                  const double wmax = w.values.empty() ? -INFINITY : *std::max_element(w.values.begin(), w.values.end());
@@ -653,9 +651,8 @@ std::vector<Claim> claims() {
                  for (const auto& o : kOpts) {
                    const auto sug = series(rs, plan, lr_find_config(o.name), "/final/suggested_lr");
                    const auto tuned = series(rs, plan, tuned_config(o.name), "/final/lr");
-                   r.expected += sug.expected + tuned.expected;
-                   r.missing += sug.missing + tuned.missing;
-                   r.diverged += sug.diverged + tuned.diverged;
+                   add_run_counts(r, sug);
+                   add_run_counts(r, tuned);
                    r.evidence[o.name] = {{"suggested_lr", to_json(sug)}, {"tuned_lr", to_json(tuned)}};
                    if (sug.values.empty() || tuned.values.empty()) {
                      all_present = false;

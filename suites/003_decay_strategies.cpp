@@ -536,40 +536,6 @@ std::vector<double> lr_curve(const json& rec) {
   return v;
 }
 
-// Equivalence of two configs on a metric, paired by seed: supported when the
-// 95 % CI of the mean paired difference lies within +-band * |mean of a|,
-// refuted when it lies entirely outside that band, else inconclusive.
-ClaimResult claim_equivalent(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& a,
-                             const std::string& b, const std::string& pointer, double band) {
-  const Series sa = series(rs, plan, a, pointer), sb = series(rs, plan, b, pointer);
-  ClaimResult r;
-  r.expected = sa.expected + sb.expected;
-  r.missing = sa.missing + sb.missing;
-  r.diverged = sa.diverged + sb.diverged;
-  r.evidence = {{"a", to_json(sa)}, {"b", to_json(sb)}};
-  const auto [x, y] = pair_by_seed(sa, sb);
-  r.evidence["pairs"] = x.size();
-  if (x.size() < 2) {
-    r.summary = fmt::format("{} paired seeds (need >= 2); {} diverged", x.size(), r.diverged);
-    note_missing(r);
-    return r;
-  }
-  const auto cmp = stats::compare_means(x, y, 0.0, 0.05, /*paired=*/true);
-  const double w = band * std::fabs(cmp.baseline.mean);
-  r.evidence["paired_diff"] = {{"mean", num_or_null(cmp.diff)},
-                               {"ci95", {num_or_null(cmp.ci_low), num_or_null(cmp.ci_high)}},
-                               {"band", num_or_null(w)},
-                               {"relative", num_or_null(cmp.relative_change)}};
-  r.verdict = cmp.ci_low >= -w && cmp.ci_high <= w  ? Verdict::supported
-              : cmp.ci_low > w || cmp.ci_high < -w ? Verdict::refuted
-                                                   : Verdict::inconclusive;
-  r.summary = fmt::format("{} {} vs {} {}: paired diff ({} - {}) {} [95% CI {}, {}], band +-{} ({}%), n={}", b,
-                          fmt_num(cmp.contender.mean), a, fmt_num(cmp.baseline.mean), b, a, fmt_num(cmp.diff),
-                          fmt_num(cmp.ci_low), fmt_num(cmp.ci_high), fmt_num(w), 100 * band, x.size());
-  note_missing(r);
-  return r;
-}
-
 std::vector<Claim> claims() {
   std::vector<Claim> c;
   c.push_back(

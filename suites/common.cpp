@@ -272,22 +272,43 @@ Pairs pair_by_seed(const Series& a, const Series& b) {
   return p;
 }
 
+namespace {
+
+// The start every paired claim shares: the two series with their counts and
+// evidence (under name_a, name_b), and the pairs by seed.  Fewer than 2
+// pairs: the claim is decided (inconclusive) and `decided` is set.
+struct PairedStart {
+  ClaimResult r;
+  Pairs p;
+  bool decided = false;
+};
+PairedStart paired_start(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& a,
+                         const std::string& b, const std::string& pointer, const char* name_a,
+                         const char* name_b) {
+  const Series sa = series(rs, plan, a, pointer), sb = series(rs, plan, b, pointer);
+  PairedStart s;
+  add_run_counts(s.r, sa);
+  add_run_counts(s.r, sb);
+  s.r.evidence = {{name_a, to_json(sa)}, {name_b, to_json(sb)}};
+  s.p = pair_by_seed(sa, sb);
+  s.r.evidence["pairs"] = s.p.a.size();
+  if (s.p.a.size() < 2) {
+    s.r.summary = fmt::format("{} paired seeds (need >= 2); {} diverged", s.p.a.size(), s.r.diverged);
+    note_missing(s.r);
+    s.decided = true;
+  }
+  return s;
+}
+
+}  // namespace
+
 ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
                          const std::string& baseline, const std::string& contender,
                          const std::string& pointer, bool lower_is_better, double equivalence) {
-  const Series b = series(rs, plan, baseline, pointer), c = series(rs, plan, contender, pointer);
-  ClaimResult r;
-  r.expected = b.expected + c.expected;
-  r.missing = b.missing + c.missing;
-  r.diverged = b.diverged + c.diverged;
-  r.evidence = {{"baseline", to_json(b)}, {"contender", to_json(c)}};
-  const auto [x, y] = pair_by_seed(b, c);
-  r.evidence["pairs"] = x.size();
-  if (x.size() < 2) {
-    r.summary = fmt::format("{} paired seeds (need >= 2); {} diverged", x.size(), r.diverged);
-    note_missing(r);
-    return r;
-  }
+  auto [r, pairs, decided] = paired_start(rs, plan, baseline, contender, pointer, "baseline", "contender");
+  if (decided) return r;
+  const auto& x = pairs.a;
+  const auto& y = pairs.b;
   const auto cmp = stats::compare_means(x, y, 0.0, 0.05, /*paired=*/true);
   r.evidence["paired_diff"] = {{"mean", num_or_null(cmp.diff)},
                                {"ci95", {num_or_null(cmp.ci_low), num_or_null(cmp.ci_high)}},
@@ -312,6 +333,28 @@ ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
       fmt_num(cmp.baseline.mean), fmt_num(cmp.diff), fmt_num(cmp.ci_low), fmt_num(cmp.ci_high),
       100 * cmp.relative_change, fmt_num(cmp.cohens_d), x.size(),
       r.diverged ? fmt::format(", {} diverged", r.diverged) : std::string());
+  note_missing(r);
+  return r;
+}
+
+ClaimResult claim_equivalent(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& a,
+                             const std::string& b, const std::string& pointer, double band) {
+  auto [r, pairs, decided] = paired_start(rs, plan, a, b, pointer, "a", "b");
+  if (decided) return r;
+  const auto& x = pairs.a;
+  const auto& y = pairs.b;
+  const auto cmp = stats::compare_means(x, y, 0.0, 0.05, /*paired=*/true);
+  const double w = band * std::fabs(cmp.baseline.mean);
+  r.evidence["paired_diff"] = {{"mean", num_or_null(cmp.diff)},
+                               {"ci95", {num_or_null(cmp.ci_low), num_or_null(cmp.ci_high)}},
+                               {"band", num_or_null(w)},
+                               {"relative", num_or_null(cmp.relative_change)}};
+  r.verdict = cmp.ci_low >= -w && cmp.ci_high <= w  ? Verdict::supported
+              : cmp.ci_low > w || cmp.ci_high < -w ? Verdict::refuted
+                                                   : Verdict::inconclusive;
+  r.summary = fmt::format("{} {} vs {} {}: paired diff ({} - {}) {} [95% CI {}, {}], band +-{} ({}%), n={}", b,
+                          fmt_num(cmp.contender.mean), a, fmt_num(cmp.baseline.mean), b, a, fmt_num(cmp.diff),
+                          fmt_num(cmp.ci_low), fmt_num(cmp.ci_high), fmt_num(w), 100 * band, x.size());
   note_missing(r);
   return r;
 }

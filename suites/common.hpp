@@ -78,6 +78,21 @@ ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
                          const std::string& baseline, const std::string& contender,
                          const std::string& pointer, bool lower_is_better, double equivalence);
 
+// Equivalence of two configs on a metric, paired by seed: supported when the
+// 95 % CI of the mean paired difference (b - a) lies within +-band * |mean of
+// a|, refuted when it lies entirely outside that band, else inconclusive.
+ClaimResult claim_equivalent(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& a,
+                             const std::string& b, const std::string& pointer, double band);
+
+// Adds a group's run counts (a Series, a sweep, ...: anything with expected,
+// missing and diverged) to the claim's.
+template <class Runs>
+void add_run_counts(ClaimResult& r, const Runs& runs) {
+  r.expected += runs.expected;
+  r.missing += runs.missing;
+  r.diverged += runs.diverged;
+}
+
 // Adds "(k of n runs missing)" and forces inconclusive when runs are missing.
 void note_missing(ClaimResult& r);
 

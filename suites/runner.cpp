@@ -80,7 +80,7 @@ std::atomic<uint64_t> g_tmp_counter{0};  // unique temp names across threads
 }  // namespace
 
 void write_atomic(const fs::path& path, const std::string& content) {
-  fs::create_directories(path.parent_path());
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
   const fs::path tmp = path.parent_path() /
                        ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
                         std::to_string(g_tmp_counter++));

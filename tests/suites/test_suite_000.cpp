@@ -8,27 +8,13 @@
 
 #include "suites/common.hpp"
 #include "suites/runner.hpp"
+#include "tests/suites/suite_test_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace lrb::suites;
+using namespace lrb::suites::test_util;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("lrbench-s000-" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-const Claim& claim(const std::string& id) {
-  for (const auto& c : find_suite("000").claims)
-    if (c.id == id) return c;
-  throw std::runtime_error("no claim " + id);
-}
 
 const RunSpec& first_run(const std::vector<RunSpec>& plan, const std::string& config) {
   for (const auto& r : plan)
@@ -99,11 +85,7 @@ json textbook(const RunSpec& r) {
 TEST(Suite000, TinyPlanEndToEndEveryClaimHasAVerdict) {
   TempDir d;
   const auto plan = plan_runs({"000"}, {.quick = true, .seeds = 2});
-  RunOptions o;
-  o.results_dir = d.path.string();
-  o.threads = 2;
-  o.provenance = {{"schema", "test"}};
-  const auto sum = run_all(plan, o);
+  const auto sum = run_all(plan, run_options(d.str()));
   ASSERT_EQ(sum.failed, 0) << (sum.errors.empty() ? "" : sum.errors.front());
   EXPECT_GT(sum.diverged, 0);  // the sweep reaches past the edge
 

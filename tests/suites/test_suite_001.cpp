@@ -14,30 +14,13 @@
 #include "datasets/fashion_mnist.hpp"
 #include "suites/common.hpp"
 #include "suites/runner.hpp"
+#include "tests/suites/suite_test_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace lrb::suites;
+using namespace lrb::suites::test_util;
 
 namespace {
-
-struct Tmp {
-  fs::path path;
-  explicit Tmp(const std::string& tag) {
-    path = fs::temp_directory_path() / ("lrbench-s001-" + tag + "-" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~Tmp() { fs::remove_all(path); }
-  std::string str() const { return path.string(); }
-};
-
-RunOptions opts(const std::string& dir, int threads) {
-  RunOptions o;
-  o.results_dir = dir;
-  o.threads = threads;
-  o.provenance = {{"schema", "test"}};
-  return o;
-}
 
 // Where the suite will look (LRBENCH_DATA_DIR, else Debian's path) holds the train images?
 bool have_fashion_mnist() {
@@ -57,12 +40,6 @@ const ClaimResult& verdict_of(const std::vector<ClaimRow>& rows, const std::stri
       EXPECT_TRUE(r.error.empty()) << id << ": " << r.error;
       return r.result;
     }
-  throw std::runtime_error("no claim " + id);
-}
-
-const Claim& claim(const std::string& id) {
-  for (const auto& c : find_suite("001").claims)
-    if (c.id == id) return c;
   throw std::runtime_error("no claim " + id);
 }
 
@@ -116,9 +93,9 @@ TEST(Suite001, PlanIsStaticAndComplete) {
 
 TEST(Suite001, QuickEndToEndAndClaims) {
   REQUIRE_DATA();
-  Tmp d("e2e");
+  TempDir d("s001-e2e");
   const auto plan = plan_runs({"001"}, {.quick = true, .seeds = 2});
-  const auto sum = run_all(plan, opts(d.str(), 2));
+  const auto sum = run_all(plan, run_options(d.str(), 2));
   ASSERT_EQ(sum.failed, 0) << (sum.errors.empty() ? "" : sum.errors.front());
   const auto loaded = load_results(d.str());
   EXPECT_TRUE(loaded.errors.empty());
@@ -163,13 +140,13 @@ TEST(Suite001, QuickEndToEndAndClaims) {
 
 TEST(Suite001, SameBitsAtAnyThreadCount) {
   REQUIRE_DATA();
-  Tmp a("t1"), b("t2");
+  TempDir a("s001-t1"), b("s001-t2");
   std::vector<RunSpec> plan;
   for (const auto& r : plan_runs({"001"}, {.quick = true, .seeds = 1}))
     if (r.config == "tutorial/adam" || r.config == "tuned/rmsprop") plan.push_back(r);
   ASSERT_EQ(plan.size(), 2u);
-  ASSERT_EQ(run_all(plan, opts(a.str(), 1)).failed, 0);
-  ASSERT_EQ(run_all(plan, opts(b.str(), 2)).failed, 0);
+  ASSERT_EQ(run_all(plan, run_options(a.str(), 1)).failed, 0);
+  ASSERT_EQ(run_all(plan, run_options(b.str(), 2)).failed, 0);
   const auto la = load_results(a.str()), lb = load_results(b.str());
   ASSERT_EQ(la.by_address.size(), 2u);
   for (const auto& [addr, rec] : la.by_address)
@@ -177,7 +154,7 @@ TEST(Suite001, SameBitsAtAnyThreadCount) {
 }
 
 TEST(Suite001, MissingDataIsADataErrorNotACrash) {
-  Tmp empty("nodata");
+  TempDir empty("s001-nodata");
   const char* old = std::getenv(lrb::data::kDataDirEnvVar);
   const std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
   ::setenv(lrb::data::kDataDirEnvVar, empty.str().c_str(), 1);
@@ -189,8 +166,8 @@ TEST(Suite001, MissingDataIsADataErrorNotACrash) {
     EXPECT_NE(std::string(e.what()).find(empty.str()), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("LRBENCH_DATA_DIR"), std::string::npos) << e.what();
   }
-  Tmp out("nodata-out");
-  const auto sum = run_all({plan.front()}, opts(out.str(), 1));  // failed, no record
+  TempDir out("s001-nodata-out");
+  const auto sum = run_all({plan.front()}, run_options(out.str(), 1));  // failed, no record
   EXPECT_EQ(sum.failed, 1);
   EXPECT_TRUE(load_results(out.str()).by_address.empty());
   if (saved) ::setenv(lrb::data::kDataDirEnvVar, saved->c_str(), 1);

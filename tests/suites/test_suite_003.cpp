@@ -9,27 +9,13 @@
 
 #include "suites/common.hpp"
 #include "suites/runner.hpp"
+#include "tests/suites/suite_test_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace lrb::suites;
+using namespace lrb::suites::test_util;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("lrbench-s003-" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-const Claim& claim(const std::string& id) {
-  for (const auto& c : find_suite("003").claims)
-    if (c.id == id) return c;
-  throw std::runtime_error("no claim " + id);
-}
 
 // The plan's runs (quick, 3 seeds) and a ResultSet filled by `make` per (config, seed).
 struct Synthetic {
@@ -58,11 +44,7 @@ TEST(Suite003, QuickEndToEndAndClaims) {
   std::set<std::string> configs;
   for (const auto& r : plan) configs.insert(r.config);
   EXPECT_EQ(plan.size(), configs.size() * 2);
-  RunOptions o;
-  o.results_dir = d.path.string();
-  o.threads = 2;
-  o.provenance = {{"schema", "test"}};
-  const auto sum = run_all(plan, o);
+  const auto sum = run_all(plan, run_options(d.str()));
   ASSERT_EQ(sum.failed, 0) << (sum.errors.empty() ? "" : sum.errors.front());
   const auto loaded = load_results(d.path.string());
   EXPECT_TRUE(loaded.errors.empty());

@@ -9,35 +9,13 @@
 
 #include "suites/common.hpp"
 #include "suites/runner.hpp"
+#include "tests/suites/suite_test_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace lrb::suites;
+using namespace lrb::suites::test_util;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("lrbench-suites-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static int& counter() {
-    static int c = 0;
-    return c;
-  }
-  std::string str() const { return path.string(); }
-};
-
-RunOptions options(const std::string& dir, int threads = 2) {
-  RunOptions o;
-  o.results_dir = dir;
-  o.threads = threads;
-  o.provenance = {{"schema", "test"}};
-  return o;
-}
 
 const ClaimRow& row(const std::vector<ClaimRow>& rows, const std::string& id) {
   for (const auto& r : rows)
@@ -82,7 +60,7 @@ TEST(Suites, AddressIsTheHashOfTheCanonicalIdentity) {
 TEST(Suite002, QuickEndToEndAndClaims) {
   TempDir d;
   const auto plan = plan_runs({"002"}, {.quick = true});
-  const auto sum = run_all(plan, options(d.str()));
+  const auto sum = run_all(plan, run_options(d.str()));
   EXPECT_EQ(sum.failed, 0) << (sum.errors.empty() ? "" : sum.errors.front());
   EXPECT_EQ(sum.computed, static_cast<int64_t>(plan.size()));
   EXPECT_EQ(sum.diverged, 1);  // lr = 0.3 > 2/7.5
@@ -130,7 +108,7 @@ TEST(Suite002, QuickEndToEndAndClaims) {
 TEST(Suite004, QuickEndToEndAndClaims) {
   TempDir d;
   const auto plan = plan_runs({"004"}, {.quick = true, .seeds = 2});
-  const auto sum = run_all(plan, options(d.str()));
+  const auto sum = run_all(plan, run_options(d.str()));
   ASSERT_EQ(sum.failed, 0) << (sum.errors.empty() ? "" : sum.errors.front());
   const auto loaded = load_results(d.str());
   const auto rows = evaluate_claims(loaded, plan, {"004"});
@@ -144,11 +122,11 @@ TEST(Suite004, QuickEndToEndAndClaims) {
 TEST(Runner, RerunIsACacheHitAndResumesAfterACrash) {
   TempDir d;
   const auto plan = plan_runs({"002"}, {.quick = true, .seeds = 2});
-  ASSERT_EQ(run_all(plan, options(d.str())).failed, 0);
+  ASSERT_EQ(run_all(plan, run_options(d.str())).failed, 0);
   std::map<std::string, fs::file_time_type> mtimes;
   for (const auto& r : plan) mtimes[record_path(d.str(), r)] = fs::last_write_time(record_path(d.str(), r));
 
-  const auto again = run_all(plan, options(d.str()));
+  const auto again = run_all(plan, run_options(d.str()));
   EXPECT_EQ(again.computed, 0);
   EXPECT_EQ(again.cached, static_cast<int64_t>(plan.size()));
   for (const auto& [p, t] : mtimes) EXPECT_EQ(fs::last_write_time(p), t) << p;
@@ -166,7 +144,7 @@ TEST(Runner, RerunIsACacheHitAndResumesAfterACrash) {
   std::ofstream(truncated, std::ios::trunc) << text.substr(0, text.size() / 2);
   EXPECT_FALSE(load_results(d.str()).errors.empty());  // the truncated record is reported
 
-  const auto resumed = run_all(plan, options(d.str()));
+  const auto resumed = run_all(plan, run_options(d.str()));
   EXPECT_EQ(resumed.computed, 2);
   EXPECT_EQ(resumed.cached, static_cast<int64_t>(plan.size()) - 2);
   const auto loaded = load_results(d.str());
@@ -180,8 +158,8 @@ TEST(Runner, ForceRecomputes) {
   TempDir d;
   auto plan = plan_runs({"002"}, {.quick = true, .seeds = 1});
   plan.resize(3);
-  ASSERT_EQ(run_all(plan, options(d.str())).computed, 3);
-  auto o = options(d.str());
+  ASSERT_EQ(run_all(plan, run_options(d.str())).computed, 3);
+  auto o = run_options(d.str());
   o.force = true;
   EXPECT_EQ(run_all(plan, o).computed, 3);
 }
@@ -191,9 +169,9 @@ TEST(Runner, ShardsMergeToTheUnshardedResults) {
   const auto plan = plan_runs({"002"}, {.quick = true, .seeds = 2});
   const auto s0 = shard(plan, 0, 2), s1 = shard(plan, 1, 2);
   EXPECT_EQ(s0.size() + s1.size(), plan.size());
-  ASSERT_EQ(run_all(plan, options(whole.str(), 1)).failed, 0);
-  ASSERT_EQ(run_all(s0, options(a.str())).failed, 0);
-  ASSERT_EQ(run_all(s1, options(b.str(), 1)).failed, 0);
+  ASSERT_EQ(run_all(plan, run_options(whole.str(), 1)).failed, 0);
+  ASSERT_EQ(run_all(s0, run_options(a.str())).failed, 0);
+  ASSERT_EQ(run_all(s1, run_options(b.str(), 1)).failed, 0);
   EXPECT_EQ(merge({a.str(), b.str()}, merged.str()), static_cast<int64_t>(plan.size()));
   const auto w = load_results(whole.str()), m = load_results(merged.str());
   ASSERT_EQ(w.by_address.size(), m.by_address.size());
@@ -216,7 +194,7 @@ TEST(Runner, TamperedAddressIsReported) {
   TempDir d;
   auto plan = plan_runs({"002"}, {.quick = true, .seeds = 1});
   plan.resize(1);
-  ASSERT_EQ(run_all(plan, options(d.str())).failed, 0);
+  ASSERT_EQ(run_all(plan, run_options(d.str())).failed, 0);
   const auto p = record_path(d.str(), plan[0]);
   json j = json::parse(slurp(p));
   j["params"]["lr"] = 0.5;  // the identity no longer hashes to the file name

@@ -34,10 +34,6 @@ bool parse_options(const std::string& command, const std::string& usage_line,
                    const po::positional_options_description& positional,
                    const std::vector<std::string>& args, po::variables_map& vm);
 
-// Writes `content` to `path` atomically: a temp file in the same directory,
-// fsync, then rename, so an interrupted run never leaves a half-written file.
-void write_file_atomic(const std::string& path, const std::string& content);
-
 struct Command {
   const char* name;
   const char* summary;

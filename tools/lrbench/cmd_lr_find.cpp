@@ -17,6 +17,7 @@
 #include "core/optim/optim.hpp"
 #include "core/spec/spec.hpp"
 #include "core/train/lr_range.hpp"
+#include "suites/runner.hpp"
 #include "tools/lrbench/cli.hpp"
 #include "tools/lrbench/data_input.hpp"
 #include "tools/lrbench/progress.hpp"
@@ -95,7 +96,7 @@ int run_lr_find(const LrFindOptions& o, const optim::Optimizer& opt,
       {"rule", r.rule},
       {"provenance", prov},
   };
-  if (!o.out.empty()) write_file_atomic(o.out, result.dump(1) + "\n");
+  if (!o.out.empty()) suites::write_atomic(o.out, result.dump(1) + "\n");
   std::printf("suggested lr %.4g  (min-loss lr %.4g, min/10 %.4g; %zu steps%s%s)\nrule: %s\n",
               r.suggested_lr, r.min_loss_lr, r.min_over_ten_lr, r.lr.size(),
               r.stopped_early ? ", stopped: " : "", r.stop_reason.c_str(), r.rule.c_str());

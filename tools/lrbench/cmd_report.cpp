@@ -15,6 +15,7 @@
 #include "core/buildinfo/buildinfo.hpp"
 #include "reports/html.hpp"
 #include "reports/report.hpp"
+#include "suites/runner.hpp"
 #include "tools/lrbench/cli.hpp"
 
 namespace lrb::cli {
@@ -81,7 +82,7 @@ int cmd_report(const std::vector<std::string>& args) {
   if (seeds) command += " --seeds " + std::to_string(seeds);
   const reports::PageInfo info{.version = buildinfo::version(), .commit = buildinfo::commit(), .command = command};
   const fs::path index = fs::path(out) / "index.html";
-  write_file_atomic(index.string(), reports::render_page(report, figures, assets, info));
+  suites::write_atomic(index.string(), reports::render_page(report, figures, assets, info));
 
   std::cout << "report: " << index.string() << " (" << figures.size() << " figures in " << fig_dir.string() << ")\n";
   for (const auto& g : reports::gaps(report)) std::cout << "  gap: " << g << "\n";

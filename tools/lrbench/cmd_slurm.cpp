@@ -193,7 +193,7 @@ std::string merge_script(const SlurmOptions& o, const std::vector<std::string>& 
 }
 
 void write_script(const fs::path& path, const std::string& text) {
-  write_file_atomic(path.string(), text);
+  suites::write_atomic(path.string(), text);
   if (::chmod(path.c_str(), 0755) != 0)
     throw std::runtime_error("cannot make " + path.string() + " executable: " + std::strerror(errno));
 }

@@ -16,6 +16,7 @@
 #include "core/schedules/schedule.hpp"
 #include "core/spec/spec.hpp"
 #include "core/train/train.hpp"
+#include "suites/runner.hpp"
 #include "tools/lrbench/cli.hpp"
 #include "tools/lrbench/data_input.hpp"
 #include "tools/lrbench/progress.hpp"
@@ -159,7 +160,7 @@ int run_train(const TrainOptions& o, const optim::Optimizer& opt, const sched::S
   if (o.out.empty())
     std::cout << text;
   else
-    write_file_atomic(o.out, text);
+    suites::write_atomic(o.out, text);
   if (result.status == "diverged") {
     std::cerr << "lrbench train: diverged at step " << *result.diverged_at_step
               << " (loss not finite or exploding); the curve so far was recorded\n";
