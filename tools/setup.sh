@@ -2,7 +2,8 @@
 # Idempotent machine setup for lrbench (Debian 12). Run as root.
 #
 #   tools/setup.sh            build + test dependencies (what `make test` needs)
-#   tools/setup.sh --peer     also PyTorch + NumPy (goldens generator, bench-peer)
+#   tools/setup.sh --peer     also PyTorch, NumPy, SciPy, statsmodels (golden and
+#                             reference-value generators, bench-peer)
 #   tools/setup.sh --check    only report what is missing; exit 1 if anything is
 #
 # A second run with everything present does no network work and takes well
@@ -28,6 +29,10 @@ base_packages=(
   libfmt-dev                       # formatting
   zlib1g-dev                       # .gz IDX files
   libssl-dev                       # SHA-256 of dataset bytes (EVP)
+  libboost-math-dev                # distributions (t, noncentral t, normal) for the verdict statistics
+  libtomlplusplus-dev              # study files (TOML)
+  libre2-dev                       # regular expressions on user input (linear time, no recursion)
+  clang libclang-rt-14-dev         # libFuzzer harnesses and the ASan/UBSan build (make fuzz, make test-sanitize)
   libgtest-dev libgmock-dev        # tests
   libbenchmark-dev                 # micro-benchmarks
   gnuplot-nox                      # figures (PNG/SVG/PDF)
@@ -39,7 +44,7 @@ base_packages=(
 # committed lockfile.  Many images ship their own node/npm; only when none is
 # on PATH do we take Debian's.
 command -v npm >/dev/null 2>&1 || base_packages+=(nodejs npm)
-peer_packages=(python3-torch python3-numpy)
+peer_packages=(python3-torch python3-numpy python3-scipy python3-statsmodels)  # goldens, reference values, bench-peer
 
 packages=("${base_packages[@]}")
 [ "$want_peer" = 1 ] && packages+=("${peer_packages[@]}")
