@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/train/batch.hpp"
+#include "core/train/full_batch.hpp"
 #include "datasets/sampling.hpp"
 
 namespace lrb::train {
@@ -99,8 +100,7 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
           std::span<const T>(by_t.data(), classify ? 0 : count * outputs),
           static_cast<int>(count));
       if (std::isnan(first_loss)) first_loss = loss;
-      const bool broke = !std::isfinite(loss) ||
-                         loss > config.explode_factor * std::max(1.0, std::fabs(first_loss));
+      const bool broke = is_diverged(loss, first_loss, config.explode_factor);
       if (!broke)
         optim::update<T>(model.params, model.grads, state, opt, lr, momentum,
                          model.tensor_offsets);

@@ -53,7 +53,8 @@ struct TrainConfig {
   LrUnit lr_unit = LrUnit::step;
   PlateauMetric plateau_metric = PlateauMetric::train_loss;
   int eval_every = 1;                // epochs between test evaluations (last always)
-  double explode_factor = 1e8;       // loss > factor * max(1, first loss) = diverged
+  double explode_factor = 1e8;       // loss > factor * max(1, |first loss|) = diverged
+                                     // (train::is_diverged, core/train/full_batch.hpp)
   bool record_lr_per_step = true;
 };
 
