@@ -32,7 +32,9 @@ FullBatchResult<T> run_full_batch(const Objective<T>& f, std::vector<T> x0,
   for (std::int64_t t = 0;; ++t) {
     const T loss = f(out.x, grad);
     if (t == 0) first_loss = static_cast<double>(loss);
-    const bool broke = is_diverged(static_cast<double>(loss), first_loss, config.explode_factor);
+    const bool judged = t < config.steps || config.judge_last_loss;
+    const bool broke =
+        judged && is_diverged(static_cast<double>(loss), first_loss, config.explode_factor);
     out.loss = loss;
     if (on_point) on_point({t, loss, out.x, lr_used, broke});
     if (broke) {
