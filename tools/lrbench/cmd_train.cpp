@@ -59,7 +59,7 @@ int run_train(const TrainOptions& o, const optim::Optimizer& opt, const sched::S
   LoadedData<T> d = load_data<T>({o.dataset, o.data_dir, o.seed, o.limit_train, o.limit_test});
   const int max_batch = std::max(o.batch, 256);
   auto model = models::make_model<T>(mcfg, max_batch);
-  check_model_fits(mcfg, model.input_size(), o.model, d.features, !d.l_train.empty(), o.dataset);
+  check_model_fits(mcfg, model.input_size(), o.model, d, o.dataset);
   const bool classify = mcfg.head == models::Head::softmax_ce;
   models::init_params<T>(model, init, o.seed);
 
