@@ -203,4 +203,56 @@ TEST(InputLimits, TraceOutIsWholeOrUntouched) {
   EXPECT_NE(r.err.find("/proc/no/such/dir"), std::string::npos) << r.err;
 }
 
+// slurm-script reads --time, --mem and what sbatch prints with plain scans
+// (libstdc++'s std::regex recursed per character).
+TEST(InputLimits, SlurmScriptValidatesWithPlainScans) {
+  const fs::path dir = tmp_dir();
+  auto script = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = {"slurm-script", "--suite", "002", "--quick", "--shards", "2",
+                                  "--results", (dir / "res").string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return run(a);
+  };
+  for (const char* ok : {"10", "10:30", "1:02:03", "2-12", "2-12:30", "2-12:30:15", "UNLIMITED", "infinite"}) {
+    const Result r = script({"--time", ok});
+    EXPECT_EQ(r.status, 0) << ok << ": " << r.err;
+  }
+  for (const std::string& bad : std::vector<std::string>{"soon", "1:2:3:4", "-5", "5-", "2-", "1::2", ":5", "10 ", "Unlimited",
+                                std::string(100000, '9') + "x"}) {
+    const Result r = script({"--time", bad});
+    EXPECT_EQ(r.status, 2) << bad.substr(0, 20);
+    EXPECT_NE(r.err.find("--time must be a Slurm time limit"), std::string::npos) << r.err.substr(0, 200);
+  }
+  for (const char* ok : {"4000", "4G", "500m"}) EXPECT_EQ(script({"--mem", ok}).status, 0) << ok;
+  for (const std::string& bad : std::vector<std::string>{"4GB", "G", "-1", "4 G", std::string(100000, '1') + "X"})
+    EXPECT_EQ(script({"--mem", bad}).status, 2) << bad.substr(0, 20);
+}
+
+TEST(InputLimits, SlurmScriptQuotesPathsAndReadsJobIds) {
+  const fs::path dir = tmp_dir();
+  // A fake sbatch: prints its next job id the way `sbatch --parsable` does.
+  const fs::path fake = dir / "sbatch";
+  std::ofstream(fake) << "#!/bin/sh\n"
+                         "n=$(cat \"$0.n\" 2>/dev/null || echo 4242)\n"
+                         "echo $((n + 1)) > \"$0.n\"\n"
+                         "printf '  %s;cluster-a\\n' \"$n\"\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  const fs::path res = dir / "with space";
+  Result r = run({"slurm-script", "--suite", "002", "--quick", "--shards", "2", "--results", res.string(),
+                  "--submit", "--sbatch", fake.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("array_job=4242 merge_job=4243"), std::string::npos) << r.out;
+  // Without --submit the printed command quotes the path with the space.
+  r = run({"slurm-script", "--suite", "002", "--quick", "--shards", "2", "--results", res.string()});
+  EXPECT_NE(r.out.find("sbatch --parsable '" + (res / "slurm" / "lrbench-array.sh").string() + "'"),
+            std::string::npos)
+      << r.out;
+  // Something that is not a job id: exit 1 naming what was printed.
+  std::ofstream(fake) << "#!/bin/sh\necho 'Submitted batch job 12'\n";
+  r = run({"slurm-script", "--suite", "002", "--quick", "--shards", "2", "--results", res.string(),
+           "--submit", "--sbatch", fake.string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("printed no job id: 'Submitted batch job 12"), std::string::npos) << r.err;
+}
+
 }  // namespace
