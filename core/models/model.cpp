@@ -36,6 +36,13 @@ ModelConfig model_from_spec(const spec::Spec& s) {
       c.widths.push_back(static_cast<int>(w));
     }
     if (c.widths.size() < 2) throw spec::SpecError("mlp: widths needs at least [in, out]");
+    // Every width may be in range and the product still claim terabytes.
+    double params = 0;
+    for (size_t l = 0; l + 1 < c.widths.size(); ++l)
+      params += double(c.widths[l]) * double(c.widths[l + 1]) + double(c.widths[l + 1]);
+    if (params > 1e8)
+      throw spec::SpecError("mlp: widths give " + std::to_string(static_cast<int64_t>(params)) +
+                            " parameters, more than the limit of 1e8");
     c.head = a.choice({"head"}, "mse", {"mse", "softmax_ce"}) == "mse" ? Head::mse
                                                                       : Head::softmax_ce;
     c.bias = a.boolean({"bias"}, true);

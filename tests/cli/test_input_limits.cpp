@@ -94,6 +94,9 @@ TEST(InputLimits, SizesAreCheckedBeforeTheyAreNarrowed) {
   expect_usage_error({"train", "--model", "mlp:widths=[4294967297,1]", "--dataset", "noisy_linear",
                       "--epochs", "1", "--quiet"},
                      "mlp: every width must be in [1, 1e6], got 4294967297");
+  expect_usage_error({"train", "--model", "mlp:widths=[1000000,1000000]", "--dataset", "noisy_linear",
+                      "--epochs", "1", "--quiet"},
+                     "mlp: widths give 1000001000000 parameters, more than the limit of 1e8");
   expect_usage_error({"train", "--model", "linear:in=4294967297", "--dataset", "noisy_linear",
                       "--epochs", "1", "--quiet"},
                      "linear: in must be in [1, 1e6], got 4294967297");
