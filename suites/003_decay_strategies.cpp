@@ -106,7 +106,8 @@ GdRun gd(const Design& d, const sched::Schedule& s, int iterations, bool ascent,
   const auto t0 = clock::now();
   // The schedule gives every LR; the optimizer's own lr is not used.
   const optim::Optimizer opt = optim::optimizer_preset("gd", optim::Convention::keras);
-  // The descent direction d = -g (corrected) or g (as coded: ascent).
+  // What the optimizer gets as the gradient: -g = (1/m) X^T (X theta - y)
+  // (corrected), or g itself (as coded: gradient ascent).
   const train::Objective<double> f = [&](std::span<const double> theta, std::span<double> grad) {
     const double loss = mse(d, theta, grad);
     if (!ascent)
