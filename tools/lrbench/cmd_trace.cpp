@@ -196,13 +196,16 @@ int cmd_trace(const std::vector<std::string>& args) {
        "LR schedule spec; its base LR is the optimizer's lr")
       ("steps", po::value(&o.steps)->default_value(o.steps), "number of updates, >= 1")
       ("dtype", po::value(&o.dtype)->default_value(o.dtype), "float32 | float64")
-      ("out", po::value(&o.out), "write the CSV to this file (atomically) instead of stdout");
+      ("out", po::value(&o.out),
+       "write the CSV to this file instead of stdout: streamed into a hidden .FILE.tmp.PID "
+       "beside it and renamed into place when the run ends, so FILE is old or complete");
   po::variables_map vm;
   if (!parse_options("trace", "[options]",
                      "Runs an optimizer and LR schedule on a built-in problem and writes the\n"
                      "trajectory as CSV: step,lr,loss,x0,x1,...  Row 0 is the start; row t has\n"
                      "the LR update t used and the loss and parameters after it.  A run whose\n"
-                     "loss becomes non-finite stops, keeps its rows and exits with status 4.\n\n"
+                     "loss becomes non-finite stops, keeps its rows and exits with status 4.\n"
+                     "Rows are written as they are computed (memory does not grow with --steps).\n\n"
                      "example: lrbench trace --problem rosenbrock --optimizer adam:lr=0.01 \\\n"
                      "           --schedule cosine_annealing_lr:T_max=500 --steps 500",
                      opts, {}, args, vm))
