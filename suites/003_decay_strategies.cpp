@@ -8,11 +8,13 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <span>
 
 #include "core/models/model.hpp"
 #include "core/optim/optim.hpp"
 #include "core/schedules/schedule.hpp"
 #include "core/spec/spec.hpp"
+#include "core/train/full_batch.hpp"
 #include "core/train/train.hpp"
 #include "datasets/rng.hpp"
 #include "datasets/sampling.hpp"
@@ -37,8 +39,11 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // MSE's; the fixed point (OLS) is the same.  On y = 4 + 3x + N(0,1), x ~ U[0,2),
 // the Hessian (1/m) X^T X ~ [[1, 1], [1, 4/3]] has eigenvalues ~2.18 and ~0.153:
 // GD is stable for lr < 2/2.18 ~ 0.92, and ascent grows |theta| by ~(1 + 2.18 lr)
-// per step.  Divergence: loss not finite or > 1e8 * max(1, first loss)
-// (train::train's rule).
+// per step.  The loop is train::run_full_batch with Keras' gd (theta - d * lr,
+// d = -g corrected, d = g as coded: the same bits as theta +- lr g) and the one
+// divergence rule: a loss that is not finite or > 1e8 * max(1, first loss),
+// judged on the losses before each update (judge_last_loss = false: the
+// tutorial's loop computes no loss after its last update).
 struct Design {
   std::vector<double> x;  // (m, p) row-major, column 0 = 1
   std::vector<double> y;  // (m)
@@ -69,9 +74,10 @@ Design subset(const Design& d, const std::vector<size_t>& rows) {
   return s;
 }
 
-// (1/m) sum (y - X theta)^2, left to right; writes g = (1/m) X^T (y - X theta) when given.
-double mse(const Design& d, const std::vector<double>& theta, std::vector<double>* g = nullptr) {
-  if (g) std::fill(g->begin(), g->end(), 0.0);
+// (1/m) sum (y - X theta)^2, left to right; writes g = (1/m) X^T (y - X theta)
+// when g is not empty.
+double mse(const Design& d, std::span<const double> theta, std::span<double> g = {}) {
+  std::fill(g.begin(), g.end(), 0.0);
   double sq = 0;
   for (size_t i = 0; i < d.m; ++i) {
     const double* xi = d.x.data() + i * d.p;
@@ -79,12 +85,11 @@ double mse(const Design& d, const std::vector<double>& theta, std::vector<double
     for (size_t j = 0; j < d.p; ++j) h += xi[j] * theta[j];
     const double r = d.y[i] - h;
     sq += r * r;
-    if (g)
-      for (size_t j = 0; j < d.p; ++j) (*g)[j] += xi[j] * r;
+    if (!g.empty())
+      for (size_t j = 0; j < d.p; ++j) g[j] += xi[j] * r;
   }
   const double inv_m = 1.0 / static_cast<double>(d.m);
-  if (g)
-    for (auto& v : *g) v *= inv_m;
+  for (auto& v : g) v *= inv_m;
   return sq * inv_m;
 }
 
@@ -99,24 +104,32 @@ GdRun gd(const Design& d, const sched::Schedule& s, int iterations, bool ascent,
          std::vector<double> theta0) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
+  // The schedule gives every LR; the optimizer's own lr is not used.
+  const optim::Optimizer opt = optim::optimizer_preset("gd", optim::Convention::keras);
+  // What the optimizer gets as the gradient: -g = (1/m) X^T (X theta - y)
+  // (corrected), or g itself (as coded: gradient ascent).
+  const train::Objective<double> f = [&](std::span<const double> theta, std::span<double> grad) {
+    const double loss = mse(d, theta, grad);
+    if (!ascent)
+      for (auto& v : grad) v = -v;
+    return loss;
+  };
   GdRun run;
-  run.theta = std::move(theta0);
-  std::vector<double> g(d.p);
-  double first = 0;
-  for (int t = 0; t < iterations; ++t) {
-    const double lr = sched::lr_at(s, t);
-    const double loss = mse(d, run.theta, &g);
-    if (t == 0) first = loss;
-    if (!std::isfinite(loss) || loss > 1e8 * std::max(1.0, first)) {
-      run.status = "diverged";
-      run.diverged_at = t + 1;
-      break;
-    }
-    const double sign = ascent ? -1.0 : 1.0;  // as coded: theta -= lr * g
-    for (size_t j = 0; j < d.p; ++j) run.theta[j] += sign * lr * g[j];
-    run.loss.push_back(loss);
-    run.lr.push_back(lr);
-    run.wall.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+  double prev_loss = 0;
+  const auto res = train::run_full_batch<double>(
+      f, std::move(theta0), opt, s, {.steps = iterations, .judge_last_loss = false},
+      [&](const train::FullBatchPoint<double>& pt) {
+        if (pt.t >= 1) {  // update t happened: its LR and the loss it started from
+          run.loss.push_back(prev_loss);
+          run.lr.push_back(*pt.lr);
+          run.wall.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+        }
+        prev_loss = pt.loss;
+      });
+  run.theta = res.x;
+  if (!res.ok()) {
+    run.status = "diverged";
+    run.diverged_at = *res.diverged_at + 1;
   }
   return run;
 }

@@ -47,8 +47,7 @@ int run_lr_find(const LrFindOptions& o, const optim::Optimizer& opt,
                 const models::ModelConfig& mcfg, const models::InitSpec& init) {
   const LoadedData<T> d = load_data<T>(o.data);
   auto model = models::make_model<T>(mcfg, std::max(o.range.batch, 256));
-  check_model_fits(mcfg, model.input_size(), o.model, d.features, !d.l_train.empty(),
-                   o.data.dataset);
+  check_model_fits(mcfg, model.input_size(), o.model, d, o.data.dataset);
   models::init_params<T>(model, init, o.data.seed);
   auto state = optim::make_state<T>(opt, model.params.size());
   const train::Examples<T> tr{d.x_train, d.l_train, d.y_train, d.n_train};
