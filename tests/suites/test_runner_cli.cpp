@@ -48,14 +48,14 @@ TEST(Cli, RunStatusClaimsMerge) {
   r = sh("claims " + m + plan + " --format markdown");
   EXPECT_EQ(r.rc, 0) << r.text;
   EXPECT_NE(r.text.find("| 002.2 | **refuted** |"), std::string::npos) << r.text;
-  // A corrupt file: claims still prints, exits 1; status exits 3.
+  // A corrupt file: claims still prints, exits 3 (a data error); status exits 3.
   for (const auto& e : fs::directory_iterator(fs::path(m) / "002")) {
     std::FILE* f = std::fopen(e.path().c_str(), "w");
     std::fputs("{not json", f);
     std::fclose(f);
     break;
   }
-  EXPECT_EQ(sh("claims " + m + plan).rc, 1);
+  EXPECT_EQ(sh("claims " + m + plan).rc, 3);
   EXPECT_EQ(sh("status " + m + plan).rc, 3);
   // Usage errors.
   EXPECT_EQ(sh("run --shard 2/2 --results " + a).rc, 2);

@@ -16,7 +16,7 @@
 #include "core/problems/problems.hpp"
 #include "core/schedules/schedule.hpp"
 #include "core/spec/spec.hpp"
-#include "suites/runner.hpp"
+#include "records/json_file.hpp"
 #include "tools/lrbench/cli.hpp"
 
 namespace lrb::cli {
@@ -105,7 +105,7 @@ int run_trace(const TraceOptions& o, const problems::Problem& prob, std::vector<
   if (o.out.empty()) {
     std::cout << csv << std::flush;
   } else {
-    suites::write_atomic(o.out, csv);
+    records::write_atomic(o.out, csv);
   }
   if (diverged_at >= 0) {
     std::cerr << "lrbench trace: diverged at step " << diverged_at
