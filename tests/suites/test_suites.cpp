@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "suites/common.hpp"
@@ -267,4 +269,87 @@ TEST(Claims, EmptyResultsAreInconclusiveNotErrors) {
   }
   EXPECT_NE(format_claims(rows, records::ClaimsFormat::markdown).find("| 002.1 |"), std::string::npos);
   EXPECT_NO_THROW(json::parse(format_claims(rows, records::ClaimsFormat::json)));
+}
+
+// ---- factors and manifests ------------------------------------------------------
+
+TEST(Suites, EveryConfigDeclaresItsFactorsOncePerConfig) {
+  for (const auto& s : registry())
+    for (const bool quick : {false, true}) {
+      std::map<std::string, Factors> seen;
+      for (const auto& r : s.plan({.quick = quick})) {
+        EXPECT_FALSE(r.factors.empty()) << s.id << " " << r.config;
+        for (const auto& f : r.factors) {
+          EXPECT_TRUE(f.value.is_string() || f.value.is_number() || f.value.is_boolean()) << s.id << " " << r.config;
+          if (f.name == "code") EXPECT_TRUE(f.value == "as_written" || f.value == "corrected") << r.config;
+        }
+        const auto [it, fresh] = seen.emplace(r.config, r.factors);
+        if (!fresh) EXPECT_EQ(it->second, r.factors) << s.id << " " << r.config << ": factors differ between seeds";
+      }
+      // Factors tell configs apart: no two configs declare the same ones.
+      std::set<std::string> distinct;
+      for (const auto& [config, factors] : seen) {
+        std::string key;
+        for (const auto& f : factors) key += f.name + "=" + f.value.dump() + ";";
+        EXPECT_TRUE(distinct.insert(key).second) << s.id << " " << config << " declares the factors of another config";
+      }
+    }
+}
+
+TEST(Suites, ManifestRoundTripsAndMatchesThePlan) {
+  TempDir d;
+  write_manifests(d.str(), {"002", "004"}, {.quick = true, .seeds = 2});
+  const auto ms = records::load_manifests(d.str());
+  ASSERT_EQ(ms.size(), 2u);
+  for (const auto& m : ms) {
+    const auto& suite = find_suite(m.suite);
+    EXPECT_EQ(m.title, suite.title);
+    EXPECT_EQ(m.claims.size(), suite.claims.size());
+    const auto plan = suite.plan({.quick = true, .seeds = 2});
+    const auto back = m.plan();
+    ASSERT_EQ(back.size(), plan.size());
+    for (size_t i = 0; i < plan.size(); ++i) {
+      EXPECT_EQ(records::run_address(back[i]), records::run_address(plan[i]));
+      EXPECT_EQ(back[i].config, plan[i].config);
+    }
+  }
+}
+
+// The report fixture's manifests still describe the suites' plans (texts may
+// differ; the runs, configs and factors may not): else run
+// tests/fixtures/results/regenerate.sh.
+TEST(Suites, TheReportFixturesManifestsMatchTheSuites) {
+  const std::string fixture = std::string(LRBENCH_SOURCE_DIR) + "/tests/fixtures/results";
+  const auto ms = records::load_manifests(fixture);
+  ASSERT_EQ(ms.size(), registry().size());
+  for (const auto& m : ms) {
+    const auto now = manifest(find_suite(m.suite), m.budget);
+    ASSERT_EQ(m.configs.size(), now.configs.size()) << m.path << ": run tests/fixtures/results/regenerate.sh";
+    for (size_t i = 0; i < m.configs.size(); ++i) {
+      EXPECT_EQ(m.configs[i].config, now.configs[i].config) << m.path;
+      EXPECT_EQ(m.configs[i].factors, now.configs[i].factors) << m.path << " " << m.configs[i].config;
+      ASSERT_EQ(m.configs[i].runs.size(), now.configs[i].runs.size()) << m.path;
+      for (size_t k = 0; k < m.configs[i].runs.size(); ++k)
+        EXPECT_EQ(m.configs[i].runs[k].address, now.configs[i].runs[k].address)
+            << m.path << " " << m.configs[i].config << ": run tests/fixtures/results/regenerate.sh";
+    }
+  }
+}
+
+TEST(Suites, ExecuteReportsProgressThroughItsContext) {
+  auto plan = find_suite("004").plan({.quick = true, .seeds = 1});
+  std::vector<double> fractions;
+  RunContext ctx = context();
+  ctx.progress = [&](double f, const std::string& status) {
+    fractions.push_back(f);
+    EXPECT_NE(status.find("epoch"), std::string::npos) << status;
+  };
+  const json r = find_suite("004").execute(plan.front(), ctx);
+  EXPECT_EQ(r.at("status"), "ok");
+  ASSERT_FALSE(fractions.empty());
+  EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
+  EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+  // No listener: the same numbers.
+  const json quiet = find_suite("004").execute(plan.front(), context());
+  EXPECT_EQ(records::strip_volatile(quiet), records::strip_volatile(r));
 }
