@@ -23,7 +23,7 @@ WebAssets load_web_assets(const std::string& node_modules) {
     std::error_code ec;
     if (!fs::is_regular_file(p, ec))
       throw std::runtime_error("uPlot is not installed: " + p.string() +
-                               " is missing; run tools/setup.sh (it runs `npm ci` in reports/web), or point "
+                               " is missing; run tools/setup.sh (it runs `npm ci` in tools/web), or point "
                                "--web-dir / LRBENCH_WEB_DIR at a folder holding uplot/dist (an installed lrbench "
                                "keeps it in share/lrbench/web)");
     *out = records::read_text(p);

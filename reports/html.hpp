@@ -17,7 +17,7 @@ struct WebAssets {
   std::string uplot_version;
 };
 // Reads the assets from `node_modules`: a folder holding uplot/dist/ (the
-// source tree's reports/web/node_modules, or an installed share/lrbench/web).
+// source tree's tools/web/node_modules, or an installed share/lrbench/web).
 // The caller (the CLI) decides which folder; nothing here reads the
 // environment.  Throws std::runtime_error naming the missing file and "run
 // tools/setup.sh".

@@ -64,7 +64,7 @@ struct Report {
 struct ReportOptions {
   std::string results_dir{};
   std::string bench_dir{};    // empty: no bench section data
-  std::optional<bool> quick;  // unset: any budget
+  std::optional<bool> quick{};  // unset: any budget
   int seeds = 0;              // 0: any
 };
 

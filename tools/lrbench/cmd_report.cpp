@@ -43,7 +43,7 @@ int cmd_report(const std::vector<std::string>& args) {
       ("seeds", po::value(&seeds)->default_value(0),
        "show the manifests planned with this many seeds, in [1, 1000]; 0 = any")
       ("web-dir", po::value(&web), "folder holding uplot/dist (default: $LRBENCH_WEB_DIR, else the installed "
-       "share/lrbench/web next to this executable, else the source tree's reports/web/node_modules)")
+       "share/lrbench/web next to this executable, else the source tree's tools/web/node_modules)")
       ("gnuplot", po::value(&gnuplot)->default_value(gnuplot), "the gnuplot executable");
   po::variables_map vm;
   if (!parse_options("report", "--results DIR --out DIR [--bench DIR] [--quick|--full] [--seeds K]",

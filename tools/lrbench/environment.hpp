@@ -17,7 +17,7 @@ std::optional<std::string> data_dir_from_environment();
 // (`flag`, when non-empty), $LRBENCH_WEB_DIR, <prefix>/share/lrbench/web when
 // this executable runs from <prefix>/bin (an installed lrbench, found through
 // /proc/self/exe, so any working directory works), else the source tree's
-// reports/web/node_modules compiled into a build-tree binary.
+// tools/web/node_modules compiled into a build-tree binary.
 std::string web_dir(const std::string& flag);
 
 // This executable's path (/proc/self/exe), or "" when it cannot be read.
