@@ -90,9 +90,9 @@ std::string manifest_text(const Manifest& m) {
   j["title"] = m.title;
   j["budget"] = {{"key", budget_key(m.budget)}, {"quick", m.budget.quick}, {"seeds", m.budget.seeds}};
   j["numerics"] = m.numerics;
-  j["tutorial"] = strings(m.tutorial);
-  j["we_run"] = strings(m.we_run);
-  j["deviations"] = strings(m.deviations);
+  oj sections = oj::array();
+  for (const auto& sec : m.sections) sections.push_back({{"title", sec.title}, {"items", strings(sec.items)}});
+  j["sections"] = sections;
   j["factors"] = strings(m.factors);
   j["claims"] = claims;
   j["configs"] = configs;
@@ -136,9 +136,10 @@ Manifest parse_manifest(const json& j, const std::string& path) {
   if (b.str("key") != budget_key(m.budget))
     b.fail("key", "\"" + b.str("key") + "\" does not match quick/seeds (\"" + budget_key(m.budget) + "\")");
   m.numerics = f.str("numerics");
-  m.tutorial = f.strings("tutorial");
-  m.we_run = f.strings("we_run");
-  m.deviations = f.strings("deviations");
+  for (size_t i = 0; i < f.array("sections").size(); ++i) {
+    const Fields sec = f.element("sections", i);
+    m.sections.push_back({sec.str("title"), sec.strings("items")});
+  }
   m.factors = f.strings("factors");
   for (size_t i = 0; i < m.factors.size(); ++i)
     if (!valid_factor_name(m.factors[i]))

@@ -2,8 +2,9 @@
 // The manifest of one suite and budget, schema lrbench.manifest/1, at
 // DIR/manifests/<suite>.<budget key>.json: everything the report needs to
 // know about a suite without running or linking it -- what the suite is
-// (title, the tutorial's text, what is run, deviations), its claims'
-// statements, and its plan: every configuration in plan order with its
+// (title, and its texts as titled sections: for a tutorial suite what the
+// tutorial says, what is run, the deviations; a study names its own), its
+// claims' statements, and its plan: every configuration in plan order with its
 // declared factors, params and the (seed, address) of each run.
 //
 // `lrbench run` writes it before running (every shard writes the same bytes:
@@ -14,7 +15,7 @@
 //   {"schema": "lrbench.manifest/1", "suite": "002", "title": "...",
 //    "budget": {"key": "quick-seeds2", "quick": true, "seeds": 2},
 //    "numerics": "lrbench-numerics/1",
-//    "tutorial": ["..."], "we_run": ["..."], "deviations": ["..."],
+//    "sections": [{"title": "What we run", "items": ["...", ...]}, ...],
 //    "factors": ["experiment", "lr"],                      (names, declaration order)
 //    "claims": [{"id", "statement", "source", "metric", "test"}],
 //    "configs": [{"config": "lr_sweep/lr=0.1", "factors": {"experiment": "lr_sweep", "lr": 0.1},
@@ -41,6 +42,13 @@ struct ClaimInfo {
   std::string test;       // how the verdict is decided
 };
 
+// A titled list of sentences about the suite, shown as a heading and a list.
+struct Section {
+  std::string title;
+  std::vector<std::string> items;
+  bool operator==(const Section&) const = default;
+};
+
 struct PlannedRun {
   int64_t seed = 0;
   std::string address;
@@ -58,7 +66,7 @@ struct Manifest {
   std::string suite, title;
   Budget budget;
   std::string numerics = kNumericsVersion;
-  std::vector<std::string> tutorial, we_run, deviations;
+  std::vector<Section> sections;     // in display order
   std::vector<std::string> factors;  // every factor name, first declaration first
   std::vector<ClaimInfo> claims;
   std::vector<PlannedConfig> configs;  // plan order

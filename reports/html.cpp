@@ -330,9 +330,8 @@ std::string render_page(const Report& r, const std::vector<Figure>& figures, con
       << " ok, " << s.diverged << " diverged, " << s.missing << " missing.</p>\n";
     if (s.expected == 0) h << "<p class=\"gap\">" << s.id << ": no runs planned (the manifest lists none).</p>\n";
     else if (s.missing) h << "<p class=\"gap\">" << s.id << ": " << s.missing << " of " << s.expected << " runs missing.</p>\n";
-    h << "<h3>What the tutorial says and does</h3>\n" << ul(s.manifest.tutorial);
-    h << "<h3>What we run</h3>\n" << ul(s.manifest.we_run);
-    h << "<h3>Deviations</h3>\n" << ul(s.manifest.deviations);
+    for (const auto& sec : s.manifest.sections)
+      h << "<h3>" << html_escape(sec.title) << "</h3>\n" << ul(sec.items);
     if (!s.claims_note.empty()) h << "<p class=\"gap\"><b>Claims:</b> " << html_escape(s.claims_note) << "</p>\n";
     if (!s.claims.empty()) {
       h << "<h3>Claims</h3>\n<table><tr><th>id</th><th>claim</th><th>verdict</th><th>evidence</th><th>95 % CI</th>"

@@ -33,9 +33,9 @@ records::Manifest manifest(const Suite& s, const Budget& budget) {
   m.suite = s.id;
   m.title = s.title;
   m.budget = budget;
-  m.tutorial = s.tutorial;
-  m.we_run = s.we_run;
-  m.deviations = s.deviations;
+  m.sections = {{"What the tutorial says and does", s.tutorial},
+                {"What we run", s.we_run},
+                {"Deviations", s.deviations}};
   for (const auto& c : s.claims) m.claims.push_back({c.id, c.statement, c.source, c.metric, c.test});
   records::set_plan(m, s.plan(budget));
   return m;

@@ -233,9 +233,7 @@ Manifest sample_manifest() {
   m.suite = "042";
   m.title = "A test suite";
   m.budget = {.quick = true, .seeds = 2};
-  m.tutorial = {"it says"};
-  m.we_run = {"we run"};
-  m.deviations = {"we deviate"};
+  m.sections = {{"What it says", {"it says", "and more"}}, {"Deviations", {}}};
   m.claims = {{"042.1", "a claim", "sec. 1", "loss", "paired t"}};
   std::vector<RunSpec> plan;
   for (double lr : {0.1, 0.01})

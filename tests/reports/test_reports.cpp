@@ -470,7 +470,9 @@ TEST(ReportCommand, EverySuiteComesFromItsManifestIncludingOneWithoutRecords) {
   ASSERT_EQ(r.suites.size(), 5u);
   for (const auto& s : r.suites) {
     EXPECT_EQ(lrb::records::budget_key(s.manifest.budget), "quick-seeds2") << s.id;
-    EXPECT_FALSE(s.manifest.tutorial.empty()) << s.id;
+    ASSERT_EQ(s.manifest.sections.size(), 3u) << s.id;
+    EXPECT_EQ(s.manifest.sections[2].title, "Deviations");
+    EXPECT_FALSE(s.manifest.sections[0].items.empty()) << s.id;
     EXPECT_FALSE(s.claims.empty()) << s.id;
     EXPECT_TRUE(s.claims_note.empty()) << s.id << ": " << s.claims_note;
     for (const auto& c : s.config_order) EXPECT_FALSE(s.factors.at(c).empty()) << s.id << " " << c;

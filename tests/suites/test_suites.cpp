@@ -281,10 +281,15 @@ TEST(Suites, EveryConfigDeclaresItsFactorsOncePerConfig) {
         EXPECT_FALSE(r.factors.empty()) << s.id << " " << r.config;
         for (const auto& f : r.factors) {
           EXPECT_TRUE(f.value.is_string() || f.value.is_number() || f.value.is_boolean()) << s.id << " " << r.config;
-          if (f.name == "code") EXPECT_TRUE(f.value == "as_written" || f.value == "corrected") << r.config;
+          if (f.name == "code") {
+            const std::string v = f.value.is_string() ? f.value.get<std::string>() : "";
+            EXPECT_TRUE(v == "as_written" || v == "corrected") << r.config;
+          }
         }
         const auto [it, fresh] = seen.emplace(r.config, r.factors);
-        if (!fresh) EXPECT_EQ(it->second, r.factors) << s.id << " " << r.config << ": factors differ between seeds";
+        if (!fresh) {
+          EXPECT_EQ(it->second, r.factors) << s.id << " " << r.config << ": factors differ between seeds";
+        }
       }
       // Factors tell configs apart: no two configs declare the same ones.
       std::set<std::string> distinct;
