@@ -175,6 +175,24 @@ TEST(OptimSpec, CanonicalTextRoundTrips) {
   }
 }
 
+// The canonical text of every preset, registry entry, golden spec and every
+// optimizer recorded by a full `make reproduce`, as the code before the
+// parameter table (optim.cpp) wrote it.  These strings enter the content
+// address of every cached run: changing one recomputes every run that uses it.
+TEST(OptimSpec, CanonicalTextIsPinned) {
+  std::ifstream in(std::string(LRBENCH_SOURCE_DIR) + "/tests/optim/canonical_specs.tsv");
+  ASSERT_TRUE(in) << "tests/optim/canonical_specs.tsv";
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    const size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    EXPECT_EQ(to_spec_string(opt_of(line.substr(0, tab))), line.substr(tab + 1));
+    ++n;
+  }
+  EXPECT_GT(n, 300);
+}
+
 // The framework defaults, pinned (CONVENTIONS.md tables), through the same
 // canonical text that results files record.
 TEST(OptimSpec, DefaultsPerConvention) {

@@ -474,6 +474,25 @@ TEST(Schedules, InvalidSpecsNameParameterAndValue) {
   }
 }
 
+// The canonical text of every golden, test and `make reproduce` schedule, as
+// the code before the parameter table (schedule_parse.cpp) wrote it (lines:
+// base_lr, spec, canonical).  These strings enter the content address of every
+// cached run: changing one recomputes every run that uses it.
+TEST(Schedules, CanonicalTextIsPinned) {
+  std::ifstream in(std::string(LRBENCH_SOURCE_DIR) + "/tests/schedules/canonical_specs.tsv");
+  ASSERT_TRUE(in) << "tests/schedules/canonical_specs.tsv";
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    const size_t a = line.find('\t'), b = line.find('\t', a + 1);
+    ASSERT_NE(b, std::string::npos) << line;
+    EXPECT_EQ(to_spec_string(make(line.substr(a + 1, b - a - 1), std::stod(line.substr(0, a)))),
+              line.substr(b + 1));
+    ++n;
+  }
+  EXPECT_GT(n, 150);
+}
+
 TEST(Schedules, InvalidBaseLrAndStep) {
   EXPECT_THROW(make("constant", -0.1), spec::SpecError);
   EXPECT_THROW(make("constant", std::numeric_limits<double>::quiet_NaN()), spec::SpecError);
