@@ -146,7 +146,7 @@ const Bad kInvalid[] = {
     {"gd:momentum=0.9", "gd: unknown parameter 'momentum'"},
     {"gd:clip_grad_norm=0", "gd: clip_grad_norm must be > 0, got 0"},
     {"gd:clip_grad_value=-1", "gd: clip_grad_value must be > 0, got -1"},
-    {"gd:clip_grad_norm=1,clip_grad_value=1", "one of clip_grad_norm and clip_grad_value"},
+    {"gd:clip_grad_norm=1,clip_grad_value=1", "only one of clip_grad_norm and clip_grad_value"},
     {"gd:clipnorm=-1,convention=keras", "gd: clipnorm must be > 0, got -1"},
     {"gd:clipnorm=1,clipvalue=1,convention=keras",
      "only one of clipnorm, clipvalue and global_clipnorm"},
@@ -193,8 +193,8 @@ TEST(OptimSpec, CanonicalTextIsPinned) {
   EXPECT_GT(n, 300);
 }
 
-// The framework defaults, pinned (CONVENTIONS.md tables), through the same
-// canonical text that results files record.
+// The framework defaults, pinned (PyTorch 1.13's and Keras 3's signatures),
+// through the same canonical text that results files record.
 TEST(OptimSpec, DefaultsPerConvention) {
   const std::pair<const char*, const char*> cases[] = {
       {"gd", "gd:lr=0.001,convention=pytorch"},
