@@ -30,7 +30,7 @@ constexpr std::string_view kOptimizerLr = "optimizer lr";
 // Deepest nesting of schedules in schedules (warmup(then=warmup(then=...))).
 // The spec grammar already bounds a parsed spec; this bounds Specs built in
 // code too, and with it the recursion of lr_at (schedule_eval.cpp).
-constexpr int kMaxDepth = 64;
+constexpr int kMaxDepth = spec::kMaxNesting;
 
 Schedule build(const spec::Spec& sp, double base_lr, int depth);
 

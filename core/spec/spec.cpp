@@ -14,7 +14,9 @@ bool is_name_char(char c) {
 }
 
 // Recursive-descent parser over the grammar in spec.hpp.  Whitespace around
-// tokens is ignored so multi-line config files can pretty-print specs.
+// tokens is ignored so multi-line config files can pretty-print specs.  Every
+// '[' and nested '(' counts one level; past kMaxNesting the parse fails, so
+// the recursion (and every later walk of the Spec) stays shallow.
 class Parser {
  public:
   explicit Parser(std::string_view s) : s_(s) {}
@@ -54,15 +56,24 @@ class Parser {
     }
   }
 
+  // Entering a list or a nested spec.
+  void deeper() {
+    if (++depth_ > kMaxNesting)
+      fail("nested deeper than " + std::to_string(kMaxNesting) +
+           " levels of '[' and '(' (the limit)");
+  }
+
   Value value() {
     skip_ws();
     Value v;
     if (peek() == '[') {
+      deeper();
       ++i_;
       v.kind = Value::Kind::list;
       skip_ws();
       if (peek() == ']') {
         ++i_;
+        --depth_;
         return v;
       }
       while (true) {
@@ -74,6 +85,7 @@ class Parser {
         }
         if (peek() == ']') {
           ++i_;
+          --depth_;
           return v;
         }
         fail(at_end() ? "unexpected end (missing ']')" : "expected ',' or ']' in list");
@@ -91,12 +103,14 @@ class Parser {
       // nested spec NAME(key=value,...)
       if (tok.empty() || !std::all_of(tok.begin(), tok.end(), is_name_char))
         fail("expected a name before '('");
+      deeper();
       ++i_;
       auto nested = std::make_shared<Spec>();
       nested->name = tok;
       skip_ws();
       if (peek() != ')') args(*nested, ')');
       expect(')');
+      --depth_;
       v.kind = Value::Kind::spec;
       v.nested = std::move(nested);
       return v;
@@ -134,6 +148,7 @@ class Parser {
 
   std::string_view s_;
   size_t i_ = 0;
+  int depth_ = 0;  // '[' and '(' open at i_
 };
 
 std::string join_names(const std::vector<std::string>& names) {
@@ -210,8 +225,12 @@ std::optional<double> to_double(std::string_view t) {
       return std::nullopt;
     return *num / *den;
   }
-  // from_chars rejects a leading '+'; accept it as users write "+1e-3".
-  if (t.front() == '+') t.remove_prefix(1);
+  // from_chars rejects a leading '+'; accept it as users write "+1e-3" (one
+  // sign only: "+-0.1" is not a number).
+  if (t.front() == '+') {
+    t.remove_prefix(1);
+    if (t.empty() || t.front() == '-' || t.front() == '+') return std::nullopt;
+  }
   double v = 0;
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (ec != std::errc() || p != t.data() + t.size()) return std::nullopt;
@@ -221,7 +240,10 @@ std::optional<double> to_double(std::string_view t) {
 
 std::optional<int64_t> to_int(std::string_view t) {
   if (t.empty()) return std::nullopt;
-  if (t.front() == '+') t.remove_prefix(1);
+  if (t.front() == '+') {
+    t.remove_prefix(1);
+    if (t.empty() || t.front() == '-' || t.front() == '+') return std::nullopt;
+  }
   int64_t v = 0;
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (ec == std::errc() && p == t.data() + t.size()) return v;

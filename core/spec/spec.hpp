@@ -14,6 +14,10 @@
 // Scalars are kept as the text the user wrote; typed access goes through
 // ArgReader, which parses strictly ("1e-3x" is an error, not 0.001), accepts
 // Keras aliases for PyTorch names, and reports keys nobody asked for.
+//
+// Input is hostile until parsed: nesting ('[' and '(' together) deeper than
+// kMaxNesting is a SpecError, not a stack overflow, and messages quote at most
+// ~200 bytes of it with control bytes escaped (quote()).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,6 +33,11 @@ namespace lrb::spec {
 struct SpecError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// Deepest nesting of '[' and '(' parse() accepts.  Real specs use 4 or so;
+// the bound keeps parse(), to_string() and everything that walks a Spec
+// (schedule building, lr_at) well inside the stack.
+inline constexpr int kMaxNesting = 64;
 
 // `text` for an error message: control and non-ASCII bytes as \xNN, and at
 // most ~max bytes (a window around `at` with "..." where cut).
@@ -61,7 +70,8 @@ std::string to_string(const Spec& s);
 std::string to_string(const Value& v);
 
 // Strict scalar conversions (whole token must be consumed).  Numbers accept
-// decimal/scientific notation, "inf", and a simple fraction "1/100".
+// decimal/scientific notation, "inf", and a simple fraction "1/100"; one
+// optional sign ("+-0.1" is an error).
 std::optional<double> to_double(std::string_view token);
 std::optional<int64_t> to_int(std::string_view token);
 std::optional<bool> to_bool(std::string_view token);  // true/false/1/0
