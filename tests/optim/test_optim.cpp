@@ -517,7 +517,9 @@ TEST(OptimConvergence, Tutorial002FirstIterationWithin1e6) {
 }
 
 // PyTorch vs Keras SGD momentum: the same trajectory at a constant LR (up to
-// rounding), different after a x0.1 LR drop (CONVENTIONS.md 2).
+// rounding), different after a x0.1 LR drop: PyTorch keeps the LR outside the
+// momentum buffer (b = mu*b + g; p -= lr*b), Keras inside (m = mu*m - lr*g;
+// p += m), so the two agree only while the LR is constant.
 TEST(OptimConvergence, SgdMomentumConventionsAgreeOnlyAtConstantLr) {
   const auto prob = problems::problem_from_spec(spec::parse("quadratic:dim=5,cond=100"));
   auto run = [&](const char* s, bool drop) {

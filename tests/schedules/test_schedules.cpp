@@ -557,7 +557,8 @@ TEST(Conventions, KerasInitialLearningRateDefaultsToOptimizerLr) {
 
 TEST(Conventions, KerasLegacyDecayIsPerBatchInverseTime) {
   // Tutorial 004: SGD(0.01, decay=1e-6), 10 epochs x 1875 batches: the final
-  // factor is only 1/(1 + 0.01875) (CONVENTIONS.md 6).
+  // factor is only 1/(1 + 0.01875): tf.keras <= 2.10's `decay` is inverse time
+  // per batch (lr / (1 + decay * iterations)), not per epoch.
   const Schedule s = make("keras_legacy_decay:decay=1e-6", 0.01);
   EXPECT_DOUBLE_EQ(lr_at(s, 18750), 0.01 / (1 + 1e-6 * 18750));
   const Schedule same = make("inverse_time_decay:decay_steps=1,decay_rate=1e-6", 0.01);
