@@ -7,7 +7,9 @@
 // Input: per commit, in parent order (oldest first), the calibration-
 // normalized values of its repetitions (times: larger = slower unless
 // Polarity says otherwise).  A commit with no values is a gap: it is skipped
-// by the analysis but keeps its index, so commit ranges can span it.
+// by the analysis but keeps its index, so commit ranges can span it.  The
+// history store these series come from, and the scripts that fill it and
+// bisect what this finds, are described in docs/perf-history.md.
 //
 // ---- Why penalized segmentation (PELT) and not E-divisive -----------------
 // MongoDB (Daly et al., ICPE 2020) and Hunter (Fleming et al., ICPE 2023) use
