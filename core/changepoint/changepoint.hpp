@@ -98,9 +98,9 @@
 //    the maximally selected Mann-Whitney, was tried and dropped: its
 //    standardization cannot reach large values for short segments, so a
 //    +50 % step with 5 commits after it was found in 24 % of series against
-//    97 % here.)  Its floor: k commits after a step form a run of k extreme
+//    98 % here.)  Its floor: k commits after a step form a run of k extreme
 //    values, which a shuffle reproduces with probability ~ 2 / C(N, k), so
-//    with alpha = 0.001 a change needs about 3-4 commits after it.
+//    with alpha = 0.001 a change needs about 4 commits after it (below).
 // 4. Size: before/after = medians of the levels y_c of [a, t) and [t, b);
 //    relative_change = exp(after - before) - 1, with the distribution-free
 //    (Moses) interval of the Hodges-Lehmann shift of the two segments' y_c
