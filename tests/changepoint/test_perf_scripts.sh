@@ -167,6 +167,10 @@ run "$history" 0 "$store" --range "${sha[c8]}..main" --rounds 1 --repetitions 1 
 [ "$(grep -c '^lrbench perf-history add' "$tmp/out")" = 1 ] || fail "--range c8..main is one commit"
 json=$(grep -o "$tmp/history-work/[^ ]*\.json" "$tmp/out" | head -1)
 grep -q '"filter": "(BM_fake\$)|BM_calib_"' "$json" || fail "BM_calib_ not added to the filter: $(head -c 200 "$json")"
+# The same --workdir again: nothing is rebuilt.
+run "$history" 0 "$store" --range "${sha[c8]}..main" --rounds 1 --repetitions 1 --filter 'BM_fake$' \
+  --dry-run "${hooks[@]}" --workdir "$tmp/history-work"
+grep -q "${sha[c9]:0:12}: built by an earlier run" "$tmp/err" || fail "c9 rebuilt: $(cat "$tmp/err")"
 run "$history" 0 "$store" --last 1 --ref "${sha[c0]}" --dry-run "${hooks[@]}"
 grep -q -- "--commit ${sha[c0]} --time" "$tmp/out" || fail "a root commit has no --parent: $(cat "$tmp/out")"
 # Errors.

@@ -6,11 +6,11 @@
 # Run from inside the repository.  The script
 #   1. lists the commits, oldest first, on the first-parent path: the last N
 #      up to --ref (default: --last 15, HEAD), or those of A..B;
-#   2. builds each one (one git worktree, checked out commit by commit; one
-#      build directory per commit, seeded with a copy of the previous
-#      commit's so the build is incremental; Release, bench_* targets).  A
-#      commit that does not build is skipped with a warning and stays a gap
-#      in the history;
+#   2. builds each one (one git worktree and one build directory, checked
+#      out and rebuilt incrementally commit by commit; Release, bench_*
+#      targets) and keeps a copy of each commit's build to run.  A commit
+#      that does not build is skipped with a warning and stays a gap in the
+#      history;
 #   3. runs the benchmarks of all built commits interleaved on this machine:
 #      --rounds rounds, oldest to newest in odd rounds and newest to oldest in
 #      even ones, --repetitions repetitions per run, so drift of the machine
@@ -34,8 +34,8 @@
 #   --min-time SEC     --benchmark_min_time (default: the library's)
 #   --jobs N           build parallelism (default nproc)
 #   --workdir DIR      keep the worktree, builds and results in DIR (a CI cache:
-#                      builds of commits seen before are reused); default: a
-#                      temp dir, removed on exit
+#                      the builds of commits seen before are reused, not
+#                      rebuilt); default: a temp dir, removed on exit
 #   --lrbench PATH     the lrbench whose `perf-history add` records (default:
 #                      the one built from the newest commit)
 #   --cmake-arg ARG    extra argument for every CMake configure (repeatable)
@@ -133,30 +133,36 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$work/logs" "$work/builds"
 
-# Build every commit, oldest first; each build directory starts as a copy of
-# the previous one (same worktree path, so the copy's CMake cache stays valid
-# and only what the checkout changed is rebuilt).
-built=() skipped=() previous=""
+# Build every commit, oldest first, in one build directory (incremental: the
+# worktree's checkout touches only the files that differ), and keep a copy of
+# each commit's build (CMake caches name their directory, so the copies are
+# run, never rebuilt).  With --workdir a commit copied before is not rebuilt.
+built=() skipped=()
 newest=${commits[${#commits[@]} - 1]}
 for sha in "${commits[@]}"; do
-  build="$work/builds/$sha"
+  snapshot="$work/builds/$sha"
+  if [ -d "$snapshot" ]; then
+    log "${sha:0:12}: built by an earlier run"
+    built+=("$sha")
+    continue
+  fi
   perf_checkout "$repo" "$work/src" "$sha"
-  if [ ! -d "$build" ] && [ -n "$previous" ]; then cp -a "$previous" "$build"; fi
   extra=()
   if [ "$sha" = "$newest" ] && [ -z "$lrbench" ] && [ -z "$build_cmd" ]; then extra=(lrbench); fi
-  if perf_build "${sha:0:12}" "$work/src" "$build" "$work/logs" "${extra[@]}"; then
+  if perf_build "${sha:0:12}" "$work/src" "$work/build" "$work/logs" "${extra[@]}"; then
+    rm -rf "$snapshot.partial"
+    cp -a "$work/build" "$snapshot.partial" && mv "$snapshot.partial" "$snapshot"
     built+=("$sha")
-    previous=$build
   else
     log "warning: $(git -C "$repo" log -1 --format='%h %s' "$sha") does not build: skipped (a gap in the history)"
     skipped+=("$sha")
-    rm -rf "$build"
   fi
 done
 [ ${#built[@]} -ge 1 ] || die_run "none of the ${#commits[@]} commits builds; logs: $work/logs"
 if [ -z "$lrbench" ] && [ "$dry_run" = 0 ]; then
   lrbench="$work/builds/$newest/tools/lrbench/lrbench"
-  [ -x "$lrbench" ] || die_run "the newest commit's build has no $lrbench (pass --lrbench PATH)"
+  [ -x "$lrbench" ] ||
+    die_run "no lrbench from the newest commit ($newest; it did not build, or an earlier run built it without lrbench): pass --lrbench PATH"
 fi
 
 # The benchmark runs read their build directory only, so the worktree can be
