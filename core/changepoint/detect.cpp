@@ -2,6 +2,7 @@
 // check (changepoint.hpp, steps 1 and 3-5).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <numbers>
 #include <stdexcept>

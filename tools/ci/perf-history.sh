@@ -148,7 +148,9 @@ for sha in "${commits[@]}"; do
   fi
   perf_checkout "$repo" "$work/src" "$sha"
   extra=()
-  if [ "$sha" = "$newest" ] && [ -z "$lrbench" ] && [ -z "$build_cmd" ]; then extra=(lrbench); fi
+  if [ "$sha" = "$newest" ] && [ -z "$lrbench" ] && [ -z "$build_cmd" ] && [ "$dry_run" = 0 ]; then
+    extra=(lrbench)
+  fi
   if perf_build "${sha:0:12}" "$work/src" "$work/build" "$work/logs" "${extra[@]}"; then
     rm -rf "$snapshot.partial"
     cp -a "$work/build" "$snapshot.partial" && mv "$snapshot.partial" "$snapshot"
