@@ -44,10 +44,12 @@ bench: build
 bench-peer: build setup-peer
 	tools/peer/bench_peer.sh --build $(BUILD) --out $(RESULTS)/bench
 
-# Regenerate the committed golden files from real PyTorch (needs --peer setup).
+# Regenerate the committed golden files from real PyTorch (needs --peer setup)
+# and the statistics' reference values from scipy / statsmodels / mpmath.
 goldens: setup-peer
 	/usr/bin/python3 tools/goldens/gen_optim.py
 	/usr/bin/python3 tools/goldens/gen_schedules.py
+	/usr/bin/python3 tests/stats/gen_verdict_references.py
 
 clean:
 	rm -rf $(BUILD) $(BUILD).configure.log

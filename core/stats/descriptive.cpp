@@ -48,6 +48,23 @@ double quantile(std::span<const double> x, double p) {
 
 double median(std::span<const double> x) { return quantile(x, 0.5); }
 
+double skewness(std::span<const double> x) {
+  detail::check_sample(x, "skewness");
+  if (x.size() < 3)
+    throw std::invalid_argument("skewness: needs at least 3 values, got " + std::to_string(x.size()));
+  const double n = static_cast<double>(x.size()), m = mean(x);
+  double m2 = 0.0, m3 = 0.0;
+  for (double v : x) {
+    const double d = v - m;
+    m2 += d * d;
+    m3 += d * d * d;
+  }
+  m2 /= n;
+  m3 /= n;
+  if (m2 == 0.0) return std::numeric_limits<double>::quiet_NaN();
+  return std::sqrt(n * (n - 1.0)) / (n - 2.0) * m3 / std::pow(m2, 1.5);
+}
+
 std::vector<double> average_ranks(std::span<const double> x) {
   detail::check_sample(x, "average_ranks");
   std::vector<size_t> order(x.size());

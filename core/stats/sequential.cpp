@@ -174,7 +174,11 @@ std::vector<LookBoundary> sequential_boundaries(const SequentialDesign& design,
 
 SequentialPlan plan_sequential(const SequentialDesign& design,
                                std::span<const std::size_t> look_sizes) {
-  return {design, sequential_boundaries(design, look_sizes)};
+  SequentialPlan plan{design, sequential_boundaries(design, look_sizes), {}};
+  for (const LookBoundary& b : plan.boundaries)
+    plan.paired_t_critical.push_back(
+        b.nominal_p <= 0.0 ? kInf : student_t_isf(b.nominal_p, static_cast<double>(b.n) - 1.0));
+  return plan;
 }
 
 SequentialResult sequential_decide(const SequentialPlan& plan,
@@ -202,7 +206,11 @@ SequentialResult sequential_decide(const SequentialPlan& plan,
     } else {
       // se = 0 (identical runs): the interval is the point whatever the
       // critical value; use the Z boundary so it stays finite.
-      look.t_critical = d.se == 0.0 ? b.z : student_t_isf(b.nominal_p, d.df);
+      const bool cached = d.paired && d.df == static_cast<double>(b.n) - 1.0 &&
+                          k < plan.paired_t_critical.size();
+      look.t_critical = d.se == 0.0 ? b.z
+                        : cached    ? plan.paired_t_critical[k]
+                                    : student_t_isf(b.nominal_p, d.df);
       const double half = look.t_critical * d.se;
       look.interval = {d.estimate - half, d.estimate + half};
     }

@@ -65,6 +65,12 @@ double mean(std::span<const double> x);
 double variance(std::span<const double> x);  // divisor n - 1; NaN when n < 2
 double sd(std::span<const double> x);        // sqrt(variance)
 double median(std::span<const double> x);
+// Sample skewness, the adjusted Fisher-Pearson G1 (scipy.stats.skew(x,
+// bias=False)): with central moments m_k = mean((x - mean)^k),
+//   G1 = sqrt(n (n - 1)) / (n - 2) * m3 / m2^(3/2);  n >= 3, NaN if m2 = 0.
+// t-based verdicts assume roughly symmetric differences (sequential.hpp):
+// report it next to them.
+double skewness(std::span<const double> x);
 double quantile(std::span<const double> x, double p);  // type 7, p in [0, 1]
 // Ranks 1..n, ties get the average of the ranks they span.
 std::vector<double> average_ranks(std::span<const double> x);
