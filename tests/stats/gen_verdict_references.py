@@ -46,6 +46,7 @@ import numpy as np
 import scipy
 import scipy.integrate as si
 import scipy.optimize as so
+import scipy.special as ss
 import scipy.stats as st
 import statsmodels
 from statsmodels.stats.multitest import multipletests
@@ -397,7 +398,8 @@ def tost_tests():
                           (-0.005, 0.005, 0.025)]:
         pv, (t1, p1, df1), (t2, p2, df2) = ttost_paired(np.array(y), np.array(x), lo, up)
         dd = np.array(y) - np.array(x)
-        half = st.t.isf(alpha, len(dd) - 1) * dd.std(ddof=1) / math.sqrt(len(dd))
+        # the critical value from mpmath (SciPy's t.isf is CDFLIB's, ~1e-9)
+        half = float(t_isf_mp(mp.mpf(alpha), len(dd) - 1)) * dd.std(ddof=1) / math.sqrt(len(dd))
         paired.append({"baseline": x, "contender": y, "lower": lo, "upper": up, "alpha": alpha,
                        "t_lower": float(t1), "p_lower": float(p1), "t_upper": float(t2),
                        "p_upper": float(p2), "df": float(df1), "p": float(pv),
@@ -436,27 +438,28 @@ def multiplicity():
 def exit_probabilities_quad(c, t):
     """Cumulative two-sided exit probabilities of boundaries c at information
     times t (2 or 3 looks), from nested adaptive quadrature over the
-    conditional normal laws of the Z statistics."""
+    conditional normal laws of the Z statistics (Brownian motion: Z_j given
+    Z_i = z is N(z sqrt(t_i / t_j), 1 - t_i / t_j))."""
     k = len(c)
-    probs = [2 * st.norm.sf(c[0])]
-    # Z_j | Z_i = z: N(z sqrt(t_i / t_j), 1 - t_i / t_j)
+    ndtr = ss.ndtr
+    pdf = lambda x: math.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+    probs = [2 * ndtr(-c[0])]
+
     def cond_cross(z, i, j, cj):
-        r = math.sqrt(t[i] / t[j])
-        s = math.sqrt(1 - t[i] / t[j])
-        return st.norm.cdf((-cj - r * z) / s) + st.norm.sf((cj - r * z) / s)
+        r, s = math.sqrt(t[i] / t[j]), math.sqrt(1 - t[i] / t[j])
+        return ndtr((-cj - r * z) / s) + ndtr((r * z - cj) / s)
 
     def cond_pdf(z2, z1, i, j):
-        r = math.sqrt(t[i] / t[j])
-        s = math.sqrt(1 - t[i] / t[j])
-        return st.norm.pdf((z2 - r * z1) / s) / s
+        r, s = math.sqrt(t[i] / t[j]), math.sqrt(1 - t[i] / t[j])
+        return pdf((z2 - r * z1) / s) / s
 
-    opts = dict(epsabs=1e-14, epsrel=1e-12, limit=200)
-    p2 = si.quad(lambda z1: st.norm.pdf(z1) * cond_cross(z1, 0, 1, c[1]), -c[0], c[0], **opts)[0]
+    opts = dict(epsabs=1e-13, epsrel=1e-11, limit=200)
+    p2 = si.quad(lambda z1: pdf(z1) * cond_cross(z1, 0, 1, c[1]), -c[0], c[0], **opts)[0]
     probs.append(probs[-1] + p2)
     if k == 3:
         inner = lambda z1: si.quad(lambda z2: cond_pdf(z2, z1, 0, 1) * cond_cross(z2, 1, 2, c[2]),
                                    -c[1], c[1], **opts)[0]
-        p3 = si.quad(lambda z1: st.norm.pdf(z1) * inner(z1), -c[0], c[0], **opts)[0]
+        p3 = si.quad(lambda z1: pdf(z1) * inner(z1), -c[0], c[0], **opts)[0]
         probs.append(probs[-1] + p3)
     return probs
 
@@ -495,9 +498,9 @@ def sequential(rng):
         cov = np.array([[math.sqrt(min(a, b) / max(a, b)) for b in t5] for a in t5])
         for k in range(1, 6):
             lim = np.array(c[:k])
-            mvn = st.multivariate_normal(mean=np.zeros(k), cov=cov[:k, :k], abseps=1e-9,
-                                         releps=1e-9, maxpts=20000000)
-            stay = mvn.cdf(lim, lower_limit=-lim)
+            stay = st.multivariate_normal.cdf(lim, mean=np.zeros(k), cov=cov[:k, :k],
+                                              maxpts=20000000, abseps=1e-9, releps=1e-9,
+                                              lower_limit=-lim)
             # Rounding to 3 decimals moves c by <= 5e-4; the exit probability
             # moves by at most 2 phi(c) * 5e-4 < 1.2e-4.
             check(abs((1 - stay) - spend(kind, 0.05, t5[k - 1])) < 1.2e-4,
@@ -512,7 +515,8 @@ def sequential(rng):
         for looks, max_n in [([10, 20], 20), ([10, 20, 30], 30), ([5, 10], 10)]:
             t = [n / max_n for n in looks]
             entry = next((e for e in out if e["spending"] == kind and e["tolerance"] == 1e-6 and
-                          np.allclose(e["information"], t)), None)
+                          len(e["information"]) == len(t) and np.allclose(e["information"], t)),
+                         None)
             if entry is None:
                 c = []
                 for k in range(len(t)):
@@ -588,7 +592,7 @@ def bootstrap_exhaustive():
     sa = np.sort(score_a)
     return {"cells": {"A": [cells[0][0], cells[1][0]], "B": [cells[0][1], cells[1][1]]},
             "replicates": len(score_a),
-            "a_best_on_problem": best_p,
+            "a_best_on_problem": [int(v) for v in best_p],
             "rho_a_at_1_counts": {str(k): v for k, v in sorted(rho_a1.items())},
             "score_a_quantiles": {"0.025": float(np.quantile(sa, 0.025, method="inverted_cdf")),
                                   "0.975": float(np.quantile(sa, 0.975, method="inverted_cdf"))},
@@ -647,9 +651,12 @@ def bootstrap_ci_ref(x, statistic, confidence, replicates, seed):
         sample = [x[r.below(len(x))] for _ in x]
         vals.append(float(np.mean(sample)) if statistic == "mean" else float(np.median(sample)))
     vals.sort()
-    lo = np.quantile(vals, (1 - confidence) / 2, method="inverted_cdf")
-    hi = np.quantile(vals, (1 + confidence) / 2, method="inverted_cdf")
-    return float(lo), float(hi)
+    # Inverted cdf: the ceil(p B)-th smallest.  p B is rounded to 9 decimals
+    # first: (1 - 0.95) / 2 * 1000 is 25.000000000000021 in doubles and must
+    # pick the 25th value, as bootstrap.hpp does (numpy's inverted_cdf would
+    # take the 26th).
+    pick = lambda p: vals[min(max(math.ceil(round(p * replicates, 9)), 1), replicates) - 1]
+    return float(pick((1 - confidence) / 2)), float(pick((1 + confidence) / 2))
 
 
 def bootstrap_ci_cases():
@@ -703,10 +710,19 @@ def main():
         "profiles": profiles(), "bootstrap_exhaustive": bootstrap_exhaustive(),
         "bootstrap_ci": bootstrap_ci_cases(),
     }
+    def builtin(o):  # numpy scalars that slipped through
+        if isinstance(o, np.integer):
+            return int(o)
+        if isinstance(o, np.floating):
+            return float(o)
+        if isinstance(o, np.bool_):
+            return bool(o)
+        raise TypeError(f"not JSON serializable: {type(o)}")
+
+    text = json.dumps(ref, indent=1, default=builtin) + "\n"
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:
-        json.dump(ref, f, indent=1, sort_keys=False)
-        f.write("\n")
+        f.write(text)
     print("wrote", os.path.relpath(OUT))
 
 

@@ -208,10 +208,13 @@ Rates simulate(Law law, double mean, int studies, std::uint64_t seed) {
     r.refuted += res.verdict == st::SequentialVerdict::kRefuted;
     r.equivalent += res.verdict == st::SequentialVerdict::kEquivalent;
     r.mean_seeds += static_cast<double>(res.n);
-    for (std::size_t k = 0; k < looks.size(); ++k) {
+    auto fixed_verdict = [&](std::size_t k) {
       const double h = t95[k] * est[k].se;
-      const st::Verdict v = st::verdict_from_interval({est[k].estimate - h, est[k].estimate + h}, band).verdict;
-      if (k + 1 == looks.size()) r.fixed_wrong += wrong(v);
+      return st::verdict_from_interval({est[k].estimate - h, est[k].estimate + h}, band).verdict;
+    };
+    r.fixed_wrong += wrong(fixed_verdict(looks.size() - 1));
+    for (std::size_t k = 0; k < looks.size(); ++k) {
+      const st::Verdict v = fixed_verdict(k);
       if (v == st::Verdict::kInconclusive) continue;
       r.naive_wrong += wrong(v);
       break;
@@ -242,7 +245,7 @@ TEST(StatsSequential, ErrorRateUnderTheNullStaysAtAlpha) {
                 name(law), wrong, r.supported, r.refuted, r.naive_wrong, r.fixed_wrong);
     EXPECT_LE(wrong, upper_bound(0.05, kStudies)) << "supported " << r.supported << " refuted " << r.refuted;
     // Looking 6 times at a fixed 95 % without a design is a much larger test
-    // (about 0.12 here): the simulation can tell the two apart.
+    // (about 0.15 here): the simulation can tell the two apart.
     EXPECT_GT(r.naive_wrong, 0.09) << "naive " << r.naive_wrong;
     // Not vacuous: the design does spend its alpha (a procedure that never
     // decides would pass the upper bound).  Normal theory puts it at 0.050.
@@ -255,10 +258,10 @@ TEST(StatsSequential, ErrorRateUnderTheNullStaysAtAlpha) {
 TEST(StatsSequential, ErrorRateUnderSkewIsTheTTestsWeakness) {
   // A documented limitation, not the alpha bound: t-based inference assumes
   // roughly symmetric differences.  With skewness 1 even the fixed 30-seed t
-  // test errs 5.5 % of the time (one tail heavy, the other light), and the
+  // test errs 5.6 % of the time (one tail heavy, the other light), and the
   // sequential design, testing at the smaller nominal levels of its interim
-  // looks where the t approximation's tail error is larger, errs ~6.4 %
-  // (measured over 20 000 studies; 9.7 % vs 7.3 % fixed at skewness 2).
+  // looks where the t approximation's tail error is larger, errs 6.1 % here
+  // (6.4 % over another 20 000 studies; 9.7 % vs 7.3 % fixed at skewness 2).
   // The ceilings guard against regressions; claims should report the
   // skewness of their differences (sequential.hpp).
   const Rates r = simulate(Law::kSkewed, 0.0, kStudies, 20240611);
