@@ -22,8 +22,10 @@
 //   power.hpp         power, minimum detectable effect, seeds needed (t, TOST)
 //   equivalence.hpp   two one-sided tests (TOST), paired and Welch
 //   multiplicity.hpp  Holm / Benjamini-Hochberg / Bonferroni over a family
+//   verdict.hpp       interval -> verdict; which kind an inconclusive one is
 //   sequential.hpp    group-sequential seeds in batches (Lan-DeMets spending)
-//   profiles.hpp      Dolan-More performance profiles, AlgoPerf score, bootstrap
+//   bootstrap.hpp     seeded percentile bootstrap
+//   profiles.hpp      Dolan-More performance profiles, AlgoPerf score, bands
 //
 // Mann-Whitney U (two-sided), matching scipy.stats.mannwhitneyu(x, y,
 // alternative='two-sided', method='auto', use_continuity=True):
