@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/optim/kernel_lr_free.hpp"
 #include "core/optim/optim.hpp"
 
 namespace lrb::optim {
@@ -20,7 +21,16 @@ namespace {
 
 constexpr std::string_view kNames[] = {"gd",      "sgd",  "ema_momentum", "rmsprop",
                                        "rmsprop_tutorial001", "adagrad", "adam", "adamw",
-                                       "nadam",   "adamax", "adadelta", "adam_tutorial000"};
+                                       "nadam",   "adamax", "adadelta", "adam_tutorial000",
+                                       "sgd_schedule_free", "adamw_schedule_free", "d_adapt_adam",
+                                       "d_adapt_sgd", "prodigy"};
+
+// The schedule-free and LR-free optimizers exist only as their authors'
+// PyTorch code (lr_free_optimizers.hpp): convention=pytorch only.
+bool pytorch_only(std::string_view name) {
+  return name == "sgd_schedule_free" || name == "adamw_schedule_free" || name == "d_adapt_adam" ||
+         name == "d_adapt_sgd" || name == "prodigy";
+}
 
 std::string fmt_num(double x) {
   // Shortest text that reads back to the same double.
@@ -82,6 +92,21 @@ Optimizer optimizer_preset(std::string_view name, Convention c) {
   } else if (name == "adam_tutorial000") {
     o.lr = 1e-3;
     o.hyper = AdamTutorial000Hyper{};
+  } else if (name == "sgd_schedule_free") {
+    o.lr = 1.0;
+    o.hyper = SgdScheduleFreeHyper{};
+  } else if (name == "adamw_schedule_free") {
+    o.lr = 0.0025;
+    o.hyper = AdamwScheduleFreeHyper{};
+  } else if (name == "d_adapt_adam") {
+    o.lr = 1.0;
+    o.hyper = DAdaptAdamHyper{};
+  } else if (name == "d_adapt_sgd") {
+    o.lr = 1.0;
+    o.hyper = DAdaptSgdHyper{};
+  } else if (name == "prodigy") {
+    o.lr = 1.0;
+    o.hyper = ProdigyHyper{};
   } else {
     throw SpecError("unknown optimizer '" + std::string(name) + "' (valid: " + known_names() +
                     ")");
@@ -159,6 +184,9 @@ Optimizer optimizer_from_spec(const spec::Spec& s) {
   Reader r{spec::ArgReader(s), s.name, Convention::pytorch};
   const std::string conv = r.a.choice({"convention"}, "pytorch", {"pytorch", "keras"});
   r.conv = conv == "keras" ? Convention::keras : Convention::pytorch;
+  if (!r.pt() && pytorch_only(s.name))
+    throw SpecError(s.name + ": convention=keras is not available (the method exists as its "
+                    "authors' PyTorch code only; use convention=pytorch)");
   Optimizer o = optimizer_preset(s.name, r.conv);
   const bool pt = r.pt();
   const std::string& n = s.name;
@@ -303,6 +331,64 @@ Optimizer optimizer_from_spec(const spec::Spec& s) {
           r.betas(h.beta1, h.beta2);
           h.eps = r.num({"eps", "epsilon"}, h.eps);
           r.nonneg("eps", h.eps);
+        } else if constexpr (std::is_same_v<H, SgdScheduleFreeHyper> ||
+                             std::is_same_v<H, AdamwScheduleFreeHyper>) {
+          if constexpr (std::is_same_v<H, SgdScheduleFreeHyper>) {
+            h.momentum = r.num({"momentum"}, h.momentum);
+            if (!(h.momentum > 0 && h.momentum < 1)) r.fail("momentum", "in (0, 1)", h.momentum);
+          } else {
+            r.betas(h.beta1, h.beta2);
+            if (!(h.beta1 > 0)) r.fail("betas[0]", "in (0, 1)", h.beta1);
+            h.eps = r.num({"eps", "epsilon"}, h.eps);
+            r.nonneg("eps", h.eps);
+          }
+          h.weight_decay = r.num({"weight_decay"}, h.weight_decay);
+          r.nonneg("weight_decay", h.weight_decay);
+          h.warmup_steps = r.a.integer({"warmup_steps"}, h.warmup_steps);
+          if (h.warmup_steps < 0)
+            r.fail("warmup_steps", ">= 0", static_cast<double>(h.warmup_steps));
+          h.r = r.num({"r"}, h.r);
+          r.nonneg("r", h.r);
+          h.weight_lr_power = r.num({"weight_lr_power"}, h.weight_lr_power);
+          r.nonneg("weight_lr_power", h.weight_lr_power);
+        } else if constexpr (std::is_same_v<H, DAdaptSgdHyper>) {
+          h.momentum = r.num({"momentum"}, h.momentum);
+          r.range("momentum", h.momentum, 0, 1, true);
+          h.weight_decay = r.num({"weight_decay"}, h.weight_decay);
+          r.nonneg("weight_decay", h.weight_decay);
+          h.d0 = r.num({"d0"}, h.d0);
+          r.positive("d0", h.d0);
+          h.growth_rate = r.a.number({"growth_rate"}, h.growth_rate);
+          if (!(h.growth_rate >= 1)) r.fail("growth_rate", ">= 1 (inf: unbounded)", h.growth_rate);
+        } else if constexpr (std::is_same_v<H, DAdaptAdamHyper> ||
+                             std::is_same_v<H, ProdigyHyper>) {
+          r.betas(h.beta1, h.beta2);
+          if constexpr (std::is_same_v<H, ProdigyHyper>) {
+            // beta3=none (the default): sqrt(beta2), as the code's None.
+            const std::string b3 = r.a.text({"beta3"}, "none");
+            if (b3 != "none") {
+              const auto v = spec::to_double(b3);
+              if (!v)
+                throw SpecError(n + ": beta3 must be a number in [0, 1) or none, got '" + b3 + "'");
+              r.range("beta3", *v, 0, 1, true);
+              h.beta3 = *v;
+            }
+          }
+          h.eps = r.num({"eps", "epsilon"}, h.eps);
+          r.positive("eps", h.eps);
+          h.weight_decay = r.num({"weight_decay"}, h.weight_decay);
+          r.nonneg("weight_decay", h.weight_decay);
+          h.decouple = r.a.boolean({"decouple"}, h.decouple);
+          h.use_bias_correction = r.a.boolean({"use_bias_correction"}, h.use_bias_correction);
+          if constexpr (std::is_same_v<H, ProdigyHyper>) {
+            h.safeguard_warmup = r.a.boolean({"safeguard_warmup"}, h.safeguard_warmup);
+            h.d_coef = r.num({"d_coef"}, h.d_coef);
+            r.positive("d_coef", h.d_coef);
+          }
+          h.d0 = r.num({"d0"}, h.d0);
+          r.positive("d0", h.d0);
+          h.growth_rate = r.a.number({"growth_rate"}, h.growth_rate);
+          if (!(h.growth_rate >= 1)) r.fail("growth_rate", ">= 1 (inf: unbounded)", h.growth_rate);
         }
       },
       o.hyper);
@@ -377,6 +463,38 @@ std::string to_spec_string(const Optimizer& o) {
         } else if constexpr (std::is_same_v<H, AdamTutorial000Hyper>) {
           kv("betas", fmt_pair(h.beta1, h.beta2));
           kv("eps", fmt_num(h.eps));
+        } else if constexpr (std::is_same_v<H, SgdScheduleFreeHyper> ||
+                             std::is_same_v<H, AdamwScheduleFreeHyper>) {
+          if constexpr (std::is_same_v<H, SgdScheduleFreeHyper>) {
+            kv("momentum", fmt_num(h.momentum));
+          } else {
+            kv("betas", fmt_pair(h.beta1, h.beta2));
+            kv("eps", fmt_num(h.eps));
+          }
+          kv("weight_decay", fmt_num(h.weight_decay));
+          kv("warmup_steps", std::to_string(h.warmup_steps));
+          kv("r", fmt_num(h.r));
+          kv("weight_lr_power", fmt_num(h.weight_lr_power));
+        } else if constexpr (std::is_same_v<H, DAdaptSgdHyper>) {
+          kv("momentum", fmt_num(h.momentum));
+          kv("weight_decay", fmt_num(h.weight_decay));
+          kv("d0", fmt_num(h.d0));
+          kv("growth_rate", fmt_num(h.growth_rate));
+        } else if constexpr (std::is_same_v<H, DAdaptAdamHyper> ||
+                             std::is_same_v<H, ProdigyHyper>) {
+          kv("betas", fmt_pair(h.beta1, h.beta2));
+          if constexpr (std::is_same_v<H, ProdigyHyper>)
+            kv("beta3", h.beta3 ? fmt_num(*h.beta3) : std::string("none"));
+          kv("eps", fmt_num(h.eps));
+          kv("weight_decay", fmt_num(h.weight_decay));
+          kv("decouple", fmt_bool(h.decouple));
+          kv("use_bias_correction", fmt_bool(h.use_bias_correction));
+          if constexpr (std::is_same_v<H, ProdigyHyper>) {
+            kv("safeguard_warmup", fmt_bool(h.safeguard_warmup));
+            kv("d_coef", fmt_num(h.d_coef));
+          }
+          kv("d0", fmt_num(h.d0));
+          kv("growth_rate", fmt_num(h.growth_rate));
         }
       },
       o.hyper);
@@ -413,6 +531,14 @@ std::vector<OptimizerInfo> optimizer_catalog() {
       {"adamax", "Adamax (infinity-norm Adam)"},
       {"adadelta", "Adadelta"},
       {"adam_tutorial000", "tutorial 000's Adam as printed: no bias correction"},
+      {"sgd_schedule_free", "Schedule-Free SGD (Defazio et al. 2024): gradients at y, "
+                            "evaluate at the average x"},
+      {"adamw_schedule_free", "Schedule-Free AdamW (Defazio et al. 2024, Algorithm 1; "
+                              "schedulefree 1.4.1)"},
+      {"d_adapt_adam", "Adam with D-Adaptation (Defazio & Mishchenko 2023): LR = lr * d, d "
+                       "estimated"},
+      {"d_adapt_sgd", "SGD with D-Adaptation (Defazio & Mishchenko 2023)"},
+      {"prodigy", "Prodigy (Mishchenko & Defazio 2024): Adam with d estimated from x0 - x"},
   };
   std::vector<OptimizerInfo> out;
   for (const auto& e : entries) {
@@ -495,6 +621,54 @@ std::vector<OptimizerInfo> optimizer_catalog() {
                 fmt_pair(p.beta1, p.beta2), fmt_pair(k.beta1, k.beta2),
                 "moment decay rates, each in [0, 1)");
             add("eps", {"epsilon"}, fmt_num(p.eps), fmt_num(k.eps), "added to sqrt(v), >= 0");
+          } else if constexpr (std::is_same_v<H, SgdScheduleFreeHyper> ||
+                               std::is_same_v<H, AdamwScheduleFreeHyper>) {
+            if constexpr (std::is_same_v<H, SgdScheduleFreeHyper>) {
+              add("momentum", {}, fmt_num(p.momentum), none,
+                  "interpolation b: gradients at y = (1-b) z + b x, in (0, 1)");
+            } else {
+              add("betas", {"beta_1", "beta_2"}, fmt_pair(p.beta1, p.beta2), none,
+                  "interpolation b1 in (0, 1) (not a gradient EMA); decay of v in [0, 1)");
+              add("eps", {"epsilon"}, fmt_num(p.eps), none,
+                  "added to sqrt(v / (1 - b2^t)), >= 0");
+            }
+            add("weight_decay", {}, fmt_num(p.weight_decay), none,
+                "added at y to the (normalised) gradient, >= 0");
+            add("warmup_steps", {}, std::to_string(p.warmup_steps), none,
+                "linear LR warmup over this many steps, integer >= 0");
+            add("r", {}, fmt_num(p.r), none, "averaging weight (t)^r * lr_max^power: r >= 0");
+            add("weight_lr_power", {}, fmt_num(p.weight_lr_power), none,
+                "power of the running max LR in the averaging weight, >= 0");
+          } else if constexpr (std::is_same_v<H, DAdaptSgdHyper>) {
+            add("momentum", {}, fmt_num(p.momentum), none,
+                "averaging p = m p + (1-m) (x0 - s), in [0, 1)");
+            add("weight_decay", {}, fmt_num(p.weight_decay), none, "coupled L2 added to g, >= 0");
+            add("d0", {}, fmt_num(p.d0), none, "initial estimate of D, > 0");
+            add("growth_rate", {}, fmt_num(p.growth_rate), none,
+                "d grows at most by this factor per step, >= 1 (inf: unbounded)");
+          } else if constexpr (std::is_same_v<H, DAdaptAdamHyper> ||
+                               std::is_same_v<H, ProdigyHyper>) {
+            add("betas", {"beta_1", "beta_2"}, fmt_pair(p.beta1, p.beta2), none,
+                "moment decay rates, each in [0, 1)");
+            if constexpr (std::is_same_v<H, ProdigyHyper>)
+              add("beta3", {}, std::string("none"), none,
+                  "decay of s and of the numerator, in [0, 1); none: sqrt(beta2)");
+            add("eps", {"epsilon"}, fmt_num(p.eps), none,
+                std::is_same_v<H, ProdigyHyper> ? "d * eps added to sqrt(v), > 0"
+                                                : "added to sqrt(v), > 0");
+            add("weight_decay", {}, fmt_num(p.weight_decay), none,
+                "coupled L2 added to g, or decoupled p -= wd*dlr*p (decouple), >= 0");
+            add("decouple", {}, fmt_bool(p.decouple), none, "AdamW-style decoupled weight decay");
+            add("use_bias_correction", {}, fmt_bool(p.use_bias_correction), none,
+                "multiply the step by Adam's sqrt(1 - b2^t) / (1 - b1^t)");
+            if constexpr (std::is_same_v<H, ProdigyHyper>) {
+              add("safeguard_warmup", {}, fmt_bool(p.safeguard_warmup), none,
+                  "leave lr out of the s update (for warmup schedules)");
+              add("d_coef", {}, fmt_num(p.d_coef), none, "multiplies the estimate d_hat, > 0");
+            }
+            add("d0", {}, fmt_num(p.d0), none, "initial estimate of D, > 0");
+            add("growth_rate", {}, fmt_num(p.growth_rate), none,
+                "d grows at most by this factor per step, >= 1 (inf: unbounded)");
           }
         },
         P.hyper);
@@ -533,6 +707,10 @@ std::vector<OptimizerInfo> optimizer_catalog() {
         "clip the norm over all tensors, > 0 (one of the three keras clips at most)");
     add("convention", {}, std::string("pytorch"), std::string("keras"),
         "pytorch | keras: whose arithmetic and defaults");
+    if (pytorch_only(e.name)) {  // no Keras column at all
+      for (auto& p : info.params) p.keras_default.reset();
+      info.params.back().help = "pytorch only (the authors' code is PyTorch)";
+    }
     out.push_back(std::move(info));
   }
   return out;
@@ -552,7 +730,11 @@ int state_slots(const Optimizer& opt) {
         else if constexpr (std::is_same_v<H, RmspropTutorial001Hyper>) return 1;
         else if constexpr (std::is_same_v<H, AdagradHyper>) return 1;
         else if constexpr (std::is_same_v<H, AdamHyper>) return h.amsgrad ? 3 : 2;
-        else return 2;  // nadam, adamax, adadelta, adam_tutorial000
+        else if constexpr (std::is_same_v<H, SgdScheduleFreeHyper>) return 1;      // z
+        else if constexpr (std::is_same_v<H, DAdaptAdamHyper>) return 3;           // s, m, v
+        else if constexpr (std::is_same_v<H, ProdigyHyper>) return h.beta1 > 0 ? 4 : 3;  // s, p0, v[, m]
+        else return 2;  // nadam, adamax, adadelta, adam_tutorial000, adamw_schedule_free (z, v),
+                        // d_adapt_sgd (s, x0)
       },
       opt.hyper);
 }
@@ -564,6 +746,7 @@ OptimizerState<T> make_state(const Optimizer& opt, size_t n_params) {
   s.arena.assign(static_cast<size_t>(state_slots(opt)) * n_params, T(0));
   if (const auto* h = std::get_if<AdagradHyper>(&opt.hyper))
     std::fill(s.arena.begin(), s.arena.end(), static_cast<T>(h->initial_accumulator_value));
+  s.lr_free = detail::initial_lr_free_state(opt);
   return s;
 }
 
@@ -580,7 +763,10 @@ bool has_beta1(const Optimizer& opt) {
   return std::holds_alternative<AdamHyper>(opt.hyper) ||
          std::holds_alternative<NadamHyper>(opt.hyper) ||
          std::holds_alternative<AdamaxHyper>(opt.hyper) ||
-         std::holds_alternative<AdamTutorial000Hyper>(opt.hyper);
+         std::holds_alternative<AdamTutorial000Hyper>(opt.hyper) ||
+         std::holds_alternative<DAdaptAdamHyper>(opt.hyper) ||
+         (std::holds_alternative<ProdigyHyper>(opt.hyper) &&
+          std::get<ProdigyHyper>(opt.hyper).beta1 > 0);
 }
 
 }  // namespace lrb::optim

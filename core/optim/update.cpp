@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/optim/kernel.hpp"
+#include "core/optim/kernel_lr_free.hpp"
 #include "core/optim/optim.hpp"
 
 namespace lrb::optim {
@@ -529,7 +530,8 @@ void update(std::span<T> params, std::span<const T> grads, OptimizerState<T>& st
         if constexpr (!std::is_same_v<H, SgdHyper> && !std::is_same_v<H, RmspropHyper> &&
                       !std::is_same_v<H, EmaMomentumHyper> && !std::is_same_v<H, AdamHyper> &&
                       !std::is_same_v<H, NadamHyper> && !std::is_same_v<H, AdamaxHyper> &&
-                      !std::is_same_v<H, AdamTutorial000Hyper>) {
+                      !std::is_same_v<H, AdamTutorial000Hyper> &&
+                      !std::is_same_v<H, DAdaptAdamHyper> && !std::is_same_v<H, ProdigyHyper>) {
           if (momentum) bad(opt, "this optimizer has no momentum or beta1 to override");
         }
         if constexpr (std::is_same_v<H, GdHyper>) {
@@ -554,6 +556,16 @@ void update(std::span<T> params, std::span<const T> grads, OptimizerState<T>& st
           adadelta(ps, opt, h, lr);
         } else if constexpr (std::is_same_v<H, AdamTutorial000Hyper>) {
           adam_tutorial000(ps, opt, h, lr, mom(h.beta1, true));
+        } else if constexpr (std::is_same_v<H, SgdScheduleFreeHyper>) {
+          sgd_schedule_free(ps, state, h, lr);
+        } else if constexpr (std::is_same_v<H, AdamwScheduleFreeHyper>) {
+          adamw_schedule_free(ps, state, h, lr);
+        } else if constexpr (std::is_same_v<H, DAdaptAdamHyper>) {
+          d_adapt_adam(ps, state, h, lr, mom(h.beta1, true));
+        } else if constexpr (std::is_same_v<H, DAdaptSgdHyper>) {
+          d_adapt_sgd(ps, state, h, lr);
+        } else if constexpr (std::is_same_v<H, ProdigyHyper>) {
+          prodigy(ps, state, h, lr, mom(h.beta1, h.beta1 > 0));
         }
       },
       opt.hyper);
