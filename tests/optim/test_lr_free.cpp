@@ -6,7 +6,6 @@
 //     never changes the trajectory
 //   * the early returns: all-zero gradients, lr = 0, D-Adapt SGD's zero |g_0|
 //   * the sums over all parameters give the same bits on 1, 2 and 3 threads
-//     across several 1 Mi-element rounds of chunks
 //   * which optimizers accept a momentum (beta1) override
 #include <gtest/gtest.h>
 #include <omp.h>
@@ -177,8 +176,8 @@ TEST(LrFree, DAdaptSgdMeasuresTheFirstNonZeroGradient) {
 
 // ---------------------------------------------------------------------------
 
-// The sums run over chunks of 4096 elements in rounds of 256 chunks; 2.5
-// rounds with a ragged last chunk, tensors cutting across chunks.
+// The sums run over chunks of 4096 elements, partials combined in chunk
+// order: 641 chunks with a ragged last one, tensors cutting across chunks.
 TEST(LrFree, SumsAreTheSameBitsOnAnyThreadCount) {
   constexpr size_t n = 256 * 4096 * 2 + 4096 * 128 + 1234;
   const std::vector<size_t> offsets = {0, 1000, 2000000};
