@@ -14,7 +14,7 @@ using nlohmann::json;
 
 BenchmarkFileError::BenchmarkFileError(std::string file_, std::string field_,
                                        const std::string& message)
-    : std::runtime_error(file_ + ": " + message), file(std::move(file_)), field(std::move(field_)) {}
+    : FormatError(file_, "", message), file(std::move(file_)), field(std::move(field_)) {}
 
 namespace {
 

@@ -35,11 +35,15 @@
 #include <string_view>
 #include <vector>
 
+#include "records/error.hpp"
+
 namespace lrb::records {
 
 // what(): "FILE: MESSAGE" (MESSAGE names the field, e.g. "benchmarks[3]
-// (BM_x): missing the number \"real_time\"").
-struct BenchmarkFileError : std::runtime_error {
+// (BM_x): missing the number \"real_time\"").  A FormatError like every
+// results file's (exit 3 in the report); perf-check catches it first and
+// answers 2, its contract for input that cannot be compared.
+struct BenchmarkFileError : FormatError {
   BenchmarkFileError(std::string file, std::string field, const std::string& message);
   std::string file;   // the path as given
   std::string field;  // JSON path of the bad field ("benchmarks[3].real_time"); "" = the file

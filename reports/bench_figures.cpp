@@ -68,43 +68,40 @@ std::string strip(std::string name, double& threads, const std::string& file, si
 }
 
 // Google Benchmark JSON through the one reader (records/benchmarks.hpp):
-// a malformed file is a ReportDataError naming the file and the field.
+// a malformed file is a records::BenchmarkFileError (a FormatError) naming
+// the file and the field.
 std::vector<Point> points(const std::vector<JsonFile>& files) {
   std::vector<Point> out;
   for (const auto& jf : files) {
-    try {
-      const records::BenchmarkFile f = records::parse_benchmark_json(jf.data, jf.path);
-      auto is_median = [](const records::BenchmarkRun& r) {
-        return r.type == records::RunType::aggregate && r.aggregate_name == "median";
+    const records::BenchmarkFile f = records::parse_benchmark_json(jf.data, jf.path);
+    auto is_median = [](const records::BenchmarkRun& r) {
+      return r.type == records::RunType::aggregate && r.aggregate_name == "median";
+    };
+    const bool aggregates = std::any_of(f.runs.begin(), f.runs.end(), is_median);
+    std::map<std::string, std::vector<const records::BenchmarkRun*>> runs;
+    for (const auto& r : f.runs) {
+      if (r.errored) continue;
+      const bool take = aggregates ? is_median(r) : r.type == records::RunType::iteration;
+      if (take) runs[r.run_name].push_back(&r);
+    }
+    for (const auto& [run, es] : runs) {
+      Point p;
+      // OpenMP team size from the benchmarks' omp_threads counter; Google
+      // Benchmark's own "threads" (its benchmark threads) otherwise.
+      p.threads = counter(*es[0], "omp_threads");
+      if (!std::isfinite(p.threads)) p.threads = static_cast<double>(es[0]->threads);
+      p.name = strip(run, p.threads, f.path, es[0]->index);
+      p.file = f.path;
+      auto med = [&](const char* k) {
+        std::vector<double> v;
+        for (const auto* e : es)
+          if (double x = counter(*e, k); std::isfinite(x)) v.push_back(x);
+        return v.empty() ? kNaN : stats::median(v);
       };
-      const bool aggregates = std::any_of(f.runs.begin(), f.runs.end(), is_median);
-      std::map<std::string, std::vector<const records::BenchmarkRun*>> runs;
-      for (const auto& r : f.runs) {
-        if (r.errored) continue;
-        const bool take = aggregates ? is_median(r) : r.type == records::RunType::iteration;
-        if (take) runs[r.run_name].push_back(&r);
-      }
-      for (const auto& [run, es] : runs) {
-        Point p;
-        // OpenMP team size from the benchmarks' omp_threads counter; Google
-        // Benchmark's own "threads" (its benchmark threads) otherwise.
-        p.threads = counter(*es[0], "omp_threads");
-        if (!std::isfinite(p.threads)) p.threads = static_cast<double>(es[0]->threads);
-        p.name = strip(run, p.threads, f.path, es[0]->index);
-        p.file = f.path;
-        auto med = [&](const char* k) {
-          std::vector<double> v;
-          for (const auto* e : es)
-            if (double x = counter(*e, k); std::isfinite(x)) v.push_back(x);
-          return v.empty() ? kNaN : stats::median(v);
-        };
-        p.items = med("items_per_second");
-        p.bytes = med("bytes_per_second");
-        p.flops = med("flops");
-        out.push_back(p);
-      }
-    } catch (const records::BenchmarkFileError& e) {
-      throw ReportDataError(e.what());
+      p.items = med("items_per_second");
+      p.bytes = med("bytes_per_second");
+      p.flops = med("flops");
+      out.push_back(p);
     }
   }
   return out;

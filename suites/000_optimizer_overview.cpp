@@ -143,16 +143,19 @@ std::vector<RunSpec> plan(const Budget& b) {
   for (const char* problem : kTutorialProblems)
     for (const auto& o : kOpts) {
       const json params = params_for(problem, canonical_optimizer(o, kTutorialLr), s);
+      const Factors factors = {{"experiment", "tutorial"}, {"problem", problem}, {"optimizer", o.name},
+                               {"lr", kTutorialLr}};
       for (int seed = 0; seed < s.seeds; ++seed)
-        runs.push_back({"000", tutorial_config(problem, o.name), seed, params});
+        runs.push_back({"000", tutorial_config(problem, o.name), seed, params, factors});
     }
   for (const char* problem : kSweepProblems) {
     const int seeds = std::string(problem) == "mlp" ? s.mlp_sweep_seeds : s.lsq_sweep_seeds;
     for (const auto& o : kOpts)
       for (double lr : lr_grid()) {
         const json params = params_for(problem, canonical_optimizer(o, lr), s);
+        const Factors factors = {{"experiment", "sweep"}, {"problem", problem}, {"optimizer", o.name}, {"lr", lr}};
         for (int seed = 0; seed < seeds; ++seed)
-          runs.push_back({"000", sweep_config(problem, o.name, lr), seed, params});
+          runs.push_back({"000", sweep_config(problem, o.name, lr), seed, params, factors});
       }
   }
   return runs;
@@ -325,8 +328,8 @@ RunResult execute_lsq(const RunSpec& run) {
                 {"hessian_condition_number", num_or_null(p.hess_eig[n - 1] / p.hess_eig[0])}}}};
 }
 
-RunResult execute(const RunSpec& run) {
-  return run.params.at("kind") == "lsq" ? execute_lsq(run) : execute_train(run);
+RunResult execute(const RunSpec& run, const RunContext& context) {
+  return run.params.at("kind") == "lsq" ? execute_lsq(run) : execute_train(run, context);
 }
 
 // ---- reading the records ---------------------------------------------------------
@@ -766,7 +769,7 @@ std::vector<Claim> claims() {
   std::vector<Claim> c;
   c.push_back(
       {"000.1", "A too-large LR makes training oscillate or diverge",
-       "tutorial 000 sec. 2 and Q1; EXPERIMENTS.md (the divergence edge)",
+       "tutorial 000 sec. 2 and Q1; lrbench's LR sweep (where the divergence edge lies)",
        "per optimizer and problem (mlp, lsq_rotated), over the 19-LR sweep: a run fails when it "
        "diverges, ends with a loss >= its initial loss, or oscillates (loss rises after >= 10% of "
        "its updates) and ends >= 2x the sweep's best final loss; an LR fails when most of its seeds "
@@ -776,7 +779,7 @@ std::vector<Claim> claims() {
        check_edge});
   c.push_back(
       {"000.2", "A too-small LR converges slowly",
-       "tutorial 000 sec. 2 and Q2; EXPERIMENTS.md (the slow end)",
+       "tutorial 000 sec. 2 and Q2; lrbench's LR sweep (its slow end)",
        "ratio = L_T(lr 1e-4) / L_T(best LR), medians over seeds of the final loss after the budget, "
        "per optimizer and problem (progress = (L0 - L_T(1e-4)) / (L0 - L_T(best)) as evidence)",
        "supported if ratio >= 2 for every pair; refuted if some pair has ratio < 1.1 (or its best "
@@ -881,7 +884,7 @@ Suite suite_000() {
            "so time-to-target can be read for any target."},
       .deviations =
           {"Model and data are ours (a 20-feature teacher MLP regression and a planted least-squares "
-           "problem), since the tutorial gives neither (EXPERIMENTS.md).",
+           "problem), since the tutorial gives neither.",
            "The number of epochs is not given: 1000 full-batch updates for the MLP, 2000 for least "
            "squares, enough for the tutorial's lr 0.01 to make visible progress on both.",
            "The least-squares problem is rescaled (Hessian top eigenvalue 1): unscaled, the generator's "

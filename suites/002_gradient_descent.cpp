@@ -89,8 +89,9 @@ json gd_params(double lr) {
 
 std::vector<RunSpec> plan(const Budget& b) {
   std::vector<RunSpec> runs;
-  runs.push_back({"002", "tutorial", 0, gd_params(0.01)});
-  for (double lr : kSweep) runs.push_back({"002", sweep_config(lr), 0, gd_params(lr)});
+  runs.push_back({"002", "tutorial", 0, gd_params(0.01), {{"experiment", "tutorial"}, {"lr", 0.01}}});
+  for (double lr : kSweep)
+    runs.push_back({"002", sweep_config(lr), 0, gd_params(lr), {{"experiment", "lr_sweep"}, {"lr", lr}}});
   const int seeds = b.seeds > 0 ? b.seeds : (b.quick ? 3 : 10);
   TrainParams t;
   t.generator = "noisy_linear";
@@ -119,13 +120,14 @@ std::vector<RunSpec> plan(const Budget& b) {
       v.plateau_metric = "val_loss";
     }
     const json params = train_params(v);
-    for (int s = 0; s < seeds; ++s) runs.push_back({"002", name, s, params});
+    const Factors factors = {{"experiment", "noisy"}, {"strategy", name.substr(name.find('/') + 1)}};
+    for (int s = 0; s < seeds; ++s) runs.push_back({"002", name, s, params, factors});
   }
   return runs;
 }
 
-RunResult execute(const RunSpec& run) {
-  return run.params.at("kind") == "gd002" ? execute_gd002(run) : execute_train(run);
+RunResult execute(const RunSpec& run, const RunContext& context) {
+  return run.params.at("kind") == "gd002" ? execute_gd002(run) : execute_train(run, context);
 }
 
 // One deterministic record (seed 0): null when missing.
@@ -292,7 +294,7 @@ Suite suite_002() {
            "10 seeds (quick: 3)."},
       .deviations =
           {"The tutorial gives no data for its LR strategies: we use the textbook noisy line "
-           "(Geron ch. 4) with a validation split, as EXPERIMENTS.md asks.",
+           "(Geron ch. 4) with a validation split, which the plateau strategy needs.",
            "Mini-batch SGD (batch 32) instead of full-batch GD for the strategies: on a convex "
            "quadratic with exact gradients a fixed LR converges to the optimum, so decay can only "
            "slow it; the strategies are about gradient noise.",

@@ -468,20 +468,23 @@ std::vector<RunSpec> plan(const Budget& b) {
   const int iterations = b.quick ? 200 : 500;
   const int epochs = b.quick ? 30 : 100;
   std::vector<RunSpec> runs;
-  auto add = [&](const std::string& config, const json& params) {
-    for (int s = 0; s < seeds; ++s) runs.push_back({"003", config, s, params});
+  // Factor "code": the tutorial's code as written vs the corrected form of the same thing.
+  auto add = [&](const std::string& config, const json& params, const Factors& factors) {
+    for (int s = 0; s < seeds; ++s) runs.push_back({"003", config, s, params, factors});
   };
-  add("gd/as_coded", gd_params("constant", iterations, true, "zeros"));
-  add("gd/corrected", gd_params("constant", iterations, false, "zeros"));
+  add("gd/as_coded", gd_params("constant", iterations, true, "zeros"), {{"experiment", "gd"}, {"code", "as_written"}});
+  add("gd/corrected", gd_params("constant", iterations, false, "zeros"), {{"experiment", "gd"}, {"code", "corrected"}});
   for (const char* st : kStrategies)
     for (const char* v : {"as_coded", "hoisted", "coded_per_step", "formula"})
       if (!(std::string(st) == "custom" && std::string(v) == "coded_per_step"))  // = formula
         add(fmt::format("{}/{}", st, v),
-            gd_params(decay_schedule(st, v, iterations), iterations, std::string(v) == "as_coded", "zeros"));
+            gd_params(decay_schedule(st, v, iterations), iterations, std::string(v) == "as_coded", "zeros"),
+            {{"experiment", "decay"}, {"strategy", st}, {"variant", v}});
   add("heatstart/as_coded",
-      gd_params(decay_schedule("linear", "as_coded", iterations), iterations, true, "normal", 0.01));
-  add("select/kfold_grid", select_params("kfold_grid"));
-  add("select/random_search", select_params("random_search"));
+      gd_params(decay_schedule("linear", "as_coded", iterations), iterations, true, "normal", 0.01),
+      {{"experiment", "heatstart"}, {"variant", "as_coded"}});
+  add("select/kfold_grid", select_params("kfold_grid"), {{"experiment", "select"}, {"method", "kfold_grid"}});
+  add("select/random_search", select_params("random_search"), {{"experiment", "select"}, {"method", "random_search"}});
   for (const auto& [config, init] : kInits) {
     TrainParams t = mlp_params(epochs);
     const bool tutorial = std::string(init) == "tutorial003_he";
@@ -491,26 +494,30 @@ std::vector<RunSpec> plan(const Budget& b) {
       p["kind"] = "train_tutorial_he";
       p["init"] = init;
     }
-    add(config, p);
+    // The tutorial's He formula (as written) against He as defined (corrected).
+    const std::string name = std::string(config).substr(5);  // after "init/"
+    Factors factors = {{"experiment", "init"}, {"init", tutorial ? "he" : name}};
+    if (tutorial || name == "he") factors.push_back({"code", tutorial ? "as_written" : "corrected"});
+    add(config, p, factors);
   }
   for (double lr : kWarmLrs) {
     TrainParams w = mlp_params(epochs);
     w.init = "he_normal";
     w.optimizer = fmt::format("sgd:lr={},convention=keras", lr);
-    add(warm_config("none", lr), train_params(w));
+    add(warm_config("none", lr), train_params(w), {{"experiment", "warmup"}, {"warmup", "none"}, {"lr", lr}});
     w.schedule =
         fmt::format("warmup:steps={},mode=linear,start_factor=0.1,shift=true,then=[constant]", kWarmupSteps);
-    add(warm_config("linear", lr), train_params(w));
+    add(warm_config("linear", lr), train_params(w), {{"experiment", "warmup"}, {"warmup", "linear"}, {"lr", lr}});
   }
   return runs;
 }
 
-RunResult execute(const RunSpec& run) {
+RunResult execute(const RunSpec& run, const RunContext& context) {
   const auto& kind = run.params.at("kind");
   if (kind == "gd003") return execute_gd003(run);
   if (kind == "select003") return execute_select003(run);
   if (kind == "train_tutorial_he") return execute_tutorial_he(run);
-  return execute_train(run);
+  return execute_train(run, context);
 }
 
 // ---- claims ------------------------------------------------------------------------
@@ -779,7 +786,7 @@ std::vector<Claim> claims() {
                }});
   c.push_back({"003.12", "Initialization matters: He initialization trains the ReLU MLP better than zeros "
                          "(zero kernels get zero gradients through ReLU)",
-               "EXPERIMENTS.md 003 (initializations)", "test MSE of init/he vs init/zeros, paired by seed",
+               "lrbench: the initializations tutorial 003 names (zeros, Gaussian, Glorot, He)", "test MSE of init/he vs init/zeros, paired by seed",
                "as 003.6 (+-1%)",
                [=](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  return claim_better(rs, plan, "init/zeros", "init/he", test, true, 0.01);
@@ -810,7 +817,7 @@ std::vector<Claim> claims() {
   c.push_back(
       {"003.14", "A real LR warmup (linear from 0.1 lr to lr over the first 5 epochs) trains better at a high LR "
                  "than no warmup",
-       "EXPERIMENTS.md 003 (real LR warmup)",
+       "lrbench: real LR warmup (tutorial 003's \"warm start\" is an initialization)",
        "test MSE with and without warmup at lr 0.5 and 0.8 (He init), paired by (lr, seed); a diverged run "
        "counts as worse than any finite one",
        "exact two-sided sign test over the pairs (ties dropped): p < 0.05 with more warmup wins supported, "

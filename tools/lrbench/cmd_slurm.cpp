@@ -4,7 +4,9 @@
 //   lrbench-array.sh  #SBATCH --array=0-(N-1); task i runs
 //                     `lrbench run --shard i/N --results RESULTS/shards/i`
 //   lrbench-merge.sh  `lrbench merge RESULTS/shards/{0..N-1} --out RESULTS/merged`,
-//                     then `lrbench report --results RESULTS/merged --out RESULTS/report`
+//                     then `lrbench claims` (verdicts into RESULTS/merged/verdicts,
+//                     the table into RESULTS/claims.md) and
+//                     `lrbench report --results RESULTS/merged --out RESULTS/report`
 // and creates RESULTS/slurm-logs (Slurm does not create --output folders).
 // With --submit it also runs `sbatch --parsable` on the array and
 // `sbatch --parsable --dependency=afterok:<array> --kill-on-invalid-dep=yes`
@@ -36,6 +38,7 @@
 #include <vector>
 
 #include "core/buildinfo/buildinfo.hpp"
+#include "records/json_file.hpp"
 #include "suites/runner.hpp"
 #include "tools/lrbench/cli.hpp"
 
@@ -246,15 +249,23 @@ std::string merge_script(const SlurmOptions& o, const std::vector<std::string>& 
     << "inputs=()\n"
     << "for ((i = 0; i < shards; i++)); do inputs+=(\"$results/shards/$i\"); done\n"
     << "# Exit 3 if two records of one address differ (see `lrbench merge --help`).\n"
-    << "\"$lrbench\" merge \"${inputs[@]}\" --out \"$results/merged\"\n";
+    << "\"$lrbench\" merge \"${inputs[@]}\" --out \"$results/merged\"\n"
+    << "# The claim verdicts: the table in claims.md, the files the report reads in\n"
+    << "# merged/verdicts.  A check that could not be evaluated (exit 1) still lets\n"
+    << "# the report show the others; a corrupt record (exit 3) stops here.\n"
+    << "rc=0\n"
+    << "\"$lrbench\" claims \"$results/merged\"" << plan_flags(o)
+    << " --format markdown > \"$results/claims.md\" || rc=$?\n"
+    << "[ \"$rc\" -ne 3 ] || exit 3\n";
   if (!o.no_report)
     s << "\"$lrbench\" report --results \"$results/merged\" --out \"$results/report\"\n"
       << "echo \"report: $results/report/index.html\"\n";
+  s << "exit \"$rc\"\n";
   return s.str();
 }
 
 void write_script(const fs::path& path, const std::string& text) {
-  suites::write_atomic(path.string(), text);
+  records::write_atomic(path, text);
   if (::chmod(path.c_str(), 0755) != 0)
     throw std::runtime_error("cannot make " + path.string() + " executable: " + std::strerror(errno));
 }

@@ -16,11 +16,11 @@
 #include "core/schedules/schedule.hpp"
 #include "core/spec/spec.hpp"
 #include "core/train/train.hpp"
-#include "suites/runner.hpp"
+#include "records/provenance.hpp"
+#include "records/train_records.hpp"
 #include "tools/lrbench/cli.hpp"
 #include "tools/lrbench/data_input.hpp"
 #include "tools/lrbench/progress.hpp"
-#include "tools/lrbench/provenance.hpp"
 
 namespace lrb::cli {
 namespace {
@@ -121,11 +121,11 @@ int run_train(const TrainOptions& o, const optim::Optimizer& opt, const sched::S
                 result.samples_per_second);
   bar.finish(done);
 
-  json prov = provenance(omp_get_max_threads());
+  json prov = records::provenance(omp_get_max_threads());
   prov["dataset"] = d.provenance;
   prov["seed"] = o.seed;
   json record = {
-      {"schema", "lrbench.train/1"},
+      {"schema", records::kTrainSchema},
       {"config",
        {{"model", o.model},
         {"dataset", o.dataset},
@@ -160,11 +160,10 @@ int run_train(const TrainOptions& o, const optim::Optimizer& opt, const sched::S
   // NaN/inf losses of a diverged run become null: JSON has no non-finite numbers.
   for (auto& v : record["loss_per_step"])
     if (!std::isfinite(v.get<double>())) v = nullptr;
-  const std::string text = record.dump(1) + "\n";
   if (o.out.empty())
-    std::cout << text;
+    std::cout << records::record_json_text(record);
   else
-    suites::write_atomic(o.out, text);
+    records::write_record(o.out, record);
   if (result.status == "diverged") {
     std::cerr << "lrbench train: diverged at step " << *result.diverged_at_step
               << " (loss not finite or exploding); the curve so far was recorded\n";

@@ -6,7 +6,7 @@
 
 #include "core/spec/spec.hpp"
 #include "datasets/csv.hpp"
-#include "datasets/environment.hpp"
+#include "tools/lrbench/environment.hpp"
 #include "datasets/fashion_mnist.hpp"
 #include "datasets/rng.hpp"
 #include "datasets/sampling.hpp"
@@ -68,7 +68,7 @@ LoadedData<T> load_data(const DataOptions& o) {
   spec::ArgReader a(s);
   if (s.name == "fashion-mnist" || s.name == "idx") {
     a.finish();
-    const auto dir = data::resolve_data_dir(o.data_dir, data::data_dir_from_environment());
+    const auto dir = data::resolve_data_dir(o.data_dir, data_dir_from_environment());
     const auto ds = data::load_fashion_mnist(dir.dir);
     auto take = [&](const data::ImageSet& set, int64_t limit, std::vector<T>& x,
                     std::vector<int32_t>& l) {
