@@ -53,10 +53,12 @@ install: build
 package: build
 	cd $(BUILD) && cpack -G DEB
 
-# Regenerate the committed golden files from real PyTorch (needs --peer setup).
+# Regenerate the committed golden files from real PyTorch (needs --peer setup)
+# and the statistics' reference values from scipy / statsmodels / mpmath.
 goldens: setup-peer
 	/usr/bin/python3 tools/goldens/gen_optim.py
 	/usr/bin/python3 tools/goldens/gen_schedules.py
+	/usr/bin/python3 tests/stats/gen_verdict_references.py
 
 clean:
 	rm -rf $(BUILD) $(BUILD).configure.log

@@ -44,7 +44,8 @@ base_packages=(
 # committed lockfile.  Many images ship their own node/npm; only when none is
 # on PATH do we take Debian's.
 command -v npm >/dev/null 2>&1 || base_packages+=(nodejs npm)
-peer_packages=(python3-torch python3-numpy python3-scipy python3-statsmodels)  # goldens, reference values, bench-peer
+# python3-mpmath: the 40-digit quadratures behind tests/stats/gen_verdict_references.py.
+peer_packages=(python3-torch python3-numpy python3-scipy python3-statsmodels python3-mpmath)  # goldens, reference values, bench-peer
 
 packages=("${base_packages[@]}")
 [ "$want_peer" = 1 ] && packages+=("${peer_packages[@]}")

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "records/error.hpp"
 #include "reports/report.hpp"
 
 namespace {
@@ -53,7 +54,7 @@ TEST(BenchFigures, MalformedFilesNameTheFileAndField) {
     try {
       bench_figures({{"b", "b.json", c.data}});
       ADD_FAILURE() << "no error for " << c.data.dump();
-    } catch (const ReportDataError& e) {
+    } catch (const lrb::records::FormatError& e) {
       EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
     }
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden trajectories for core/optim, from the real framework (PyTorch) and a NumPy reference.
+"""Golden trajectories for core/optim (STYLE.md 13).
 
     /usr/bin/python3 tools/goldens/gen_optim.py [--out tests/goldens/optim] [--probe]
 
@@ -14,7 +14,7 @@ References
                       several tensors (`tensor_offsets`) so per-tensor and
                       multi-tensor code paths run.
   convention=keras    an independent NumPy implementation of Keras 3's
-                      formulas (keras/src/optimizers/*.py),
+                      formulas (keras/src/optimizers/*.py, read op by op),
                       cast to the dtype as Keras does: the LR and Python-float
                       hyperparameters become dtype scalars; hyperparameters
                       Keras casts first combine in the dtype.  Keras itself
