@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/optim/kernel.hpp"  // adafactor_layout
 #include "core/optim/optim.hpp"
 
 namespace lrb::optim {
@@ -20,7 +21,36 @@ namespace {
 
 constexpr std::string_view kNames[] = {"gd",      "sgd",  "ema_momentum", "rmsprop",
                                        "rmsprop_tutorial001", "adagrad", "adam", "adamw",
-                                       "nadam",   "adamax", "adadelta", "adam_tutorial000"};
+                                       "nadam",   "adamax", "adadelta", "adam_tutorial000",
+                                       "radam", "rprop", "asgd",
+                                       "lion", "lamb", "adafactor", "ftrl"};
+
+// Optimizers that exist in one framework only (framework_optimizers.hpp):
+// that framework's class, and its convention (the default; the other is refused).
+struct OnlyIn {
+  std::string_view name, framework_class;
+  Convention convention;
+};
+constexpr OnlyIn kOnlyIn[] = {
+    {"radam", "PyTorch 1.13 (torch.optim.RAdam)", Convention::pytorch},
+    {"rprop", "PyTorch 1.13 (torch.optim.Rprop)", Convention::pytorch},
+    {"asgd", "PyTorch 1.13 (torch.optim.ASGD)", Convention::pytorch},
+    {"lion", "Keras 3 (keras.optimizers.Lion)", Convention::keras},
+    {"lamb", "Keras 3 (keras.optimizers.Lamb)", Convention::keras},
+    {"adafactor", "Keras 3 (keras.optimizers.Adafactor)", Convention::keras},
+    {"ftrl", "Keras 3 (keras.optimizers.Ftrl)", Convention::keras},
+};
+const OnlyIn* only_in(std::string_view name) {
+  for (const auto& o : kOnlyIn)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+[[noreturn]] void refuse_convention(const OnlyIn& o, Convention asked) {
+  throw SpecError(std::string(o.name) + ": exists only in " + std::string(o.framework_class) +
+                  "; convention=" + std::string(convention_name(asked)) +
+                  " is not available (use convention=" +
+                  std::string(convention_name(o.convention)) + ", its default)");
+}
 
 std::string fmt_num(double x) {
   // Shortest text that reads back to the same double.
@@ -39,7 +69,14 @@ std::string known_names() {
 
 }  // namespace
 
+bool available_in(std::string_view name, Convention c) {
+  const OnlyIn* o = only_in(name);
+  return o == nullptr || o->convention == c;
+}
+
 Optimizer optimizer_preset(std::string_view name, Convention c) {
+  if (const OnlyIn* only = only_in(name); only && only->convention != c)
+    refuse_convention(*only, c);
   const bool pt = c == Convention::pytorch;
   Optimizer o;
   o.name = std::string(name);
@@ -82,6 +119,27 @@ Optimizer optimizer_preset(std::string_view name, Convention c) {
   } else if (name == "adam_tutorial000") {
     o.lr = 1e-3;
     o.hyper = AdamTutorial000Hyper{};
+  } else if (name == "radam") {
+    o.lr = 1e-3;
+    o.hyper = RadamHyper{};
+  } else if (name == "rprop") {
+    o.lr = 1e-2;
+    o.hyper = RpropHyper{};
+  } else if (name == "asgd") {
+    o.lr = 1e-2;
+    o.hyper = AsgdHyper{};
+  } else if (name == "lion") {
+    o.lr = 1e-3;
+    o.hyper = LionHyper{};
+  } else if (name == "lamb") {
+    o.lr = 1e-3;
+    o.hyper = LambHyper{};
+  } else if (name == "adafactor") {
+    o.lr = 1e-3;
+    o.hyper = AdafactorHyper{};
+  } else if (name == "ftrl") {
+    o.lr = 1e-3;
+    o.hyper = FtrlHyper{};
   } else {
     throw SpecError("unknown optimizer '" + std::string(name) + "' (valid: " + known_names() +
                     ")");
@@ -123,8 +181,20 @@ struct Reader {
   void positive(const std::string& key, double v) const {
     if (!(v > 0)) fail(key, "> 0", v);
   }
-  // betas=[b1,b2] or Keras' beta_1=, beta_2=.
-  void betas(double& b1, double& b2) {
+  // key=[x,y]: a list of exactly 2 finite numbers.
+  void pair(const std::string& key, double& x, double& y) {
+    const auto v = a.numbers({key}, {x, y});
+    if (v.size() != 2)
+      throw SpecError(name + ": " + key + " must be a list of 2 numbers, got " +
+                      std::to_string(v.size()));
+    for (double e : v)
+      if (std::isnan(e) || std::isinf(e)) fail(key, "finite", e);
+    x = v[0];
+    y = v[1];
+  }
+  // betas=[b1,b2] or Keras' beta_1=, beta_2=.  Lion (Keras' rule): b1 in (0, 1],
+  // b2 in [0, 1]; everyone else: both in [0, 1).
+  void betas(double& b1, double& b2, bool lion = false) {
     const bool list = a.has({"betas"});
     if (list && a.has({"beta_1", "beta_2"}))
       throw SpecError(name + ": give betas=[b1,b2] or beta_1/beta_2, not both");
@@ -138,6 +208,11 @@ struct Reader {
     } else {
       b1 = num({"beta_1"}, b1);
       b2 = num({"beta_2"}, b2);
+    }
+    if (lion) {
+      if (!(b1 > 0 && b1 <= 1)) fail("betas[0]", "in (0, 1]", b1);
+      range("betas[1]", b2, 0, 1, false);
+      return;
     }
     range("betas[0]", b1, 0, 1, true);
     range("betas[1]", b2, 0, 1, true);
@@ -155,10 +230,14 @@ struct Reader {
 
 Optimizer optimizer_from_spec(const spec::Spec& s) {
   // Validate the name before reading anything.
-  (void)optimizer_preset(s.name, Convention::pytorch);
+  const OnlyIn* only = only_in(s.name);
+  (void)optimizer_preset(s.name, only ? only->convention : Convention::pytorch);
   Reader r{spec::ArgReader(s), s.name, Convention::pytorch};
-  const std::string conv = r.a.choice({"convention"}, "pytorch", {"pytorch", "keras"});
+  const std::string conv = r.a.choice(
+      {"convention"}, only ? std::string(convention_name(only->convention)) : "pytorch",
+      {"pytorch", "keras"});
   r.conv = conv == "keras" ? Convention::keras : Convention::pytorch;
+  if (only && only->convention != r.conv) refuse_convention(*only, r.conv);
   Optimizer o = optimizer_preset(s.name, r.conv);
   const bool pt = r.pt();
   const std::string& n = s.name;
@@ -303,6 +382,66 @@ Optimizer optimizer_from_spec(const spec::Spec& s) {
           r.betas(h.beta1, h.beta2);
           h.eps = r.num({"eps", "epsilon"}, h.eps);
           r.nonneg("eps", h.eps);
+        } else if constexpr (std::is_same_v<H, RadamHyper>) {
+          r.betas(h.beta1, h.beta2);
+          h.eps = r.num({"eps", "epsilon"}, h.eps);
+          h.weight_decay = r.num({"weight_decay"}, h.weight_decay);
+          r.nonneg("eps", h.eps);
+          r.nonneg("weight_decay", h.weight_decay);
+        } else if constexpr (std::is_same_v<H, RpropHyper>) {
+          r.pair("etas", h.eta_minus, h.eta_plus);
+          r.pair("step_sizes", h.step_min, h.step_max);
+          h.maximize = r.a.boolean({"maximize"}, h.maximize);
+          if (!(0 < h.eta_minus && h.eta_minus < 1 && 1 < h.eta_plus))
+            throw SpecError(n + ": etas must satisfy 0 < etas[0] < 1 < etas[1], got [" +
+                            fmt_num(h.eta_minus) + "," + fmt_num(h.eta_plus) + "]");
+          r.nonneg("step_sizes[0]", h.step_min);
+          if (!(h.step_max >= h.step_min))
+            throw SpecError(n + ": step_sizes must satisfy step_sizes[0] <= step_sizes[1], got [" +
+                            fmt_num(h.step_min) + "," + fmt_num(h.step_max) + "]");
+        } else if constexpr (std::is_same_v<H, AsgdHyper>) {
+          h.lambd = r.num({"lambd"}, h.lambd);
+          h.alpha = r.num({"alpha"}, h.alpha);
+          h.t0 = r.num({"t0"}, h.t0);
+          h.weight_decay = r.num({"weight_decay"}, h.weight_decay);
+          h.maximize = r.a.boolean({"maximize"}, h.maximize);
+          r.nonneg("lambd", h.lambd);
+          r.nonneg("alpha", h.alpha);
+          r.nonneg("t0", h.t0);
+          r.nonneg("weight_decay", h.weight_decay);
+        } else if constexpr (std::is_same_v<H, LionHyper>) {
+          r.betas(h.beta1, h.beta2, /*lion=*/true);
+        } else if constexpr (std::is_same_v<H, LambHyper>) {
+          r.betas(h.beta1, h.beta2);
+          h.eps = r.num({"eps", "epsilon"}, h.eps);
+          r.nonneg("eps", h.eps);
+        } else if constexpr (std::is_same_v<H, AdafactorHyper>) {
+          h.beta_2_decay = r.num({"beta_2_decay"}, h.beta_2_decay);
+          h.epsilon_1 = r.num({"epsilon_1"}, h.epsilon_1);
+          h.epsilon_2 = r.num({"epsilon_2"}, h.epsilon_2);
+          h.clip_threshold = r.num({"clip_threshold"}, h.clip_threshold);
+          h.relative_step = r.a.boolean({"relative_step"}, h.relative_step);
+          if (!(h.beta_2_decay <= 0)) r.fail("beta_2_decay", "<= 0", h.beta_2_decay);
+          r.nonneg("epsilon_1", h.epsilon_1);
+          r.nonneg("epsilon_2", h.epsilon_2);
+          r.positive("clip_threshold", h.clip_threshold);
+        } else if constexpr (std::is_same_v<H, FtrlHyper>) {
+          h.learning_rate_power = r.num({"learning_rate_power"}, h.learning_rate_power);
+          h.initial_accumulator_value =
+              r.num({"initial_accumulator_value"}, h.initial_accumulator_value);
+          h.l1 = r.num({"l1_regularization_strength", "l1"}, h.l1);
+          h.l2 = r.num({"l2_regularization_strength", "l2"}, h.l2);
+          h.l2_shrinkage =
+              r.num({"l2_shrinkage_regularization_strength", "l2_shrinkage"}, h.l2_shrinkage);
+          h.beta = r.num({"beta"}, h.beta);
+          if (!(h.learning_rate_power <= 0))
+            r.fail("learning_rate_power", "<= 0", h.learning_rate_power);
+          r.nonneg("initial_accumulator_value", h.initial_accumulator_value);
+          r.nonneg("l1_regularization_strength", h.l1);
+          r.nonneg("l2_regularization_strength", h.l2);
+          r.nonneg("l2_shrinkage_regularization_strength", h.l2_shrinkage);
+          r.nonneg("beta", h.beta);
+          if (!(o.lr > 0)) r.fail("lr", "> 0 (ftrl divides by it)", o.lr);
         }
       },
       o.hyper);
@@ -377,6 +516,38 @@ std::string to_spec_string(const Optimizer& o) {
         } else if constexpr (std::is_same_v<H, AdamTutorial000Hyper>) {
           kv("betas", fmt_pair(h.beta1, h.beta2));
           kv("eps", fmt_num(h.eps));
+        } else if constexpr (std::is_same_v<H, RadamHyper>) {
+          kv("betas", fmt_pair(h.beta1, h.beta2));
+          kv("eps", fmt_num(h.eps));
+          kv("weight_decay", fmt_num(h.weight_decay));
+        } else if constexpr (std::is_same_v<H, RpropHyper>) {
+          kv("etas", fmt_pair(h.eta_minus, h.eta_plus));
+          kv("step_sizes", fmt_pair(h.step_min, h.step_max));
+          kv("maximize", fmt_bool(h.maximize));
+        } else if constexpr (std::is_same_v<H, AsgdHyper>) {
+          kv("lambd", fmt_num(h.lambd));
+          kv("alpha", fmt_num(h.alpha));
+          kv("t0", fmt_num(h.t0));
+          kv("weight_decay", fmt_num(h.weight_decay));
+          kv("maximize", fmt_bool(h.maximize));
+        } else if constexpr (std::is_same_v<H, LionHyper>) {
+          kv("betas", fmt_pair(h.beta1, h.beta2));
+        } else if constexpr (std::is_same_v<H, LambHyper>) {
+          kv("betas", fmt_pair(h.beta1, h.beta2));
+          kv("eps", fmt_num(h.eps));
+        } else if constexpr (std::is_same_v<H, AdafactorHyper>) {
+          kv("beta_2_decay", fmt_num(h.beta_2_decay));
+          kv("epsilon_1", fmt_num(h.epsilon_1));
+          kv("epsilon_2", fmt_num(h.epsilon_2));
+          kv("clip_threshold", fmt_num(h.clip_threshold));
+          kv("relative_step", fmt_bool(h.relative_step));
+        } else if constexpr (std::is_same_v<H, FtrlHyper>) {
+          kv("learning_rate_power", fmt_num(h.learning_rate_power));
+          kv("initial_accumulator_value", fmt_num(h.initial_accumulator_value));
+          kv("l1_regularization_strength", fmt_num(h.l1));
+          kv("l2_regularization_strength", fmt_num(h.l2));
+          kv("l2_shrinkage_regularization_strength", fmt_num(h.l2_shrinkage));
+          kv("beta", fmt_num(h.beta));
         }
       },
       o.hyper);
@@ -413,14 +584,27 @@ std::vector<OptimizerInfo> optimizer_catalog() {
       {"adamax", "Adamax (infinity-norm Adam)"},
       {"adadelta", "Adadelta"},
       {"adam_tutorial000", "tutorial 000's Adam as printed: no bias correction"},
+      {"radam", "[pytorch only] RAdam: Adam with the variance rectification (SGD for 5 steps)"},
+      {"rprop", "[pytorch only] Rprop: per-element step sizes grown/shrunk on sign agreement"},
+      {"asgd", "[pytorch only] averaged SGD; the average ax stays in the state"},
+      {"lion", "[keras only] Lion: p -= lr*sign(b1*m + (1-b1)*g), m tracks g with b2"},
+      {"lamb", "[keras only] LAMB: Adam step scaled by ||p||/||step|| per tensor"},
+      {"adafactor", "[keras only] Adafactor: factored second moment, RMS-clipped relative step"},
+      {"ftrl", "[keras only] FTRL-Proximal with L1/L2 and shrinkage"},
   };
   std::vector<OptimizerInfo> out;
   for (const auto& e : entries) {
-    const Optimizer P = optimizer_preset(e.name, Convention::pytorch);
-    const Optimizer K = optimizer_preset(e.name, Convention::keras);
+    // An optimizer of one framework only: the other convention's column is n/a.
+    const bool has_p = available_in(e.name, Convention::pytorch),
+               has_k = available_in(e.name, Convention::keras);
+    const Optimizer P = optimizer_preset(e.name, has_p ? Convention::pytorch : Convention::keras);
+    const Optimizer K = optimizer_preset(e.name, has_k ? Convention::keras : Convention::pytorch);
     OptimizerInfo info{std::string(e.name), std::string(e.summary), {}};
     auto add = [&](std::string name, std::vector<std::string> aliases,
                    std::optional<std::string> p, std::optional<std::string> k, std::string help) {
+      if (!has_p) p.reset();
+      if (!has_k) k.reset();
+      if (!p && !k) return;
       info.params.push_back({std::move(name), std::move(aliases), std::move(p), std::move(k),
                              std::move(help)});
     };
@@ -495,6 +679,57 @@ std::vector<OptimizerInfo> optimizer_catalog() {
                 fmt_pair(p.beta1, p.beta2), fmt_pair(k.beta1, k.beta2),
                 "moment decay rates, each in [0, 1)");
             add("eps", {"epsilon"}, fmt_num(p.eps), fmt_num(k.eps), "added to sqrt(v), >= 0");
+          } else if constexpr (std::is_same_v<H, RadamHyper>) {
+            add("betas", {"beta_1", "beta_2"}, fmt_pair(p.beta1, p.beta2), none,
+                "moment decay rates, each in [0, 1)");
+            add("eps", {"epsilon"}, fmt_num(p.eps), none,
+                "added to sqrt(v) (v not bias-corrected), >= 0");
+            add("weight_decay", {}, fmt_num(p.weight_decay), none,
+                "coupled L2 added to g (>= 0)");
+          } else if constexpr (std::is_same_v<H, RpropHyper>) {
+            add("etas", {}, fmt_pair(p.eta_minus, p.eta_plus), none,
+                "[eta_minus, eta_plus]: step-size factors on a sign change / agreement, "
+                "0 < eta_minus < 1 < eta_plus");
+            add("step_sizes", {}, fmt_pair(p.step_min, p.step_max), none,
+                "[min, max] of the per-element step, 0 <= min <= max; lr seeds it at step 1");
+            add("maximize", {}, fmt_bool(p.maximize), none, "ascend instead of descend");
+          } else if constexpr (std::is_same_v<H, AsgdHyper>) {
+            add("lambd", {}, fmt_num(p.lambd), none,
+                "decay term: eta_t = lr/(1 + lambd*lr*t)^alpha, p *= 1 - lambd*eta (>= 0)");
+            add("alpha", {}, fmt_num(p.alpha), none, "power of the eta schedule (>= 0)");
+            add("t0", {}, fmt_num(p.t0), none, "averaging starts after step t0 (>= 0)");
+            add("weight_decay", {}, fmt_num(p.weight_decay), none,
+                "coupled L2 added to g (>= 0)");
+            add("maximize", {}, fmt_bool(p.maximize), none, "ascend instead of descend");
+          } else if constexpr (std::is_same_v<H, LionHyper>) {
+            add("betas", {"beta_1", "beta_2"}, none, fmt_pair(k.beta1, k.beta2),
+                "b1 blends m and g for the sign, in (0, 1]; b2 decays m, in [0, 1]");
+          } else if constexpr (std::is_same_v<H, LambHyper>) {
+            add("betas", {"beta_1", "beta_2"}, none, fmt_pair(k.beta1, k.beta2),
+                "moment decay rates, each in [0, 1)");
+            add("eps", {"epsilon"}, none, fmt_num(k.eps),
+                "added to sqrt(v_hat), >= 0");
+          } else if constexpr (std::is_same_v<H, AdafactorHyper>) {
+            add("beta_2_decay", {}, none, fmt_num(k.beta_2_decay),
+                "second-moment decay 1 - t^beta_2_decay, <= 0");
+            add("epsilon_1", {}, none, fmt_num(k.epsilon_1), "added to g^2, >= 0");
+            add("epsilon_2", {}, none, fmt_num(k.epsilon_2),
+                "floor of RMS(p) in the relative step, >= 0");
+            add("clip_threshold", {}, none, fmt_num(k.clip_threshold),
+                "update clipping: u / max(1, RMS(u)/clip_threshold), > 0");
+            add("relative_step", {}, none, fmt_bool(k.relative_step),
+                "lr -> min(lr, 1/sqrt(t)) (Keras applies it either way)");
+          } else if constexpr (std::is_same_v<H, FtrlHyper>) {
+            add("learning_rate_power", {}, none, fmt_num(k.learning_rate_power),
+                "power of the accumulator in the per-element LR, <= 0");
+            add("initial_accumulator_value", {}, none, fmt_num(k.initial_accumulator_value),
+                "start of the sum of squares n, >= 0");
+            add("l1_regularization_strength", {"l1"}, none, fmt_num(k.l1), "L1, >= 0");
+            add("l2_regularization_strength", {"l2"}, none, fmt_num(k.l2),
+                "L2 (the paper's lambda2 / 2), >= 0");
+            add("l2_shrinkage_regularization_strength", {"l2_shrinkage"}, none,
+                fmt_num(k.l2_shrinkage), "L2 penalty added to the gradient, >= 0");
+            add("beta", {}, none, fmt_num(k.beta), "the paper's beta, >= 0");
           }
         },
         P.hyper);
@@ -552,23 +787,45 @@ int state_slots(const Optimizer& opt) {
         else if constexpr (std::is_same_v<H, RmspropTutorial001Hyper>) return 1;
         else if constexpr (std::is_same_v<H, AdagradHyper>) return 1;
         else if constexpr (std::is_same_v<H, AdamHyper>) return h.amsgrad ? 3 : 2;
-        else return 2;  // nadam, adamax, adadelta, adam_tutorial000
+        else if constexpr (std::is_same_v<H, AsgdHyper> || std::is_same_v<H, LionHyper> ||
+                           std::is_same_v<H, AdafactorHyper>)
+          return 1;
+        else return 2;  // nadam, adamax, adadelta, adam_tutorial000, radam, rprop, lamb, ftrl
       },
       opt.hyper);
 }
 
+size_t state_size(const Optimizer& opt, size_t n_params, std::span<const size_t> tensor_offsets,
+                  std::span<const FactorDims> factor_dims) {
+  if (std::holds_alternative<AdafactorHyper>(opt.hyper))
+    return detail::adafactor_layout(n_params, tensor_offsets, factor_dims,
+                                    [](auto&&...) {});
+  return static_cast<size_t>(state_slots(opt)) * n_params;
+}
+
 template <class T>
-OptimizerState<T> make_state(const Optimizer& opt, size_t n_params) {
+OptimizerState<T> make_state(const Optimizer& opt, size_t n_params,
+                             std::span<const size_t> tensor_offsets,
+                             std::span<const FactorDims> factor_dims) {
   OptimizerState<T> s;
   s.n = n_params;
-  s.arena.assign(static_cast<size_t>(state_slots(opt)) * n_params, T(0));
+  s.arena.assign(state_size(opt, n_params, tensor_offsets, factor_dims), T(0));
   if (const auto* h = std::get_if<AdagradHyper>(&opt.hyper))
     std::fill(s.arena.begin(), s.arena.end(), static_cast<T>(h->initial_accumulator_value));
+  if (std::holds_alternative<AdafactorHyper>(opt.hyper))
+    s.layout = detail::layout_fingerprint(tensor_offsets, factor_dims);
+  if (const auto* h = std::get_if<FtrlHyper>(&opt.hyper))  // slot 0: the accumulator n
+    std::fill(s.arena.begin(), s.arena.begin() + static_cast<ptrdiff_t>(n_params),
+              static_cast<T>(h->initial_accumulator_value));
   return s;
 }
 
-template OptimizerState<float> make_state<float>(const Optimizer&, size_t);
-template OptimizerState<double> make_state<double>(const Optimizer&, size_t);
+template OptimizerState<float> make_state<float>(const Optimizer&, size_t,
+                                                 std::span<const size_t>,
+                                                 std::span<const FactorDims>);
+template OptimizerState<double> make_state<double>(const Optimizer&, size_t,
+                                                   std::span<const size_t>,
+                                                   std::span<const FactorDims>);
 
 bool has_momentum(const Optimizer& opt) {
   if (const auto* h = std::get_if<SgdHyper>(&opt.hyper)) return h->momentum != 0;
@@ -580,7 +837,10 @@ bool has_beta1(const Optimizer& opt) {
   return std::holds_alternative<AdamHyper>(opt.hyper) ||
          std::holds_alternative<NadamHyper>(opt.hyper) ||
          std::holds_alternative<AdamaxHyper>(opt.hyper) ||
-         std::holds_alternative<AdamTutorial000Hyper>(opt.hyper);
+         std::holds_alternative<AdamTutorial000Hyper>(opt.hyper) ||
+         std::holds_alternative<RadamHyper>(opt.hyper) ||
+         std::holds_alternative<LionHyper>(opt.hyper) ||
+         std::holds_alternative<LambHyper>(opt.hyper);
 }
 
 }  // namespace lrb::optim
