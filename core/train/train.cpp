@@ -61,7 +61,8 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
   const std::size_t B = static_cast<std::size_t>(config.batch);
   std::vector<T> bx(B * features), by_t(classify ? 0 : B * outputs);
   std::vector<std::int32_t> by_l(classify ? B : 0);
-  auto state = optim::make_state<T>(opt, model.params.size());
+  auto state = optim::make_state<T>(opt, model.params.size(), model.tensor_offsets,
+                                    model.factor_dims);
   auto plateau = sched::plateau_init(schedule);
   const bool metric_driven = sched::needs_metric(schedule);
   const auto ranges = data::batch_ranges(train_set.n, B, data::LastBatch::keep);
@@ -103,7 +104,7 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
                          loss > config.explode_factor * std::max(1.0, std::fabs(first_loss));
       if (!broke)
         optim::update<T>(model.params, model.grads, state, opt, lr, momentum,
-                         model.tensor_offsets);
+                         model.tensor_offsets, model.factor_dims);
       train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
       out.steps = k + 1;

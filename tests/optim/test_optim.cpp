@@ -653,7 +653,7 @@ Run<T> run_steps(const Optimizer& opt, size_t n, int steps, int threads,
                  std::span<const size_t> offsets) {
   const int saved = omp_get_max_threads();
   omp_set_num_threads(threads);
-  Run<T> r{std::vector<T>(n), make_state<T>(opt, n)};
+  Run<T> r{std::vector<T>(n), make_state<T>(opt, n, offsets)};
   fill(r.x, 1, 4.0);
   std::vector<T> g(n);
   for (int k = 0; k < steps; ++k) {
@@ -701,7 +701,7 @@ TEST(OptimDeterminism, ResumeFromCopiedStateEqualsUninterrupted) {
     // 10 more steps on the copies.
     std::vector<double> x(n), g(n);
     fill(x, 1, 4.0);
-    auto st = make_state<double>(opt, n);
+    auto st = make_state<double>(opt, n, offsets);
     std::vector<double> cx;
     OptimizerState<double> cst;
     for (int k = 0; k < 20; ++k) {
@@ -732,7 +732,7 @@ TEST(OptimDeterminism, UpdateDoesNotAllocate) {
     std::vector<float> x(n), g(n);
     fill(x, 1, 1.0);
     fill(g, 2, 1.0);
-    auto st = make_state<float>(opt, n);
+    auto st = make_state<float>(opt, n, offsets);
     update<float>(x, g, st, opt, opt.lr, std::nullopt, offsets);  // warm the OpenMP pool
     g_allocs = 0;
     g_count_allocs = true;
