@@ -19,11 +19,15 @@
 // `tensor_offsets` as one Keras variable (one layer's kernel or bias); an
 // empty list is one variable holding the whole span.  Their norms and means
 // are sums in a fixed order, so the bits do not depend on the thread count:
-//   whole-tensor sums of squares (LAMB's norms, Adafactor's RMS): fixed
-//     4096-element chunks from the tensor's start, 8 interleaved lanes per
-//     chunk, chunks combined serially (optim.hpp, "Arithmetic"); tensors under
-//     16 elements left to right.  Non-fused s + x*x, as Keras' sum(x**2).
-//   Adafactor's row and column means: each sum left to right over its axis.
+//   whole-tensor sums of squares (LAMB's norms, Adafactor's RMS of an
+//     unfactored tensor): fixed 4096-element chunks from the tensor's start,
+//     8 interleaved lanes per chunk, chunks combined serially (optim.hpp,
+//     "Arithmetic"); chunks under 16 elements left to right.  Non-fused
+//     s + x*x, as Keras' sum(x**2).
+//   a factored Adafactor tensor, seen as B*R rows of C: its RMS sums and its
+//     row sums of G take one row at a time (8 lanes over the whole row, left
+//     to right under 16), row partials combined serially in row order; its
+//     column sums and mean_i r add left to right over the rows.
 //   mean = sum / T(count).
 // Keras leaves the order of these sums to the backend; the goldens' NumPy
 // reference uses this order, so the comparison is exact.

@@ -259,20 +259,19 @@ void each(size_t b, size_t e, bool parallel, const Body& body) {
   }
 }
 
-// chunk_sum's order over len values produced in sequence: next(v) writes the
-// K values of the next element into v[0..K); each is squared (Square) or taken
-// as is and added into its own 8 lanes (left to right under kSeqMax).
-template <int K, bool Square, class T, class Next>
-void lane_sums(size_t len, Next& next, T* res) {
+// chunk_sum's order over the elements [0, len): f(i) returns the K values of
+// element i (a std::array<T, K>), each squared (Square) or taken as is and
+// added into its own 8 lanes (lane i mod 8; left to right under kSeqMax).
+template <int K, bool Square, class T, class F>
+void lane_sums(size_t len, const F& f, T* res) {
   auto term = [](T x) {
     if constexpr (Square) return x * x;
     else return x;
   };
-  T v[K];
   if (len < kSeqMax) {
     T s[K] = {};
     for (size_t i = 0; i < len; ++i) {
-      next(v);
+      const std::array<T, K> v = f(i);
       for (int k = 0; k < K; ++k) s[k] = s[k] + term(v[k]);
     }
     for (int k = 0; k < K; ++k) res[k] = s[k];
@@ -280,13 +279,17 @@ void lane_sums(size_t len, Next& next, T* res) {
   }
   T l[K][8] = {};
   size_t i = 0;
-  for (; i + 8 <= len; i += 8)
+  for (; i + 8 <= len; i += 8) {
+    T v[K][8];  // 8 elements first (value by value), then the lanes: vectorizable
     for (size_t j = 0; j < 8; ++j) {
-      next(v);
-      for (int k = 0; k < K; ++k) l[k][j] = l[k][j] + term(v[k]);
+      const std::array<T, K> a = f(i + j);
+      for (int k = 0; k < K; ++k) v[k][j] = a[k];
     }
+    for (int k = 0; k < K; ++k)
+      for (size_t j = 0; j < 8; ++j) l[k][j] = l[k][j] + term(v[k][j]);
+  }
   for (size_t j = 0; i + j < len; ++j) {
-    next(v);
+    const std::array<T, K> v = f(i + j);
     for (int k = 0; k < K; ++k) l[k][j] = l[k][j] + term(v[k]);
   }
   for (int k = 0; k < K; ++k)
@@ -294,26 +297,49 @@ void lane_sums(size_t len, Next& next, T* res) {
 }
 
 // Sums over the elements [0, len) of one tensor, K values each, in
-// sum_squares' order: kChunk-element chunks in parallel, each with
-// lane_sums, partials combined serially in chunk order.  cursor(i0) returns
-// the `next` callable that produces elements i0, i0 + 1, ... of a chunk (it
-// may also write state for them: each element is produced exactly once).
-// Same bits as sum_squares<false> where next yields x[i] (Square).
-template <int K, bool Square, class T, class Cursor>
-std::array<T, K> chunked_sums(size_t len, const Cursor& cursor) {
+// sum_squares' order: kChunk-element chunks in parallel, partials combined
+// serially in chunk order.  Per chunk, first update(i) for every element (its
+// side effects: the state), then lane_sums of value(i), a pure function of
+// what update wrote -- two simple loops over data in cache, which vectorize
+// where one fused loop would not.  i is relative to the tensor's start.
+// Same bits as sum_squares<false> where value yields x[i] (Square).
+template <int K, bool Square, class T, class Update, class Value>
+std::array<T, K> chunked_sums(size_t len, const Update& update, const Value& value) {
   const size_t nchunks = (len + kChunk - 1) / kChunk;
   std::array<T, K> total{};
   for (size_t r0 = 0; r0 < nchunks; r0 += kRound) {
     const size_t rn = std::min(kRound, nchunks - r0);
     T partial[kRound][K];
-#pragma omp parallel for schedule(static) if (rn > 1)
-    for (size_t ci = 0; ci < rn; ++ci) {
-      const size_t b = (r0 + ci) * kChunk;
-      auto next = cursor(b);
-      lane_sums<K, Square, T>(std::min(len, b + kChunk) - b, next, partial[ci]);
+#pragma omp parallel if (rn > 1)
+    {
+      const Update up = update;  // thread-local copies, as in loop()
+      const Value val = value;
+#pragma omp for schedule(static)
+      for (size_t ci = 0; ci < rn; ++ci) {
+        const size_t b = (r0 + ci) * kChunk, e = std::min(len, b + kChunk);
+        for (size_t i = b; i < e; ++i) up(i);
+        lane_sums<K, Square, T>(e - b, [&](size_t i) { return val(b + i); }, partial[ci]);
+      }
     }
     for (size_t ci = 0; ci < rn; ++ci)
       for (int k = 0; k < K; ++k) total[k] = total[k] + partial[ci][k];
+  }
+  return total;
+}
+
+// Sums over a (rows, cols) matrix, K values each: one lane_sums per row
+// (rows in parallel, kRound at a time), row partials combined serially in row
+// order.  row_fn(row) returns the f(j) of that row (j = 0 .. cols-1).
+template <int K, bool Square, class T, class RowFn>
+std::array<T, K> row_sums(size_t rows, size_t cols, bool parallel, const RowFn& row_fn) {
+  std::array<T, K> total{};
+  for (size_t r0 = 0; r0 < rows; r0 += kRound) {
+    const size_t rn = std::min(kRound, rows - r0);
+    T partial[kRound][K];
+#pragma omp parallel for schedule(static) if (parallel && rn > 1)
+    for (size_t ri = 0; ri < rn; ++ri) lane_sums<K, Square, T>(cols, row_fn(r0 + ri), partial[ri]);
+    for (size_t ri = 0; ri < rn; ++ri)
+      for (int k = 0; k < K; ++k) total[k] = total[k] + partial[ri][k];
   }
   return total;
 }

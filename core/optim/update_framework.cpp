@@ -5,6 +5,7 @@
 // Adafactor, whose per-tensor norms and means need a reduction pass first
 // (fixed-order sums, kernel.hpp) and recompute, rather than store, the update
 // in the pass that applies it.
+#include <array>
 #include <cmath>
 #include <cstdint>
 
@@ -15,15 +16,21 @@ namespace lrb::optim::detail {
 
 namespace {
 
-// torch.sign: 0 for 0 and for NaN.
+// Signs written with equality tests only: an ordered test (<, >) inside a
+// select keeps GCC from vectorizing under -ftrapping-math (it signals on NaN).
+// torch.sign: 0 for +-0 and for NaN.
 template <class T>
 inline T torch_sign(T x) {
-  return static_cast<T>((T(0) < x) - (x < T(0)));
+  T s = std::copysign(T(1), x);
+  s = x == T(0) ? T(0) : s;
+  return x != x ? T(0) : s;
 }
 // np.sign: 0 for +-0, NaN for NaN.
 template <class T>
 inline T numpy_sign(T x) {
-  return x > T(0) ? T(1) : x < T(0) ? T(-1) : x == T(0) ? T(0) : x;
+  T s = std::copysign(T(1), x);
+  s = x == T(0) ? T(0) : s;
+  return x != x ? x : s;
 }
 
 // Keras' optimizer-wide decoupled weight decay, first (optim.hpp).
@@ -99,8 +106,10 @@ void rprop(const Pass<T>& ps, const Optimizer& opt, const RpropHyper& h, double 
             pv = prev[i];
             dl = delta[i];
           }
-          const T s = d * pv;
-          const T f = s > T(0) ? etap : s < T(0) ? etam : T(1);  // NaN: torch.sign 0 -> 1
+          const T sg = torch_sign(d * pv);
+          T f = T(1);  // 0 and NaN: 1.  Flat selects, not nested ones: they vectorize.
+          f = sg == T(1) ? etap : f;
+          f = sg == T(-1) ? etam : f;
           dl = nanmin(nanmax(dl * f, lo), hi);
           const T dd = f == etam ? T(0) : d;
           p[i] = fmadd(-torch_sign(dd), dl, p[i]);
@@ -181,25 +190,25 @@ void lamb(const Pass<T>& ps, const Optimizer& opt, const LambHyper& h, double lr
     dispatch(
         [&](auto KWD, auto XF) {
           // Pass 1: moments, and the sums of p^2 (after the decay) and u^2.
-          const auto ss = chunked_sums<2, true, T>(e - b, [=](size_t i0) {
-            return [=, i = b + i0](T* out) mutable {
-              const T g = apply_xform<ON(XF)>(gp[i], x);
-              const T mi = m[i] + (g - m[i]) * omb1;
-              const T vi = v[i] + (g * g - v[i]) * omb2;
-              m[i] = mi;
-              v[i] = vi;
-              out[0] = keras_decay<ON(KWD)>(p[i], kwd, lrT);
-              out[1] = (mi / k1) / (std::sqrt(vi / k2) + eps);
-              ++i;
-            };
-          });
+          auto u_of = [=](size_t i) { return (m[i] / k1) / (std::sqrt(v[i] / k2) + eps); };
+          const auto ss = chunked_sums<2, true, T>(
+              e - b,
+              [=](size_t i0) {
+                const size_t i = b + i0;
+                const T g = apply_xform<ON(XF)>(gp[i], x);
+                m[i] = m[i] + (g - m[i]) * omb1;
+                v[i] = v[i] + (g * g - v[i]) * omb2;
+              },
+              [=](size_t i0) {
+                const size_t i = b + i0;
+                return std::array<T, 2>{keras_decay<ON(KWD)>(p[i], kwd, lrT), u_of(i)};
+              });
           const T w = std::sqrt(ss[0]), u = std::sqrt(ss[1]);
           const T ratio = w > T(0) ? (u > T(0) ? w / u : T(1)) : T(1);
           const T step = ratio * lrT;
           // Pass 2: the same u again from the stored moments, same bits.
           each(b, e, e - b >= kParallelMin, [=](size_t i) {
-            const T ui = (m[i] / k1) / (std::sqrt(v[i] / k2) + eps);
-            p[i] = keras_decay<ON(KWD)>(p[i], kwd, lrT) - step * ui;
+            p[i] = keras_decay<ON(KWD)>(p[i], kwd, lrT) - step * u_of(i);
           });
         },
         keras_wd(opt), x.on);
@@ -231,16 +240,16 @@ void adafactor(const Pass<T>& ps, const Optimizer& opt, const AdafactorHyper& h,
           if (R == 0) {
             // Unfactored: v (size) at off.  Pass 1: v, sums of p^2 and u^2.
             T* v = st + off;
-            const auto ss = chunked_sums<2, true, T>(size, [=](size_t i0) {
-              return [=, i = i0](T* out) mutable {
-                const T g = apply_xform<ON(XF)>(gp[b + i], x);
-                const T vi = bh * v[i] + ombh * (g * g + eps1);
-                v[i] = vi;
-                out[0] = keras_decay<ON(KWD)>(p[b + i], kwd, lrT);
-                out[1] = g / std::sqrt(vi);
-                ++i;
-              };
-            });
+            const auto ss = chunked_sums<2, true, T>(
+                size,
+                [=](size_t i) {
+                  const T g = apply_xform<ON(XF)>(gp[b + i], x);
+                  v[i] = bh * v[i] + ombh * (g * g + eps1);
+                },
+                [=](size_t i) {
+                  return std::array<T, 2>{keras_decay<ON(KWD)>(p[b + i], kwd, lrT),
+                                          apply_xform<ON(XF)>(gp[b + i], x) / std::sqrt(v[i])};
+                });
             const T alpha = nanmax(eps2, std::sqrt(ss[0] / sizeT)) * rho;
             const T den = nanmax(one, std::sqrt(ss[1] / sizeT) / clip);
             each(0, size, par, [=](size_t i) {
@@ -261,10 +270,10 @@ void adafactor(const Pass<T>& ps, const Optimizer& opt, const AdafactorHyper& h,
           };
           // Row means of G -> r: each row summed in lane order.
           each(0, B * R, par, [=](size_t row) {
-            size_t i = b + row * C;
-            auto next = [&](T* out) { out[0] = G(i++); };
+            const size_t base = b + row * C;
             T s;
-            lane_sums<1, false, T>(C, next, &s);
+            lane_sums<1, false, T>(C, [=](size_t j) { return std::array<T, 1>{G(base + j)}; },
+                                   &s);
             r[row] = bh * r[row] + ombh * (s / CT);
           });
           // Column means of G -> c: each column summed left to right over the rows,
@@ -288,42 +297,27 @@ void adafactor(const Pass<T>& ps, const Optimizer& opt, const AdafactorHyper& h,
             for (size_t i = 0; i < R; ++i) s = s + r[bb * R + i];
             rmean[bb] = s / RT;
           }
-          // u[b,i,j] = g / sqrt((r[b,i] / rmean[b]) * c[b,j]); a cursor walks the rows.
-          struct Cursor {
-            size_t row, j;  // flat row index b*R + i, column
-            T rf;           // r[row] / rmean[row / R]
-          };
-          auto at = [=](size_t i0) {
-            Cursor cu{i0 / C, i0 % C, 0};
-            cu.rf = r[cu.row] / rmean[cu.row / R];
-            return cu;
-          };
-          auto u_of = [=](const Cursor& cu, T g) {
-            return g / std::sqrt(cu.rf * cc[(cu.row / R) * C + cu.j]);
-          };
-          auto advance = [=](Cursor& cu) {
-            if (++cu.j == C) {
-              cu.j = 0;
-              ++cu.row;
-              if (cu.row < B * R) cu.rf = r[cu.row] / rmean[cu.row / R];
-            }
-          };
-          const auto ss = chunked_sums<2, true, T>(size, [=](size_t i0) {
-            return [=, cu = at(i0), i = b + i0](T* out) mutable {
-              out[0] = keras_decay<ON(KWD)>(p[i], kwd, lrT);
-              out[1] = u_of(cu, apply_xform<ON(XF)>(gp[i], x));
-              advance(cu);
-              ++i;
+          // u[b,i,j] = g / sqrt((r[b,i] / rmean[b]) * c[b,j]), row by row.  The sums
+          // of p^2 and u^2 go row by row too (row_sums): a row's r factor is fixed.
+          const auto ss = row_sums<2, true, T>(B * R, C, par, [=](size_t row) {
+            const T rf = r[row] / rmean[row / R];
+            const T* crow = cc + (row / R) * C;
+            const size_t base = b + row * C;
+            return [=](size_t j) {
+              const T u = apply_xform<ON(XF)>(gp[base + j], x) / std::sqrt(rf * crow[j]);
+              return std::array<T, 2>{keras_decay<ON(KWD)>(p[base + j], kwd, lrT), u};
             };
           });
           const T alpha = nanmax(eps2, std::sqrt(ss[0] / sizeT)) * rho;
           const T den = nanmax(one, std::sqrt(ss[1] / sizeT) / clip);
           each(0, B * R, par, [=](size_t row) {
-            Cursor cu{row, 0, r[row] / rmean[row / R]};
-            for (size_t i = b + row * C, end = i + C; i < end; ++i) {
-              const T u = u_of(cu, apply_xform<ON(XF)>(gp[i], x));
-              p[i] = keras_decay<ON(KWD)>(p[i], kwd, lrT) - alpha * (u / den);
-              ++cu.j;
+            const T rf = r[row] / rmean[row / R];
+            const T* crow = cc + (row / R) * C;
+            T* prow = p + b + row * C;
+            const T* grow = gp + b + row * C;
+            for (size_t j = 0; j < C; ++j) {
+              const T u = apply_xform<ON(XF)>(grow[j], x) / std::sqrt(rf * crow[j]);
+              prow[j] = keras_decay<ON(KWD)>(prow[j], kwd, lrT) - alpha * (u / den);
             }
           });
         },

@@ -13,11 +13,13 @@ them with its problems, gradients, LR rules and file format.
                        dtype; Keras' clipping and weight decay first).
 
 Keras leaves the summation order of LAMB's norms and Adafactor's means to
-the backend.  These references use lrbench's documented order (whole-tensor
-sums: chunks of 4096 from the tensor's start, 8 interleaved lanes per chunk,
-chunks added in order, under 16 elements left to right; Adafactor's row sums
-8 lanes over the whole row; its column sums left to right over the rows), written out here
-from that description, so float64 and float32 agree to the bit.  Powers:
+the backend.  These references use lrbench's documented order
+(framework_optimizers.hpp), written out here from that description, so
+float64 and float32 agree to the bit: whole-tensor sums in chunks of 4096
+from the tensor's start, 8 interleaved lanes per chunk, chunks added in
+order, under 16 elements left to right; a factored Adafactor tensor's row
+sums and RMS sums one row at a time (8 lanes over the row), rows added in
+order; its column sums and mean of r left to right over the rows.  Powers:
 n^0.5 is sqrt(n) (NumPy, XLA and ATen all rewrite power(x, 0.5) so), any
 other power is the C library's pow/powf (called through ctypes, not NumPy,
 whose scalar fast paths would hide which function ran).
@@ -108,6 +110,14 @@ def rms(v, T):
     return np.sqrt(T(ordered_sumsq(v, T) / T(len(v))))
 
 
+def row_rms(v, C, T):
+    """RMS of a factored tensor: each row of C lane-summed, rows added in order."""
+    total = T(0)
+    for r0 in range(0, len(v), C):
+        total = T(total + _lanes([T(x * x) for x in v[r0:r0 + C]], T))
+    return np.sqrt(T(total / T(len(v))))
+
+
 _libm = ctypes.CDLL("libm.so.6")
 _libm.powf.argtypes = (ctypes.c_float, ctypes.c_float)
 _libm.powf.restype = ctypes.c_float
@@ -162,9 +172,11 @@ def keras_step(ref, name, p, g, lrT, t, momentum):
         out = p.copy()
         for k, (a, b) in enumerate(ref.segs):
             x, gg = p[a:b], g[a:b]
-            alpha = np.maximum(T(hp["epsilon_2"]), rms(x, T)) * rho
             G = gg * gg + T(hp["epsilon_1"])
             R, C = ref.factor_dims[k] if ref.factor_dims else (0, 0)
+            # RMS over the whole tensor; a factored one sums row by row.
+            rms_ = (lambda a_: rms(a_, T)) if R == 0 else (lambda a_: row_rms(a_, C, T))
+            alpha = np.maximum(T(hp["epsilon_2"]), rms_(x)) * rho
             if R == 0:
                 S["v"][k] = bh * S["v"][k] + (one - bh) * G
                 v = S["v"][k]
@@ -184,7 +196,7 @@ def keras_step(ref, name, p, g, lrT, t, momentum):
                 rmean = rsum / T(R)
                 v = ((S["r"][k] / rmean[:, None])[:, :, None] * S["c"][k][:, None, :]).reshape(-1)
             u = gg / np.sqrt(v)
-            den = np.maximum(one, rms(u, T) / T(hp["clip_threshold"]))
+            den = np.maximum(one, rms_(u) / T(hp["clip_threshold"]))
             out[a:b] = x - alpha * (u / den)
         return out
     if name == "ftrl":
