@@ -697,7 +697,8 @@ std::vector<OptimizerInfo> optimizer_catalog() {
             add("lambd", {}, fmt_num(p.lambd), none,
                 "decay term: eta_t = lr/(1 + lambd*lr*t)^alpha, p *= 1 - lambd*eta (>= 0)");
             add("alpha", {}, fmt_num(p.alpha), none, "power of the eta schedule (>= 0)");
-            add("t0", {}, fmt_num(p.t0), none, "averaging starts after step t0 (>= 0)");
+            add("t0", {}, fmt_num(p.t0), none,
+                "ax copies p up to step t0 + 2 and averages from then on (>= 0)");
             add("weight_decay", {}, fmt_num(p.weight_decay), none,
                 "coupled L2 added to g (>= 0)");
             add("maximize", {}, fmt_bool(p.maximize), none, "ascend instead of descend");
