@@ -303,13 +303,18 @@ void lane_sums(size_t len, const F& f, T* res) {
 // what update wrote -- two simple loops over data in cache, which vectorize
 // where one fused loop would not.  i is relative to the tensor's start.
 // Same bits as sum_squares<false> where value yields x[i] (Square).
+// Chunks (or rows) per parallel region of chunked_sums and row_sums: 16 Mi
+// elements in one region (a fork/join per round costs a scheduling quantum on
+// a busy machine); the partials, K * 4096 values, live on the stack.
+constexpr size_t kWideRound = 4096;
+
 template <int K, bool Square, class T, class Update, class Value>
 std::array<T, K> chunked_sums(size_t len, const Update& update, const Value& value) {
   const size_t nchunks = (len + kChunk - 1) / kChunk;
   std::array<T, K> total{};
-  for (size_t r0 = 0; r0 < nchunks; r0 += kRound) {
-    const size_t rn = std::min(kRound, nchunks - r0);
-    T partial[kRound][K];
+  for (size_t r0 = 0; r0 < nchunks; r0 += kWideRound) {
+    const size_t rn = std::min(kWideRound, nchunks - r0);
+    T partial[kWideRound][K];
 #pragma omp parallel if (rn > 1)
     {
       const Update up = update;  // thread-local copies, as in loop()
@@ -328,14 +333,14 @@ std::array<T, K> chunked_sums(size_t len, const Update& update, const Value& val
 }
 
 // Sums over a (rows, cols) matrix, K values each: one lane_sums per row
-// (rows in parallel, kRound at a time), row partials combined serially in row
-// order.  row_fn(row) returns the f(j) of that row (j = 0 .. cols-1).
+// (rows in parallel, kWideRound at a time), row partials combined serially in
+// row order.  row_fn(row) returns the f(j) of that row (j = 0 .. cols-1).
 template <int K, bool Square, class T, class RowFn>
 std::array<T, K> row_sums(size_t rows, size_t cols, bool parallel, const RowFn& row_fn) {
   std::array<T, K> total{};
-  for (size_t r0 = 0; r0 < rows; r0 += kRound) {
-    const size_t rn = std::min(kRound, rows - r0);
-    T partial[kRound][K];
+  for (size_t r0 = 0; r0 < rows; r0 += kWideRound) {
+    const size_t rn = std::min(kWideRound, rows - r0);
+    T partial[kWideRound][K];
 #pragma omp parallel for schedule(static) if (parallel && rn > 1)
     for (size_t ri = 0; ri < rn; ++ri) lane_sums<K, Square, T>(cols, row_fn(r0 + ri), partial[ri]);
     for (size_t ri = 0; ri < rn; ++ri)
