@@ -63,24 +63,31 @@ Param<H> flag(bool H::*m, std::string_view key, std::string_view pytorch, std::s
   };
   return {in(pytorch), in(keras)};
 }
-// betas=[b1,b2], or Keras' beta_1=, beta_2=; (0.9, 0.999) everywhere.
+// betas=[b1,b2], or Keras' beta_1=, beta_2=; (0.9, 0.999) and each in [0, 1)
+// unless the optimizer's rule says otherwise (Lion's).
 constexpr Range kBetasRange = spec::closed_open(0, 1);
+struct BetasRule {
+  std::array<double, 2> def = {0.9, 0.999};
+  Range beta1 = kBetasRange, beta2 = kBetasRange;
+};
 template <class H>
-Param<H> betas(std::string_view help) {
+Param<H> betas(std::string_view help, BetasRule rule = {}) {
+  const std::string def_text =
+      "[" + spec::number_text(rule.def[0]) + "," + spec::number_text(rule.def[1]) + "]";
   const Field<H> f = spec::field<H>(
-      Key{"betas", {"beta_1", "beta_2"}}, "[0.9,0.999]", spec::help_text(help, kBetasRange),
-      [](spec::Reader& r, H& h) {
+      Key{"betas", {"beta_1", "beta_2"}}, def_text, spec::help_text(help, rule.beta1),
+      [rule](spec::Reader& r, H& h) {
         const bool list = r.a.has({"betas"});
         if (list && r.a.has({"beta_1", "beta_2"}))
           throw SpecError(r.name + ": give betas=[b1,b2] or beta_1/beta_2, not both");
-        const auto v = r.a.numbers({"betas"}, {0.9, 0.999});
+        const auto v = r.a.numbers({"betas"}, {rule.def[0], rule.def[1]});
         if (list && v.size() != 2)
           throw SpecError(r.name + ": betas must be a list of 2 numbers, got " +
                           std::to_string(v.size()));
-        h.beta1 = list ? v[0] : r.a.number({"beta_1"}, 0.9);
-        h.beta2 = list ? v[1] : r.a.number({"beta_2"}, 0.999);
-        spec::check(r.name, "betas[0]", h.beta1, kBetasRange);
-        spec::check(r.name, "betas[1]", h.beta2, kBetasRange);
+        h.beta1 = list ? v[0] : r.a.number({"beta_1"}, rule.def[0]);
+        h.beta2 = list ? v[1] : r.a.number({"beta_2"}, rule.def[1]);
+        spec::check(r.name, "betas[0]", h.beta1, rule.beta1);
+        spec::check(r.name, "betas[1]", h.beta2, rule.beta2);
       },
       [](const H& h, spec::Spec& out) {
         spec::put(out, "betas",
@@ -103,7 +110,7 @@ Param<H> maximize() {
   return flag(&H::maximize, "maximize", "false", na, "ascend instead of descend");
 }
 
-// ---- Newer framework optimizers' rows (Rprop's pairs, Lion's betas).
+// ---- Newer framework optimizers' rows (Rprop's pairs).
 
 // key=[x,y] into two members, each finite; the rules between them are the
 // optimizer's check.
@@ -129,31 +136,7 @@ Param<H> pair(double H::*x, double H::*y, std::string_view key, std::array<doubl
 }
 // Lion's betas (Keras' rule): beta_1 in (0, 1] -- 0 would be sign SGD --,
 // beta_2 in [0, 1]; (0.9, 0.99).
-template <class H>
-Param<H> lion_betas() {
-  const Range r1 = spec::open_closed(0, 1), r2 = spec::closed(0, 1);
-  const Field<H> f = spec::field<H>(
-      Key{"betas", {"beta_1", "beta_2"}}, "[0.9,0.99]",
-      "beta_1 blends m and g for the sign, " + r1.text() + "; beta_2 decays m, " + r2.text(),
-      [=](spec::Reader& r, H& h) {
-        const bool list = r.a.has({"betas"});
-        if (list && r.a.has({"beta_1", "beta_2"}))
-          throw SpecError(r.name + ": give betas=[b1,b2] or beta_1/beta_2, not both");
-        const auto v = r.a.numbers({"betas"}, {0.9, 0.99});
-        if (list && v.size() != 2)
-          throw SpecError(r.name + ": betas must be a list of 2 numbers, got " +
-                          std::to_string(v.size()));
-        h.beta1 = list ? v[0] : r.a.number({"beta_1"}, 0.9);
-        h.beta2 = list ? v[1] : r.a.number({"beta_2"}, 0.99);
-        spec::check(r.name, "betas[0]", h.beta1, r1);
-        spec::check(r.name, "betas[1]", h.beta2, r2);
-      },
-      [](const H& h, spec::Spec& out) {
-        spec::put(out, "betas",
-                  spec::list_value({spec::number_value(h.beta1), spec::number_value(h.beta2)}));
-      });
-  return {f, f};
-}
+const BetasRule kLionBetas = {{0.9, 0.99}, spec::open_closed(0, 1), spec::closed(0, 1)};
 constexpr Range at_most(double hi) { return {.hi = hi}; }
 
 // One optimizer, type-erased over its Hyper alternative.
@@ -380,7 +363,12 @@ const std::vector<Def>& table() {
       only_in(kKeras, "Keras 3 (keras.optimizers.Lion)",
               def<LionHyper>(
                   "lion", "[keras only] Lion: p -= lr*sign(b1*m + (1-b1)*g), m tracks g with b2",
-                  {1e-3, 1e-3}, {lion_betas<LionHyper>()}, [](const LionHyper&) { return 1; })),
+                  {1e-3, 1e-3},
+                  {betas<LionHyper>("beta_1 blends m and g for the sign, " +
+                                        kLionBetas.beta1.text() + "; beta_2 decays m, " +
+                                        kLionBetas.beta2.text(),
+                                    kLionBetas)},
+                  [](const LionHyper&) { return 1; })),
       only_in(kKeras, "Keras 3 (keras.optimizers.Lamb)",
               def<LambHyper>(
                   "lamb", "[keras only] LAMB: Adam step scaled by ||p||/||step|| per tensor",
