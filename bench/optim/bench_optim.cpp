@@ -1,15 +1,17 @@
 // Optimizer update throughput: every optimizer's update over 1 Mi and 16 Mi
-// float32 parameters, PyTorch convention defaults.  An update is a pure
-// stream: it reads p, g and every state slot and writes p and every slot, so
+// float32 parameters, its framework's defaults (PyTorch's where it has both).
+// An update is a stream: one pass reads p, g and every state slot and writes
+// p and every slot, so
 //   bytes/element = 4 * (2 + slots) reads + 4 * (1 + slots) writes
 // and its ceiling is memory bandwidth.  Kernels with more passes or fewer
-// writes say so in kCases (`words`: 4-byte reads + writes per element, every
-// pass counted: the bytes they really move).  Counter `frac_bw` is the achieved
-// bytes/s over this process's own in-place stream measurement (same threads,
-// same huge-page buffers; see bench/calibration/calibration.hpp).
+// reads say so in kCases (`words`: 4-byte reads + writes per element, every
+// pass counted: the bytes they really move).  Counter `frac_bw` is the
+// achieved bytes/s over this process's own in-place stream measurement (same
+// threads, same huge-page buffers; see bench/calibration/calibration.hpp).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,24 +28,30 @@ double bandwidth() {
 
 struct Case {
   const char* spec;
-  double words = 0;  // 0: one pass, 3 + 2 * slots
+  double words = 0;        // 0: one pass, 3 + 2 * slots
+  bool factored = false;   // Adafactor on one square matrix (sqrt(n) x sqrt(n))
 };
 
 void BM_optim_update(benchmark::State& state, const Case& c) {
   const size_t n = static_cast<size_t>(state.range(0));
   const auto opt = lrb::optim::optimizer_from_spec(lrb::spec::parse(c.spec));
+  size_t side = 1;
+  while (side * side < n) ++side;
+  const std::vector<lrb::optim::FactorDims> dims = {{side, side}};
+  const std::span<const lrb::optim::FactorDims> fd =
+      c.factored ? std::span<const lrb::optim::FactorDims>(dims) : std::span<const lrb::optim::FactorDims>();
   lrb::Buffer<float> p(n), g(n);  // huge pages, like the model arenas
   // Values away from 0 and the denormal range; gradients of both signs.
   for (size_t i = 0; i < n; ++i) {
     p[i] = 0.5f + 1e-3f * float(i % 997);
     g[i] = 1e-2f * (float(i % 89) - 44.0f);
   }
-  auto st = lrb::optim::make_state<float>(opt, n);
-  lrb::optim::update<float>(p, g, st, opt, opt.lr);  // first touch of the state arena
+  auto st = lrb::optim::make_state<float>(opt, n, {}, fd);
+  lrb::optim::update<float>(p, g, st, opt, opt.lr, {}, {}, fd);  // first touch of the state
   const double words = c.words > 0 ? c.words : 3.0 + 2.0 * lrb::optim::state_slots(opt);
   const double bytes_per_update = 4.0 * double(n) * words;
   for (auto _ : state) {
-    lrb::optim::update<float>(p, g, st, opt, opt.lr);
+    lrb::optim::update<float>(p, g, st, opt, opt.lr, {}, {}, fd);
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(int64_t(double(state.iterations()) * bytes_per_update));
@@ -75,11 +83,28 @@ const Case kCases[] = {
     // Pass 1 (sums, m, v, s) reads p, g, p0, s, m, v and writes s, m, v;
     // pass 2 (the step needs the new d) reads p, m, v and writes p: 13 words.
     {"prodigy", 13},
+    {"radam"},
+    {"rprop"},
+    // At the default t0 the average is a copy: ax is written, never read.
+    {"asgd", 4},
+    {"lion"},
+    // Pass 1 reads p, g, m, v and writes m, v (with the two norms); pass 2
+    // recomputes the step from m, v and writes p: 10 words (one pass: 7).
+    {"lamb", 10},
+    // A flat span is one vector: v unfactored.  Pass 1 (v and the two RMS
+    // sums) reads p, g, v, writes v; pass 2 reads p, g, v, writes p: 8 words.
+    {"adafactor", 8},
+    // One sqrt(n) x sqrt(n) matrix: row sums (g), column sums (g), RMS sums
+    // (p, g), apply (p, g; writes p): 7 words; r and c are O(sqrt(n)).
+    {"adafactor", 7, true},
+    {"ftrl"},
 };
 
 int register_all() {
   for (const Case& c : kCases) {
-    benchmark::RegisterBenchmark(("BM_optim_update/" + std::string(c.spec)).c_str(),
+    const std::string name = std::string(c.factored ? "BM_optim_update_factored/"
+                                                    : "BM_optim_update/") + c.spec;
+    benchmark::RegisterBenchmark(name.c_str(),
                                  [&c](benchmark::State& s) { BM_optim_update(s, c); })
         ->Arg(1 << 20)
         ->Arg(1 << 24)

@@ -265,23 +265,30 @@ Model<T> make_model(const ModelConfig& config, int max_batch) {
   m.config = config;
   m.max_batch = max_batch;
   size_t off = 0;
-  auto add = [&](std::string name, size_t size, int fan_in, int fan_out, bool bias) {
+  // rows, cols: the last two axes of the Keras shape (0, 0 for a bias).
+  auto add = [&](std::string name, size_t size, int fan_in, int fan_out, bool bias,
+                 size_t rows, size_t cols) {
     m.tensors.push_back({name, off, size, fan_in, fan_out, bias});
     m.tensor_offsets.push_back(off);
+    m.factor_dims.push_back({rows, cols});
     m.tensor_names.push_back(std::move(name));
     off += size;
   };
   if (is_cnn(config)) {
     const int k = 3 * 3 * config.in_c;
-    add("conv.kernel", static_cast<size_t>(k) * config.conv_c, k, 3 * 3 * config.conv_c, false);
-    add("conv.bias", static_cast<size_t>(config.conv_c), k, 3 * 3 * config.conv_c, true);
+    const size_t cin = static_cast<size_t>(config.in_c), cout = static_cast<size_t>(config.conv_c);
+    add("conv.kernel", static_cast<size_t>(k) * config.conv_c, k, 3 * 3 * config.conv_c, false,
+        cin, cout);  // (3, 3, Cin, Cout)
+    add("conv.bias", cout, k, 3 * 3 * config.conv_c, true, 0, 0);
   }
   const int L = dense_layers(config);
   for (int l = 0; l < L; ++l) {
     const int fi = config.widths[static_cast<size_t>(l)], fo = config.widths[static_cast<size_t>(l) + 1];
     // Names seed the initializers (derive_seed): changing one changes the init.
-    add("dense" + std::to_string(l) + ".kernel", static_cast<size_t>(fi) * fo, fi, fo, false);
-    if (config.bias) add("dense" + std::to_string(l) + ".bias", static_cast<size_t>(fo), fi, fo, true);
+    add("dense" + std::to_string(l) + ".kernel", static_cast<size_t>(fi) * fo, fi, fo, false,
+        static_cast<size_t>(fi), static_cast<size_t>(fo));  // (in, out)
+    if (config.bias)
+      add("dense" + std::to_string(l) + ".bias", static_cast<size_t>(fo), fi, fo, true, 0, 0);
   }
   m.params.assign(off, T(0));
   m.grads.assign(off, T(0));

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/memory/buffer.hpp"
+#include "core/optim/framework_optimizers.hpp"  // FactorDims (a plain struct)
 #include "core/spec/spec.hpp"
 
 namespace lrb::models {
@@ -71,6 +72,10 @@ struct Model {
   Buffer<T> params, grads;             // one arena each, same layout
   std::vector<TensorInfo> tensors;
   std::vector<size_t> tensor_offsets;  // tensors[i].offset, for per-tensor clipping
+  // The last two axes of each tensor's Keras shape, for Adafactor's factored
+  // second moment: conv kernel (3, 3, Cin, Cout) -> {Cin, Cout}; dense kernel
+  // (in, out) -> {in, out}; biases (rank 1) -> {0, 0}.
+  std::vector<optim::FactorDims> factor_dims;
   std::vector<std::string> tensor_names;  // tensors[i].name
   // One work arena, sized once for max_batch, views by offset:
   //   act[k], dact[k]  (max_batch, widths[k]) row-major: the dense stack's

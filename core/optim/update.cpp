@@ -495,19 +495,27 @@ void adam_tutorial000(const Pass<T>& ps, const Optimizer& opt, const AdamTutoria
 template <class T>
 void update(std::span<T> params, std::span<const T> grads, OptimizerState<T>& state,
             const Optimizer& opt, double lr, std::optional<double> momentum,
-            std::span<const size_t> tensor_offsets) {
+            std::span<const size_t> tensor_offsets, std::span<const FactorDims> factor_dims) {
   const size_t n = params.size();
   if (grads.size() != n || state.n != n)
     bad(opt, "params, grads and state sizes differ (" + std::to_string(n) + ", " +
                  std::to_string(grads.size()) + ", " + std::to_string(state.n) + ")");
-  if (state.arena.size() != static_cast<size_t>(state_slots(opt)) * n)
-    bad(opt, "state was not made for this optimizer (make_state)");
   if (!tensor_offsets.empty()) {
     if (tensor_offsets[0] != 0) bad(opt, "tensor_offsets must start at 0");
     for (size_t k = 1; k < tensor_offsets.size(); ++k)
       if (tensor_offsets[k] <= tensor_offsets[k - 1] || tensor_offsets[k] >= n)
         bad(opt, "tensor_offsets must be strictly increasing and < n");
   }
+  size_t want = 0;
+  try {
+    want = state_size(opt, n, tensor_offsets, factor_dims);
+  } catch (const std::invalid_argument& e) {
+    bad(opt, e.what());
+  }
+  if (state.arena.size() != want ||
+      (std::holds_alternative<AdafactorHyper>(opt.hyper) &&
+       state.layout != layout_fingerprint(tensor_offsets, factor_dims)))
+    bad(opt, "state was not made for this optimizer and layout (make_state)");
 
   Pass<T> ps;
   ps.p = params.data();
@@ -531,7 +539,9 @@ void update(std::span<T> params, std::span<const T> grads, OptimizerState<T>& st
                       !std::is_same_v<H, EmaMomentumHyper> && !std::is_same_v<H, AdamHyper> &&
                       !std::is_same_v<H, NadamHyper> && !std::is_same_v<H, AdamaxHyper> &&
                       !std::is_same_v<H, AdamTutorial000Hyper> &&
-                      !std::is_same_v<H, DAdaptAdamHyper> && !std::is_same_v<H, ProdigyHyper>) {
+                      !std::is_same_v<H, DAdaptAdamHyper> && !std::is_same_v<H, ProdigyHyper> &&
+                      !std::is_same_v<H, RadamHyper> && !std::is_same_v<H, LionHyper> &&
+                      !std::is_same_v<H, LambHyper>) {
           if (momentum) bad(opt, "this optimizer has no momentum or beta1 to override");
         }
         if constexpr (std::is_same_v<H, GdHyper>) {
@@ -566,17 +576,43 @@ void update(std::span<T> params, std::span<const T> grads, OptimizerState<T>& st
           d_adapt_sgd(ps, state, h, lr);
         } else if constexpr (std::is_same_v<H, ProdigyHyper>) {
           prodigy(ps, state, h, lr, mom(h.beta1, h.beta1 > 0));
+        } else if constexpr (std::is_same_v<H, RadamHyper>) {  // update_framework.cpp
+          radam(ps, opt, h, lr, mom(h.beta1, true), t);
+        } else if constexpr (std::is_same_v<H, RpropHyper>) {
+          rprop(ps, opt, h, lr, t);
+        } else if constexpr (std::is_same_v<H, AsgdHyper>) {
+          asgd(ps, state, opt, h, lr, t);
+        } else if constexpr (std::is_same_v<H, LionHyper>) {
+          lion(ps, opt, h, lr, mom(h.beta1, true));
+        } else if constexpr (std::is_same_v<H, LambHyper>) {
+          lamb(ps, opt, h, lr, mom(h.beta1, true), t);
+        } else if constexpr (std::is_same_v<H, AdafactorHyper>) {
+          adafactor(ps, opt, h, lr, t, factor_dims);
+        } else if constexpr (std::is_same_v<H, FtrlHyper>) {
+          ftrl(ps, opt, h, lr);
         }
       },
       opt.hyper);
   state.step = t;
 }
 
+template <class T>
+std::span<const T> asgd_average(const OptimizerState<T>& state, const Optimizer& opt) {
+  if (!std::holds_alternative<AsgdHyper>(opt.hyper))
+    bad(opt, "asgd_average: only asgd keeps an average");
+  return {state.arena.data(), state.n};
+}
+
 template void update<float>(std::span<float>, std::span<const float>, OptimizerState<float>&,
                             const Optimizer&, double, std::optional<double>,
-                            std::span<const size_t>);
+                            std::span<const size_t>, std::span<const FactorDims>);
 template void update<double>(std::span<double>, std::span<const double>,
                              OptimizerState<double>&, const Optimizer&, double,
-                             std::optional<double>, std::span<const size_t>);
+                             std::optional<double>, std::span<const size_t>,
+                             std::span<const FactorDims>);
+template std::span<const float> asgd_average<float>(const OptimizerState<float>&,
+                                                    const Optimizer&);
+template std::span<const double> asgd_average<double>(const OptimizerState<double>&,
+                                                      const Optimizer&);
 
 }  // namespace lrb::optim

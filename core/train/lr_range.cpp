@@ -154,7 +154,7 @@ LrRangeResult lr_range_test(models::Model<T>& model, optim::OptimizerState<T>& s
       break;
     }
     optim::update<T>(model.params, model.grads, state, opt, lr, std::nullopt,
-                     model.tensor_offsets);
+                     model.tensor_offsets, model.factor_dims);
   }
   suggest(r);
   return r;

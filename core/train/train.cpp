@@ -68,7 +68,8 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
   const std::size_t B = static_cast<std::size_t>(config.batch);
   std::vector<T> bx(B * features), by_t(classify ? 0 : B * outputs);
   std::vector<std::int32_t> by_l(classify ? B : 0);
-  auto state = optim::make_state<T>(opt, model.params.size());
+  auto state = optim::make_state<T>(opt, model.params.size(), model.tensor_offsets,
+                                    model.factor_dims);
   auto plateau = sched::plateau_init(schedule);
   // Schedule-free: the parameters hold y while training; between epochs (test
   // evaluation, the plateau's metric, on_epoch) and at the end they hold the
@@ -114,7 +115,7 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
       const bool broke = is_diverged(loss, first_loss, config.explode_factor);
       if (!broke)
         optim::update<T>(model.params, model.grads, state, opt, lr, momentum,
-                         model.tensor_offsets);
+                         model.tensor_offsets, model.factor_dims);
       train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
       out.steps = k + 1;
