@@ -357,3 +357,81 @@ TEST(Mse, GradientMatchesFiniteDifferences) {
   auto f = [&] { return mse_forward<double>(y, t, 3, 2) / 3; };
   EXPECT_LT(max_rel_err(dy, numeric_grad(y, f)), 1e-7);
 }
+
+// ---- today's bits, pinned --------------------------------------------------
+// FNV-1a 64 of every output of the kernels the models run, on fixed inputs,
+// as produced by the kernels when these values were recorded.  Every speedup
+// and every ISA path must reproduce them: suite records are cached by
+// content address, so a kernel change that moved a single bit would silently
+// make cached and fresh results disagree.  (If the numerics are changed on
+// purpose, bump the records' numerics version and update these values.)
+// Only IEEE basic operations are involved (no libm), so the values hold on
+// any x86-64-v3 machine and compiler that honours -ffp-contract=off.
+namespace {
+
+uint64_t fnv1a(const void* p, size_t n, uint64_t h = 1469598103934665603ull) {
+  const auto* b = static_cast<const unsigned char*>(p);
+  for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  return h;
+}
+template <class V>
+uint64_t fnv1a(const V& v, uint64_t h = 1469598103934665603ull) {
+  return fnv1a(v.data(), v.size() * sizeof(v[0]), h);
+}
+template <class T>
+std::vector<T> fingerprint_vec(size_t n, uint64_t seed, double lo, double hi) {
+  auto r = lrb::data::make_rng(seed, "fingerprint", 0);
+  std::vector<T> v(n);
+  for (auto& x : v) x = static_cast<T>(lrb::data::uniform(r, lo, hi));
+  return v;
+}
+
+// The fused conv block, forward then backward, B samples of 28x28, 32 channels.
+template <class T>
+uint64_t conv_block_fingerprint(int B) {
+  const ConvPoolDims d{B, 28, 28, 32};
+  auto x = fingerprint_vec<T>(size_t(B) * 784, 1, 0, 1), W = fingerprint_vec<T>(288, 2, -0.5, 0.5),
+       b = fingerprint_vec<T>(32, 3, -0.1, 0.1), dp = fingerprint_vec<T>(size_t(B) * 5408, 4, -1, 1);
+  std::vector<T> pooled(size_t(B) * 5408), dW(288, T(0.125)), db(32, T(-0.25));
+  std::vector<uint8_t> arg(size_t(B) * 5408);
+  conv3x3_relu_pool_forward<T>(pooled, arg, x, W, b, d);
+  conv3x3_relu_pool_backward<T>(dW, db, dp, pooled, arg, x, d);
+  return fnv1a(db, fnv1a(dW, fnv1a(arg, fnv1a(pooled))));
+}
+
+// The dense pieces in the model's split form: W^T, forward from W^T, input
+// gradient from W^T, weight gradient by rows, bias gradient.
+template <class T>
+uint64_t dense_fingerprint(int B, int in, int out) {
+  const DenseDims d{B, in, out};
+  auto x = fingerprint_vec<T>(size_t(B) * in, 5, -1, 1), W = fingerprint_vec<T>(size_t(in) * out, 6, -1, 1),
+       b = fingerprint_vec<T>(out, 7, -1, 1), dy = fingerprint_vec<T>(size_t(B) * out, 8, -1, 1);
+  std::vector<T> WT(W.size()), y(size_t(B) * out), dx(size_t(B) * in), dW(W.size(), T(0.5)),
+      db(out, T(0.25));
+  transpose_rows<T>(WT, W, in, out, 0, in);
+  dense_forward_t<T>(y, x, WT, b, d);
+  dense_backward_input_t<T>(dx, dy, WT, d);
+  dense_backward_weight_rows<T>(dW, dy, x, d, 0, in);
+  dense_backward_bias<T>(db, dy, d);
+  return fnv1a(db, fnv1a(dW, fnv1a(dx, fnv1a(y, fnv1a(WT)))));
+}
+
+}  // namespace
+
+TEST(Fingerprint, KernelsReproduceTheRecordedBits) {
+  EXPECT_EQ(conv_block_fingerprint<float>(13), 0xeb7ab6652603ab3bull);
+  EXPECT_EQ(conv_block_fingerprint<double>(5), 0x872f9356942b7770ull);
+  struct Case {
+    int B, in, out;
+    uint64_t f32, f64;
+  };
+  for (const Case& c : {Case{13, 5408, 10, 0xe75ef5365f106c19ull, 0x90a3596062ec8a11ull},
+                        Case{29, 100, 40, 0x84f26a7a3b772265ull, 0x726a912b3d87c1e3ull},
+                        Case{7, 20, 10, 0xc976f630a96a6584ull, 0x45e9b16f50f22fe3ull},
+                        Case{7, 10, 1, 0xcdf89839523409daull, 0x5a086de1c5a239abull},
+                        Case{33, 10, 10, 0x0c0c386f77daea35ull, 0x2e5a47825b1541fcull},
+                        Case{5, 37, 23, 0xf75d3cfc14d4a47bull, 0x5a447b84a168cc31ull}}) {
+    EXPECT_EQ(dense_fingerprint<float>(c.B, c.in, c.out), c.f32) << c.B << "x" << c.in << "x" << c.out;
+    EXPECT_EQ(dense_fingerprint<double>(c.B, c.in, c.out), c.f64) << c.B << "x" << c.in << "x" << c.out;
+  }
+}
