@@ -12,13 +12,19 @@
 //   Flatten is a no-op view of (N, H, W, C) as (N, H*W*C), Keras' order.
 //
 // Summation order is part of the contract.  Every product-sum is a chain of
-// fused multiply-adds (one rounding each, std::fma or the AVX2 instruction),
+// fused multiply-adds (one rounding each, std::fma or the vector instruction),
 // started from 0 (dense) or from the bias (conv), in the order written next
 // to each kernel.  Each fast kernel keeps the order of its `naive::`
 // reference, so the two agree BIT FOR BIT (tests/layers checks equality).
 // Exceptions, with the tolerance stated in the tests: dense_forward_t (lane-
 // split sums, below) and the general conv2d_backward vs the fused conv
 // block's backward (different loop nests over the same terms).
+//
+// The hot kernels (the fused conv block with 32 channels, dense_forward_t,
+// dense_backward_input_t, dense_backward_weight_rows, all float) run on the
+// instruction set core/isa selects (AVX2 or AVX-512, kernels.hpp); every
+// path computes every element in the same order, so the bits do not depend
+// on it.  Double runs the AVX2 kernels.
 #include <cstdint>
 #include <span>
 
@@ -116,9 +122,9 @@ void maxpool2x2_backward(std::span<T> dx, std::span<const T> dy,
 // max-pool 2x2, per sample.  Produces the pooled map and, per pooled cell and
 // channel, which of the 4 window positions won (the ReLU mask is
 // `pooled > 0`).  Backward needs only those and x: the 26x26x32 conv output
-// is never stored.  Float with 32 channels runs hand-written AVX2 (channels
-// in 4 registers, the 3x3 kernel held in registers); other cases a generic
-// loop.  Both keep the naive order, so all three agree bit for bit.
+// is never stored.  Float with 32 channels runs the vector kernels of
+// kernels.hpp (channels across lanes, the 3x3 kernel in registers); other
+// cases a generic loop.  Both keep the naive order, so all agree bit for bit.
 struct ConvPoolDims {
   int batch, in_h, in_w, out_c;  // 3x3 kernel, Cin = 1, stride 1, no padding
   int conv_h() const { return in_h - 2; }

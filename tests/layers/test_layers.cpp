@@ -7,6 +7,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/isa/isa.hpp"
 #include "core/layers/layers.hpp"
 #include "datasets/rng.hpp"
 
@@ -418,7 +419,19 @@ uint64_t dense_fingerprint(int B, int in, int out) {
 
 }  // namespace
 
+// Every kernel path this machine can run (core/isa): the same recorded bits.
+std::vector<lrb::isa::Isa> runnable_paths() {
+  std::vector<lrb::isa::Isa> v;
+  for (auto i : {lrb::isa::Isa::avx2, lrb::isa::Isa::avx512_emulated, lrb::isa::Isa::avx512})
+    if (lrb::isa::supported(i)) v.push_back(i);
+  return v;
+}
+
 TEST(Fingerprint, KernelsReproduceTheRecordedBits) {
+  const auto saved = lrb::isa::active();
+  for (const auto path : runnable_paths()) {
+  lrb::isa::select(path);
+  SCOPED_TRACE(lrb::isa::name(path));
   EXPECT_EQ(conv_block_fingerprint<float>(13), 0xeb7ab6652603ab3bull);
   EXPECT_EQ(conv_block_fingerprint<double>(5), 0x872f9356942b7770ull);
   struct Case {
@@ -434,4 +447,6 @@ TEST(Fingerprint, KernelsReproduceTheRecordedBits) {
     EXPECT_EQ(dense_fingerprint<float>(c.B, c.in, c.out), c.f32) << c.B << "x" << c.in << "x" << c.out;
     EXPECT_EQ(dense_fingerprint<double>(c.B, c.in, c.out), c.f64) << c.B << "x" << c.in << "x" << c.out;
   }
+  }
+  lrb::isa::select(saved);
 }

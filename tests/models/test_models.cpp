@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/isa/isa.hpp"
 #include "core/models/model.hpp"
 #include "datasets/rng.hpp"
 
@@ -113,6 +114,36 @@ TEST(Models, SameBitsAtOneTwoAndThreeThreads) {
           << spec << " with " << t << " threads";
     }
   }
+}
+
+// The kernel paths of core/isa: training on each gives the same parameter
+// bytes as on the AVX2 floor.  cnn001 at batch 16 and 13 (a partial chunk),
+// mlp004 at batch 20, 300 plain-SGD steps each, 2 threads.
+void expect_path_matches_avx2(lrb::isa::Isa path) {
+  const auto saved = lrb::isa::active();
+  for (auto [spec, batch] : {std::pair{"cnn001", 16}, std::pair{"cnn001", 13}, std::pair{"mlp004", 20}}) {
+    lrb::isa::select(lrb::isa::Isa::avx2);
+    const auto floor = train_bytes<float>(spec, 2, 300, batch);
+    lrb::isa::select(path);
+    const auto other = train_bytes<float>(spec, 2, 300, batch);
+    ASSERT_EQ(floor.size(), other.size());
+    EXPECT_EQ(std::memcmp(floor.data(), other.data(), floor.size() * sizeof(float)), 0)
+        << spec << " batch " << batch << " on " << lrb::isa::name(path);
+  }
+  lrb::isa::select(saved);
+}
+
+// The 16-lane kernels' source on two 256-bit halves: runs on every machine.
+TEST(Models, SameBitsOnTheEmulated512BitPathAsOnAvx2) {
+  expect_path_matches_avx2(lrb::isa::Isa::avx512_emulated);
+}
+
+// The real AVX-512 kernels, where the CPU and OS have them.
+TEST(Models, SameBitsOnAvx512AsOnAvx2) {
+  if (!lrb::isa::supported(lrb::isa::Isa::avx512))
+    GTEST_SKIP() << "this CPU (or OS) lacks AVX-512F: the avx512 path cannot run here; "
+                    "SameBitsOnTheEmulated512BitPathAsOnAvx2 checks its source";
+  expect_path_matches_avx2(lrb::isa::Isa::avx512);
 }
 
 TEST(Models, SameSeedSameBits) {
@@ -259,7 +290,12 @@ uint64_t training_fingerprint(const char* spec, int batch, int steps) {
 }  // namespace
 
 TEST(Models, TrainingReproducesTheRecordedBits) {
-  for (int threads : {1, 2}) {
+  const auto saved = lrb::isa::active();
+  for (int threads : {1, 2})
+  for (auto path : {lrb::isa::Isa::avx2, lrb::isa::Isa::avx512_emulated, lrb::isa::Isa::avx512}) {
+    if (!lrb::isa::supported(path)) continue;
+    lrb::isa::select(path);
+    SCOPED_TRACE(lrb::isa::name(path));
     omp_set_num_threads(threads);
     EXPECT_EQ(training_fingerprint<float>("mlp004", 32, 300), 0xa182e3dfcc299f07ull) << threads;
     EXPECT_EQ(training_fingerprint<float>("mlp004", 7, 300), 0x41feb77254c41a34ull) << threads;
@@ -272,5 +308,6 @@ TEST(Models, TrainingReproducesTheRecordedBits) {
     EXPECT_EQ(training_fingerprint<float>("linear:in=5,bias=false", 9, 100), 0x6d6acb085feed8daull)
         << threads;
   }
+  lrb::isa::select(saved);
   omp_set_num_threads(omp_get_num_procs());
 }
