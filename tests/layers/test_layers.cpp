@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <tuple>
@@ -30,6 +31,14 @@ double max_rel_err(const A& a, const B& b) {
   for (size_t i = 0; i < a.size(); ++i)
     e = std::max(e, std::fabs(double(a[i]) - double(b[i])) / std::max(1.0, std::fabs(double(b[i]))));
   return e;
+}
+
+// Every kernel path this machine can run (core/isa).
+std::vector<lrb::isa::Isa> runnable_paths() {
+  std::vector<lrb::isa::Isa> v;
+  for (auto i : {lrb::isa::Isa::avx2, lrb::isa::Isa::avx512_emulated, lrb::isa::Isa::avx512})
+    if (lrb::isa::supported(i)) v.push_back(i);
+  return v;
 }
 
 // Central-difference gradient of scalar f wrt v, in double.
@@ -96,11 +105,17 @@ void check_dense_bits(int B, int in, int out) {
 }
 
 TEST(Dense, FastMatchesNaiveBitForBit) {
-  for (auto [B, in, out] : {std::tuple{7, 33, 5}, {8, 5408, 10}, {13, 20, 10}, {3, 10, 1},
-                            {5, 17, 19}, {4, 64, 33}, {1, 1, 1}}) {
-    check_dense_bits<float>(B, in, out);
-    check_dense_bits<double>(B, in, out);
+  const auto saved = lrb::isa::active();
+  for (const auto path : runnable_paths()) {
+    lrb::isa::select(path);
+    SCOPED_TRACE(lrb::isa::name(path));
+    for (auto [B, in, out] : {std::tuple{7, 33, 5}, {8, 5408, 10}, {13, 20, 10}, {3, 10, 1},
+                              {5, 17, 19}, {4, 64, 33}, {1, 1, 1}, {9, 300, 21}}) {
+      check_dense_bits<float>(B, in, out);
+      check_dense_bits<double>(B, in, out);
+    }
   }
+  lrb::isa::select(saved);
 }
 
 TEST(Dense, GradientMatchesFiniteDifferences) {
@@ -287,22 +302,36 @@ void check_fused_vs_naive(int channels, int B) {
   const size_t npool = size_t(B) * d.pool_h() * d.pool_w() * channels;
   auto x = random_vec<T>(size_t(B) * 784, 21, 0, 1), K = random_vec<T>(9 * channels, 22, -0.5, 0.5),
        bias = random_vec<T>(channels, 23, -0.1, 0.1), dp = random_vec<T>(npool, 24);
+  if (channels >= 3) {  // +-0 outputs (zero taps, bias -0, negative x), a NaN tap, +inf bias
+    for (size_t i = 100; i < 300; i += 3) x[i] = -x[i];
+    for (int t = 0; t < 9; ++t) K[size_t(t) * channels] = T(0);
+    bias[0] = T(-0.0);
+    K[size_t(4) * channels + 1] = std::numeric_limits<T>::quiet_NaN();
+    bias[2] = std::numeric_limits<T>::infinity();
+  }
   std::vector<T> p(npool), pn(npool), dK(K.size(), T(0.125)), dKn(K.size(), T(0.125)),
       db(channels, T(0.5)), dbn(channels, T(0.5));
   std::vector<uint8_t> a(npool), an(npool);
   conv3x3_relu_pool_forward<T>(p, a, x, K, bias, d);
   naive::conv3x3_relu_pool_forward<T>(pn, an, x, K, bias, d);
-  EXPECT_EQ(p, pn);
+  EXPECT_EQ(0, std::memcmp(p.data(), pn.data(), p.size() * sizeof(T)));  // bits: -0 vs +0
   EXPECT_EQ(a, an);
   conv3x3_relu_pool_backward<T>(dK, db, dp, p, a, x, d);
   naive::conv3x3_relu_pool_backward<T>(dKn, dbn, dp, pn, an, x, d);
-  EXPECT_EQ(dK, dKn);  // same terms in the same order (the fast one adds exact zeros)
-  EXPECT_EQ(db, dbn);
+  // Same terms in the same order: bit-equal (NaN taps do not reach dK).
+  EXPECT_EQ(0, std::memcmp(dK.data(), dKn.data(), dK.size() * sizeof(T)));
+  EXPECT_EQ(0, std::memcmp(db.data(), dbn.data(), db.size() * sizeof(T)));
 }
 TEST(ConvReluPool, FastMatchesNaiveBitForBit) {
-  check_fused_vs_naive<float>(32, 3);
-  check_fused_vs_naive<float>(5, 2);
-  check_fused_vs_naive<double>(32, 2);
+  const auto saved = lrb::isa::active();
+  for (const auto path : runnable_paths()) {
+    lrb::isa::select(path);
+    SCOPED_TRACE(lrb::isa::name(path));
+    check_fused_vs_naive<float>(32, 3);
+    check_fused_vs_naive<float>(5, 2);
+    check_fused_vs_naive<double>(32, 2);
+  }
+  lrb::isa::select(saved);
 }
 
 TEST(ConvReluPool, GradientMatchesFiniteDifferences) {
@@ -418,14 +447,6 @@ uint64_t dense_fingerprint(int B, int in, int out) {
 }
 
 }  // namespace
-
-// Every kernel path this machine can run (core/isa): the same recorded bits.
-std::vector<lrb::isa::Isa> runnable_paths() {
-  std::vector<lrb::isa::Isa> v;
-  for (auto i : {lrb::isa::Isa::avx2, lrb::isa::Isa::avx512_emulated, lrb::isa::Isa::avx512})
-    if (lrb::isa::supported(i)) v.push_back(i);
-  return v;
-}
 
 TEST(Fingerprint, KernelsReproduceTheRecordedBits) {
   const auto saved = lrb::isa::active();
