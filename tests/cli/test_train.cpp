@@ -147,6 +147,33 @@ TEST(Train, UsageErrorsExitTwo) {
   }
 }
 
+// --isa / LRBENCH_ISA: the kernel path is chosen, recorded in provenance, and
+// does not change a bit; a path this CPU lacks, or a bad name, is a usage error.
+TEST(Train, IsaPathIsRecordedAndChangesNoBit) {
+  auto train = [](const std::string& isa, const std::string& name) {
+    const auto out = tmp_dir() / ("isa-" + name + ".json");
+    Result r = run("--model mlp004 --dataset teacher20:n=200 --optimizer adam --epochs 2 --batch 16 "
+                   "--quiet " + isa + " --out " + out.string());
+    EXPECT_EQ(r.status, 0) << isa << ": " << r.err;
+    return r.status == 0 ? load(out) : json();
+  };
+  const json avx2 = train("--isa avx2", "avx2"), autop = train("", "auto");
+  EXPECT_EQ(avx2["provenance"]["isa"], "avx2");
+  EXPECT_TRUE(autop["provenance"]["isa"] == "avx2" || autop["provenance"]["isa"] == "avx512");
+  EXPECT_EQ(avx2["loss_per_step"], autop["loss_per_step"]);
+  Result wide = run("--isa avx512 --model mlp004 --dataset teacher20:n=200 --epochs 1 --quiet");
+  if (autop["provenance"]["isa"] == "avx512")
+    EXPECT_EQ(wide.status, 0) << wide.err;
+  else
+    EXPECT_TRUE(wide.status == 2 && wide.err.find("AVX-512") != std::string::npos) << wide.err;
+  Result bad = run("--isa sse2 --quiet");
+  EXPECT_TRUE(bad.status == 2 && bad.err.find("--isa") != std::string::npos) << bad.err;
+  const int raw = std::system(("LRBENCH_ISA=sse2 " + std::string(LRBENCH_EXE) +
+                               " train --quiet --model mlp004 --dataset teacher20:n=200 >/dev/null 2>&1")
+                                  .c_str());
+  EXPECT_EQ(WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, 2) << "LRBENCH_ISA=sse2";
+}
+
 // lrbench lr-find: the range test through the CLI (its numerics are tested in
 // tests/models/test_lr_range.cpp).
 TEST(LrFind, WritesTheCurveAndASuggestionBelowTheBlowUp) {
