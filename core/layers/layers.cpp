@@ -68,26 +68,6 @@ void dense_fwd_block(T* __restrict y, const T* __restrict x, const T* __restrict
   }
 }
 
-// 8x8 float transpose in registers (the usual unpack / shuffle / permute).
-inline void transpose8(__m256 r[8]) {
-  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
 }  // namespace
 
 // ---- dense -------------------------------------------------------------------
@@ -138,12 +118,15 @@ void dense_backward_weight_rows(std::span<T> dW, std::span<const T> dy, std::spa
                                                  d.out, i0, i1);
 }
 
+// Vectorized over j; each column's sum still runs over n in order, from 0.
 template <class T>
 void dense_backward_bias(std::span<T> db, std::span<const T> dy, DenseDims d) {
-  for (int j = 0; j < d.out; ++j) {
-    T acc = 0;
-    for (int n = 0; n < d.batch; ++n) acc += dy[at(n, j, d.out)];
-    db[j] += acc;
+  using S = Vec<T>;
+  for (int j = 0; j < d.out; j += S::W) {
+    const typename S::M m = S::first(std::min(S::W, d.out - j));
+    typename S::R acc = S::zero();
+    for (int n = 0; n < d.batch; ++n) acc = S::add(acc, S::loadm(dy.data() + at(n, j, d.out), m));
+    S::storem(db.data() + j, m, S::add(S::loadm(db.data() + j, m), acc));
   }
 }
 
@@ -156,7 +139,7 @@ void transpose_rows(std::span<T> out, std::span<const T> in, int rows, int cols,
       for (; c + 8 <= cols; c += 8) {
         __m256 r[8];
         for (int k = 0; k < 8; ++k) r[k] = _mm256_loadu_ps(in.data() + at(rs + k, c, cols));
-        transpose8(r);
+        simd::F8::transpose(r);
         for (int k = 0; k < 8; ++k) _mm256_storeu_ps(out.data() + at(c + k, rs, rows), r[k]);
       }
       for (; c < cols; ++c)

@@ -58,6 +58,18 @@ template <class T>
 void dense_forward_t(std::span<T> y, std::span<const T> x, std::span<const T> WT,
                      std::span<const T> b, DenseDims d);
 
+// Small layers (in, out <= kSmallMax), from W (in, out) itself, bit for bit
+// the results of dense_forward_t and dense_backward_input_t (small.cpp: a
+// block of samples is made feature-major in registers, so no horizontal
+// sums and no W^T).
+constexpr int kSmallMax = 128;
+template <class T>
+void dense_forward_small(std::span<T> y, std::span<const T> x, std::span<const T> W,
+                         std::span<const T> b, DenseDims d);
+template <class T>
+void dense_backward_input_small(std::span<T> dx, std::span<const T> dy, std::span<const T> W,
+                                DenseDims d);
+
 // The pieces of dense_backward, for a caller that splits the work itself
 // (core/models runs the input gradient per sample chunk and the weight
 // gradient over the whole batch, parallel over rows of W).  Same bits as

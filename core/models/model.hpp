@@ -78,7 +78,8 @@ struct Model {
   //                    stack input (cnn001: the pooled map (B, 13, 13, 32);
   //                    other models: the caller's x, so act[0] is unused).
   //   wt[l]            (widths[l+1], widths[l]): W^T of dense layer l, rebuilt
-  //                    at the start of every step (forward and dx read it).
+  //                    at the start of every step (npos for small layers,
+  //                    which read W itself).
   //   partial          (chunks, conv params): per-chunk conv gradients.
   Buffer<T> work;
   std::vector<size_t> act, dact, wt;
@@ -90,6 +91,9 @@ struct Model {
     int layer, i0, i1;  // rows [i0, i1) of dense kernel `layer`; i0 = -1: its bias;
   };                    // layer = -1: sum the conv partials
   std::vector<RowTask> wt_tasks, grad_tasks;  // phases 1 and 3
+  // Per dense layer: small (in, out <= layers::kSmallMax: forward and input
+  // gradient by the *_small kernels, from W) or not (from W^T); same bits.
+  std::vector<bool> small;
   // Steps with fewer multiply-adds than this run on the calling thread alone
   // (mlp004 at batch 32: ~30k, a few microseconds: waking a team costs more).
   // The bits are the same either way; tests set 0 to force the team.
