@@ -69,6 +69,26 @@ void dense_forward_small(std::span<T> y, std::span<const T> x, std::span<const T
 template <class T>
 void dense_backward_input_small(std::span<T> dx, std::span<const T> dy, std::span<const T> W,
                                 DenseDims d);
+// Their per-block pieces, for a caller that chains small layers without
+// going back to rows in between (core/models).  A block holds K =
+// small_block<T>() consecutive samples feature-major: (cols, K), column c of
+// the K rows at [c*K, c*K + K).
+template <class T>
+constexpr int small_block() { return sizeof(T) == 4 ? 8 : 4; }
+// blk (cols, K) <- rows [0, nrows) of `rows` (row stride `stride`); rows
+// nrows..K-1 of the block are 0.
+template <class T>
+void rows_to_block(T* blk, const T* rows, int nrows, int cols, int stride);
+template <class T>
+void block_to_rows(T* rows, const T* blk, int nrows, int cols, int stride);
+// yT (out, K) = the dense layer of xT (in, K), + b (or none), then the ReLU
+// when relu (hidden layers; relu_forward's values).
+template <class T>
+void dense_forward_block(T* yT, const T* xT, const T* W, const T* b, int in, int out, bool relu);
+// dxT (in, K) = the input gradient from dyT (out, K), then through the ReLU
+// of actT (in, K) when not null (relu_backward's values).
+template <class T>
+void dense_backward_input_block(T* dxT, const T* dyT, const T* W, int in, int out, const T* actT);
 
 // The pieces of dense_backward, for a caller that splits the work itself
 // (core/models runs the input gradient per sample chunk and the weight

@@ -156,6 +156,9 @@ struct D4 {
   static R fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
   static R add(R a, R b) { return _mm256_add_pd(a, b); }
   static R mul(R a, R b) { return _mm256_mul_pd(a, b); }
+  static R max(R a, R b) { return _mm256_max_pd(a, b); }
+  static M gt(R a, R b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
+  static R zero_unless(M m, R a) { return _mm256_and_pd(m, a); }
   static void keep(R& r) { __asm__("" : "+x"(r)); }
 
   static R load_groups(const double* p, std::size_t) { return load(p); }

@@ -36,7 +36,7 @@ using Vec = std::conditional_t<std::is_same_v<T, float>, simd::F8, simd::D4>;
 // src: rows of `stride` elements; dst: cols x K.  Full blocks of K rows go
 // through K x K register transposes.
 template <class T>
-void to_columns(T* __restrict dst, const T* __restrict src, int rows, int cols, int stride) {
+void to_columns_impl(T* __restrict dst, const T* __restrict src, int rows, int cols, int stride) {
   using V = Vec<T>;
   constexpr int K = V::W;
   int c = 0;
@@ -53,7 +53,7 @@ void to_columns(T* __restrict dst, const T* __restrict src, int rows, int cols, 
 
 // The inverse: dst[r][c] = src[c][r] for r < rows, c < cols.
 template <class T>
-void to_rows(T* __restrict dst, const T* __restrict src, int rows, int cols, int stride) {
+void to_rows_impl(T* __restrict dst, const T* __restrict src, int rows, int cols, int stride) {
   using V = Vec<T>;
   constexpr int K = V::W;
   int c = 0;
@@ -71,76 +71,107 @@ void to_rows(T* __restrict dst, const T* __restrict src, int rows, int cols, int
 }  // namespace
 
 template <class T>
-void dense_forward_small(std::span<T> y, std::span<const T> x, std::span<const T> W,
-                         std::span<const T> b, DenseDims d) {
+void rows_to_block(T* blk, const T* rows, int nrows, int cols, int stride) {
+  to_columns_impl(blk, rows, nrows, cols, stride);
+}
+template <class T>
+void block_to_rows(T* rows, const T* blk, int nrows, int cols, int stride) {
+  to_rows_impl(rows, blk, nrows, cols, stride);
+}
+
+template <class T>
+void dense_forward_block(T* __restrict yT, const T* __restrict xT, const T* __restrict W,
+                         const T* __restrict b, int in, int out, bool relu) {
   using V = Vec<T>;
   using R = typename V::R;
   constexpr int K = V::W;
+  for (int j = 0; j < out; ++j) {
+    R c[K];
+    for (int l = 0; l < K; ++l) c[l] = V::zero();
+    const T* w = W + j;
+    int i = 0;
+    for (; i + K <= in; i += K)
+#pragma GCC unroll 8
+      for (int l = 0; l < K; ++l)
+        c[l] = V::fma(V::load(xT + (i + l) * K), V::bcast(w + static_cast<size_t>(i + l) * out), c[l]);
+#pragma GCC unroll 8
+    for (int l = 0; l < K; ++l)  // the tail: chains l >= in - i get no more terms
+      if (i + l < in)
+        c[l] = V::fma(V::load(xT + (i + l) * K), V::bcast(w + static_cast<size_t>(i + l) * out), c[l]);
+    R s;
+    if constexpr (K == 8)
+      s = V::add(V::add(V::add(c[0], c[4]), V::add(c[2], c[6])),
+                 V::add(V::add(c[1], c[5]), V::add(c[3], c[7])));
+    else
+      s = V::add(V::add(c[0], c[2]), V::add(c[1], c[3]));
+    if (b) s = V::add(s, V::bcast(b + j));
+    if (relu) s = V::max(s, V::zero());  // x > 0 ? x : +0, as relu_forward
+    V::store(yT + j * K, s);
+  }
+}
+
+template <class T>
+void dense_backward_input_block(T* __restrict dxT, const T* __restrict dyT, const T* __restrict W,
+                                int in, int out, const T* __restrict actT) {
+  using V = Vec<T>;
+  using R = typename V::R;
+  constexpr int K = V::W, kI = 8;  // inputs at once: independent chains cover the fma latency
+  for (int i0 = 0; i0 < in; i0 += kI) {
+    const int ni = std::min(kI, in - i0);
+    R acc[kI];
+    for (int g = 0; g < kI; ++g) acc[g] = V::zero();
+    for (int j = 0; j < out; ++j) {
+      const R dj = V::load(dyT + j * K);
+#pragma GCC unroll 8
+      for (int g = 0; g < kI; ++g)
+        if (g < ni) acc[g] = V::fma(dj, V::bcast(W + static_cast<size_t>(i0 + g) * out + j), acc[g]);
+    }
+#pragma GCC unroll 8
+    for (int g = 0; g < kI; ++g)
+      if (g < ni) {
+        R v = acc[g];  // through the ReLU: act > 0 ? dx : +0, as relu_backward
+        if (actT) v = V::zero_unless(V::gt(V::load(actT + (i0 + g) * K), V::zero()), v);
+        V::store(dxT + (i0 + g) * K, v);
+      }
+  }
+}
+
+template <class T>
+void dense_forward_small(std::span<T> y, std::span<const T> x, std::span<const T> W,
+                         std::span<const T> b, DenseDims d) {
+  constexpr int K = small_block<T>();
   alignas(32) T xt[kSmallMax * K], yt[kSmallMax * K];
   for (int n0 = 0; n0 < d.batch; n0 += K) {
     const int rows = std::min(K, d.batch - n0);
-    to_columns(xt, x.data() + static_cast<size_t>(n0) * d.in, rows, d.in, d.in);
-    for (int j = 0; j < d.out; ++j) {
-      R c[K];
-      for (int l = 0; l < K; ++l) c[l] = V::zero();
-      const T* w = W.data() + j;
-      int i = 0;
-      for (; i + K <= d.in; i += K)
-#pragma GCC unroll 8
-        for (int l = 0; l < K; ++l)
-          c[l] = V::fma(V::load(xt + (i + l) * K), V::bcast(w + static_cast<size_t>(i + l) * d.out), c[l]);
-#pragma GCC unroll 8
-      for (int l = 0; l < K; ++l)  // the tail: chains l >= in - i get no more terms
-        if (i + l < d.in)
-          c[l] = V::fma(V::load(xt + (i + l) * K), V::bcast(w + static_cast<size_t>(i + l) * d.out), c[l]);
-      R s;
-      if constexpr (K == 8)
-        s = V::add(V::add(V::add(c[0], c[4]), V::add(c[2], c[6])),
-                   V::add(V::add(c[1], c[5]), V::add(c[3], c[7])));
-      else
-        s = V::add(V::add(c[0], c[2]), V::add(c[1], c[3]));
-      if (!b.empty()) s = V::add(s, V::bcast(b.data() + j));
-      V::store(yt + j * K, s);
-    }
-    to_rows(y.data() + static_cast<size_t>(n0) * d.out, yt, rows, d.out, d.out);
+    rows_to_block(xt, x.data() + static_cast<size_t>(n0) * d.in, rows, d.in, d.in);
+    dense_forward_block(yt, xt, W.data(), b.empty() ? nullptr : b.data(), d.in, d.out, false);
+    block_to_rows(y.data() + static_cast<size_t>(n0) * d.out, yt, rows, d.out, d.out);
   }
 }
 
 template <class T>
 void dense_backward_input_small(std::span<T> dx, std::span<const T> dy, std::span<const T> W,
                                 DenseDims d) {
-  using V = Vec<T>;
-  using R = typename V::R;
-  constexpr int K = V::W, kI = 8;  // inputs at once: independent chains cover the fma latency
+  constexpr int K = small_block<T>();
   alignas(32) T dyt[kSmallMax * K], dxt[kSmallMax * K];
   for (int n0 = 0; n0 < d.batch; n0 += K) {
     const int rows = std::min(K, d.batch - n0);
-    to_columns(dyt, dy.data() + static_cast<size_t>(n0) * d.out, rows, d.out, d.out);
-    for (int i0 = 0; i0 < d.in; i0 += kI) {
-      const int ni = std::min(kI, d.in - i0);
-      R acc[kI];
-      for (int g = 0; g < kI; ++g) acc[g] = V::zero();
-      for (int j = 0; j < d.out; ++j) {
-        const R g_j = V::load(dyt + j * K);
-#pragma GCC unroll 8
-        for (int g = 0; g < kI; ++g)
-          if (g < ni) acc[g] = V::fma(g_j, V::bcast(W.data() + static_cast<size_t>(i0 + g) * d.out + j), acc[g]);
-      }
-#pragma GCC unroll 8
-      for (int g = 0; g < kI; ++g)
-        if (g < ni) V::store(dxt + (i0 + g) * K, acc[g]);
-    }
-    to_rows(dx.data() + static_cast<size_t>(n0) * d.in, dxt, rows, d.in, d.in);
+    rows_to_block(dyt, dy.data() + static_cast<size_t>(n0) * d.out, rows, d.out, d.out);
+    dense_backward_input_block(dxt, dyt, W.data(), d.in, d.out, static_cast<const T*>(nullptr));
+    block_to_rows(dx.data() + static_cast<size_t>(n0) * d.in, dxt, rows, d.in, d.in);
   }
 }
 
-template void dense_forward_small<float>(std::span<float>, std::span<const float>,
-                                         std::span<const float>, std::span<const float>, DenseDims);
-template void dense_forward_small<double>(std::span<double>, std::span<const double>,
-                                          std::span<const double>, std::span<const double>, DenseDims);
-template void dense_backward_input_small<float>(std::span<float>, std::span<const float>,
-                                                std::span<const float>, DenseDims);
-template void dense_backward_input_small<double>(std::span<double>, std::span<const double>,
-                                                 std::span<const double>, DenseDims);
+#define LRB_SMALL_INSTANTIATE(T)                                                                \
+  template void rows_to_block<T>(T*, const T*, int, int, int);                                  \
+  template void block_to_rows<T>(T*, const T*, int, int, int);                                  \
+  template void dense_forward_block<T>(T*, const T*, const T*, const T*, int, int, bool);       \
+  template void dense_backward_input_block<T>(T*, const T*, const T*, int, int, const T*);      \
+  template void dense_forward_small<T>(std::span<T>, std::span<const T>, std::span<const T>,    \
+                                       std::span<const T>, DenseDims);                          \
+  template void dense_backward_input_small<T>(std::span<T>, std::span<const T>,                 \
+                                              std::span<const T>, DenseDims);
+LRB_SMALL_INSTANTIATE(float)
+LRB_SMALL_INSTANTIATE(double)
 
 }  // namespace lrb::layers

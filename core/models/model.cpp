@@ -155,8 +155,9 @@ double loss_rows(Step<T>& st, int s0, int n, std::int64_t* correct) {
 // Backward data path of samples [s0, s0 + n): every dact level down to the
 // stack input.  Weight gradients wait for phase 3 (the conv block's, per
 // chunk, for conv_backward_chunk).
+// The loss head's gradient of samples [s0, s0 + n): dact of the top level.
 template <class T>
-void backward_rows(Step<T>& st, int s0, int n) {
+void backward_top(Step<T>& st, int s0, int n) {
   const ModelConfig& c = st.c();
   const int L = dense_layers(c);
   const size_t out = st.m.output_size();
@@ -169,6 +170,13 @@ void backward_rows(Step<T>& st, int s0, int n) {
   else
     layers::mse_backward<T>(dtop, top, st.targets.subspan(s0 * out, n * out), n,
                             static_cast<int>(out), scale);
+}
+
+template <class T>
+void backward_rows(Step<T>& st, int s0, int n) {
+  const ModelConfig& c = st.c();
+  const int L = dense_layers(c);
+  backward_top(st, s0, n);
   for (int l = L - 1; l >= 0; --l) {
     if (l == 0 && !is_cnn(c)) continue;  // the input layer: no dx
     const layers::DenseDims d{n, c.widths[static_cast<size_t>(l)], c.widths[static_cast<size_t>(l) + 1]};
@@ -198,6 +206,50 @@ void conv_backward_chunk(Step<T>& st, int chunk, int s0, int n) {
       std::span<const T>(st.dact(0) + s0 * w0, n * w0), std::span<const T>(st.act(0) + s0 * w0, n * w0),
       std::span<const std::uint8_t>(st.m.masks.data() + s0 * w0, n * w0),
       st.x.subspan(s0 * in, n * in), layers::ConvPoolDims{n, c.in_h, c.in_w, c.conv_c});
+}
+
+// Chunk c of a dense stack whose layers are all small, on one thread: per
+// block of K samples (layers::small_block) the stack runs feature-major from
+// the input to the loss and back, each level going back to rows only where
+// rows are read (the activations and their gradients for phase 3 and the
+// loss head).  The values are those of forward_rows / loss_rows /
+// backward_rows exactly (same kernels' arithmetic; the ReLUs folded in).
+template <class T>
+void small_stack_chunk(Step<T>& st, int chunk, bool backward, std::int64_t* correct) {
+  Model<T>& m = st.m;
+  const ModelConfig& c = st.c();
+  const int L = dense_layers(c), K = layers::small_block<T>();
+  const int s0 = chunk * kChunk, n = std::min(kChunk, st.batch - s0), blocks = (n + K - 1) / K;
+  auto width = [&](int k) { return c.widths[static_cast<size_t>(k)]; };
+  auto blk = [&](int k, int b) {  // level k of block b: (width, K)
+    return m.work.data() + m.blocks[static_cast<size_t>(k)] + static_cast<size_t>(b) * width(k) * K;
+  };
+  auto bias = [&](int l) { return c.bias ? st.param(kernel_index(c, l) + 1).data() : nullptr; };
+  for (int b = 0; b < blocks; ++b) {
+    const int r0 = s0 + b * K, rows = std::min(K, n - b * K);
+    layers::rows_to_block(blk(0, b), st.x.data() + static_cast<size_t>(r0) * width(0), rows, width(0), width(0));
+    for (int l = 0; l < L; ++l) {
+      layers::dense_forward_block(blk(l + 1, b), blk(l, b), st.param(kernel_index(c, l)).data(), bias(l),
+                                  width(l), width(l + 1), l + 1 < L);
+      layers::block_to_rows(st.act(l + 1) + static_cast<size_t>(r0) * width(l + 1), blk(l + 1, b), rows,
+                            width(l + 1), width(l + 1));
+    }
+  }
+  m.chunk_loss[static_cast<size_t>(chunk)] = loss_rows(st, s0, n, correct);
+  if (!backward) return;
+  backward_top(st, s0, n);
+  T* d0 = m.work.data() + m.blocks[static_cast<size_t>(L) + 1];
+  T* d1 = d0 + static_cast<size_t>(*std::max_element(c.widths.begin(), c.widths.end())) * K;
+  for (int b = 0; b < blocks; ++b) {
+    const int r0 = s0 + b * K, rows = std::min(K, n - b * K);
+    layers::rows_to_block(d0, st.dact(L) + static_cast<size_t>(r0) * width(L), rows, width(L), width(L));
+    for (int l = L - 1; l >= 1; --l) {
+      layers::dense_backward_input_block(d1, static_cast<const T*>(d0), st.param(kernel_index(c, l)).data(),
+                                         width(l), width(l + 1), static_cast<const T*>(blk(l, b)));
+      layers::block_to_rows(st.dact(l) + static_cast<size_t>(r0) * width(l), d1, rows, width(l), width(l));
+      std::swap(d0, d1);
+    }
+  }
 }
 
 // Phase 3, one task: rows of a dense kernel gradient, a bias gradient, or
@@ -319,6 +371,15 @@ Model<T> make_model(const ModelConfig& config, int max_batch) {
     w += static_cast<size_t>(fi) * fo;
     for (int i0 = 0; i0 < fi; i0 += kRowBlock) m.wt_tasks.push_back({l, i0, std::min(fi, i0 + kRowBlock)});
   }
+  m.all_small = !is_cnn(config) && std::all_of(m.small.begin(), m.small.end(), [](bool b) { return b; });
+  if (m.all_small) {  // per level a chunk's blocks, then two gradient blocks
+    for (int k = 0; k <= L; ++k) {
+      m.blocks.push_back(w);
+      w += static_cast<size_t>(config.widths[static_cast<size_t>(k)]) * kChunk;
+    }
+    m.blocks.push_back(w);
+    w += 2 * static_cast<size_t>(*std::max_element(config.widths.begin(), config.widths.end())) * kChunk;
+  }
   if (is_cnn(config)) {
     m.partial = w;
     m.partial_size = m.tensors[0].size + m.tensors[1].size;
@@ -420,6 +481,9 @@ void run_phases(Step<T>& st, bool team, bool backward, bool count_correct) {
     for (int t = 0; t < nwt; ++t) transpose_task(st, t);
     if (conv) {  // chunk by chunk: its activations stay in cache from forward to backward
       for (int c = 0; c < chunks; ++c) chunk(c);
+    } else if (m.all_small) {
+      for (int c = 0; c < chunks; ++c)
+        small_stack_chunk(st, c, backward, count_correct ? &m.chunk_correct[static_cast<size_t>(c)] : nullptr);
     } else {
       forward_rows(st, 0, batch);
       for (int c = 0; c < chunks; ++c) {

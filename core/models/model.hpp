@@ -94,6 +94,10 @@ struct Model {
   // Per dense layer: small (in, out <= layers::kSmallMax: forward and input
   // gradient by the *_small kernels, from W) or not (from W^T); same bits.
   std::vector<bool> small;
+  bool all_small = false;         // a dense stack of small layers only
+  //   blocks[k]        (all_small) level k of one chunk, feature-major blocks
+  //                    (layers::small_block); blocks[L+1]: two gradient blocks
+  std::vector<size_t> blocks;
   // Steps with fewer multiply-adds than this run on the calling thread alone
   // (mlp004 at batch 32: ~30k, a few microseconds: waking a team costs more).
   // The bits are the same either way; tests set 0 to force the team.

@@ -100,6 +100,16 @@ void check_dense_bits(int B, int in, int out) {
     }
   dense_backward_input_t<T>(dx2, dy, WT, d);
   EXPECT_EQ(dx2, dxn);
+  if (in <= kSmallMax && out <= kSmallMax) {  // the small-layer kernels: the same bits from W
+    std::vector<T> ys(y.size()), dxs(dx.size());
+    dense_forward_small<T>(ys, x, W, b, d);
+    EXPECT_EQ(0, std::memcmp(ys.data(), y.data(), y.size() * sizeof(T))) << "small forward";
+    dense_forward_small<T>(ys, x, W, {}, d);
+    dense_forward_t<T>(y, x, WT, {}, d);
+    EXPECT_EQ(0, std::memcmp(ys.data(), y.data(), y.size() * sizeof(T))) << "small forward, no bias";
+    dense_backward_input_small<T>(dxs, dy, W, d);
+    EXPECT_EQ(dxs, dxn) << "small dx";
+  }
   for (int i0 = 0; i0 < in; i0 += 7) dense_backward_weight_rows<T>(dW2, dy, x, d, i0, std::min(in, i0 + 7));
   EXPECT_EQ(dW2, dWn);
 }
@@ -110,12 +120,47 @@ TEST(Dense, FastMatchesNaiveBitForBit) {
     lrb::isa::select(path);
     SCOPED_TRACE(lrb::isa::name(path));
     for (auto [B, in, out] : {std::tuple{7, 33, 5}, {8, 5408, 10}, {13, 20, 10}, {3, 10, 1},
-                              {5, 17, 19}, {4, 64, 33}, {1, 1, 1}, {9, 300, 21}}) {
+                              {5, 17, 19}, {4, 64, 33}, {1, 1, 1}, {9, 300, 21}, {32, 20, 10},
+                              {16, 128, 9}, {11, 8, 128}}) {
       check_dense_bits<float>(B, in, out);
       check_dense_bits<double>(B, in, out);
     }
   }
   lrb::isa::select(saved);
+}
+
+// The per-block pieces with the ReLU folded in: the values of the row
+// kernels followed by relu_forward / relu_backward, for K samples of a block.
+template <class T>
+void check_small_blocks(int in, int out) {
+  constexpr int K = small_block<T>();
+  const DenseDims d{K, in, out};
+  auto x = random_vec<T>(size_t(K) * in, 41), W = random_vec<T>(size_t(in) * out, 42),
+       b = random_vec<T>(out, 43), dy = random_vec<T>(size_t(K) * out, 44),
+       act = random_vec<T>(size_t(K) * in, 45);
+  act[3] = T(0), act[4] = T(-0.0);  // the ReLU mask at its edge
+  std::vector<T> y(size_t(K) * out), dx(size_t(K) * in), xt(x.size()), yt(y.size()), dyt(dy.size()),
+      dxt(dx.size()), actt(act.size()), yb(y.size()), dxb(dx.size());
+  dense_forward_small<T>(y, x, W, b, d);
+  relu_forward<T>(y, y);
+  rows_to_block(xt.data(), x.data(), K, in, in);
+  dense_forward_block(yt.data(), xt.data(), W.data(), b.data(), in, out, true);
+  block_to_rows(yb.data(), yt.data(), K, out, out);
+  EXPECT_EQ(0, std::memcmp(y.data(), yb.data(), y.size() * sizeof(T))) << in << "x" << out;
+  dense_backward_input_small<T>(dx, dy, W, d);
+  relu_backward<T>(dx, dx, act);
+  rows_to_block(dyt.data(), dy.data(), K, out, out);
+  rows_to_block(actt.data(), act.data(), K, in, in);
+  dense_backward_input_block(dxt.data(), dyt.data(), W.data(), in, out, static_cast<const T*>(actt.data()));
+  block_to_rows(dxb.data(), dxt.data(), K, in, in);
+  EXPECT_EQ(0, std::memcmp(dx.data(), dxb.data(), dx.size() * sizeof(T))) << in << "x" << out;
+}
+
+TEST(Dense, SmallBlocksFoldTheReluExactly) {
+  for (auto [in, out] : {std::pair{20, 10}, {10, 1}, {3, 17}, {64, 64}}) {
+    check_small_blocks<float>(in, out);
+    check_small_blocks<double>(in, out);
+  }
 }
 
 TEST(Dense, GradientMatchesFiniteDifferences) {

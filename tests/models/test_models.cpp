@@ -103,9 +103,12 @@ TEST(Models, MlpSoftmaxGradientMatchesFiniteDifferences) {
 }
 
 // 200 plain-SGD steps at 1, 2 and 3 threads: identical parameter bytes.
-// cnn001 at batch 16 (two full chunks); mlp004 at batch 20 (a partial chunk).
+// cnn001 at batch 16 (two full chunks); mlp004 at batch 20 (a partial chunk)
+// and a small softmax MLP (one thread runs small stacks block by block
+// feature-major, a team runs them chunk by chunk in rows).
 TEST(Models, SameBitsAtOneTwoAndThreeThreads) {
-  for (auto [spec, batch] : {std::pair{"cnn001", 16}, std::pair{"mlp004", 20}}) {
+  for (auto [spec, batch] : {std::pair{"cnn001", 16}, std::pair{"mlp004", 20},
+                             std::pair{"mlp:widths=[6,7,4],head=softmax_ce", 13}}) {
     const auto one = train_bytes<float>(spec, 1, 200, batch);
     for (int t : {2, 3}) {
       const auto other = train_bytes<float>(spec, t, 200, batch);
