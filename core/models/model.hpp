@@ -98,10 +98,12 @@ struct Model {
   //   blocks[k]        (all_small) level k of one chunk, feature-major blocks
   //                    (layers::small_block); blocks[L+1]: two gradient blocks
   std::vector<size_t> blocks;
-  // Steps with fewer multiply-adds than this run on the calling thread alone
-  // (mlp004 at batch 32: ~30k, a few microseconds: waking a team costs more).
+  // Steps with fewer multiply-adds than this run on the calling thread alone,
+  // without any OpenMP construct: a team's fork, three barriers and join cost
+  // ~5 us even on idle cores, the time one core needs for ~3e5 multiply-adds
+  // (mlp004 at batch 32 has 23k; cnn001 at batch 2, 1.1M, is worth a team).
   // The bits are the same either way; tests set 0 to force the team.
-  double min_parallel_macs = 2e5;
+  double min_parallel_macs = 1e6;
   double macs_per_sample = 0;  // train_macs_per_sample(config)
 
   size_t input_size() const;
