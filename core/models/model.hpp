@@ -21,6 +21,12 @@
 //      sample order.  The conv partials are summed in chunk order; losses too.
 // No float reduction depends on scheduling, so 1, 2 or 16 threads give the
 // same bits; no step allocates.
+//
+// Small steps (under min_parallel_macs, or one OpenMP thread) run the same
+// phases on the calling thread with no OpenMP construct at all; a dense
+// stack then runs each layer over the whole batch, and a stack of small
+// layers block by block feature-major (layers::dense_forward_block).  Every
+// element is computed by the same operations in the same order: same bits.
 #include <cstdint>
 #include <span>
 #include <string>
