@@ -6,13 +6,16 @@
 #   make test-slurm            sharded sweep through a throw-away one-node Slurm cluster
 #   make bench                 Google Benchmark JSON for optimizers + kernels
 #   make bench-peer            the same work timed in PyTorch, side by side
+#   make install [PREFIX=/usr/local]   lrbench in PREFIX/bin, the report's assets in PREFIX/share/lrbench
+#   make package               a Debian package (cpack -G DEB) in BUILD/
 BUILD   ?= build
+PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc)
 RESULTS ?= results
 QUICK   ?= 0
 LRBENCH := $(BUILD)/tools/lrbench/lrbench
 
-.PHONY: all setup setup-peer configure build test test-slurm reproduce bench bench-peer goldens clean
+.PHONY: all setup setup-peer configure build test test-slurm reproduce bench bench-peer goldens install package clean
 
 all: build
 
@@ -44,10 +47,18 @@ bench: build
 bench-peer: build setup-peer
 	tools/peer/bench_peer.sh --build $(BUILD) --out $(RESULTS)/bench
 
-# Regenerate the committed golden files from real PyTorch (needs --peer setup).
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+package: build
+	cd $(BUILD) && cpack -G DEB
+
+# Regenerate the committed golden files from real PyTorch (needs --peer setup)
+# and the statistics' reference values from scipy / statsmodels / mpmath.
 goldens: setup-peer
 	/usr/bin/python3 tools/goldens/gen_optim.py
 	/usr/bin/python3 tools/goldens/gen_schedules.py
+	/usr/bin/python3 tests/stats/gen_verdict_references.py
 
 clean:
 	rm -rf $(BUILD) $(BUILD).configure.log

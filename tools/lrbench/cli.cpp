@@ -1,9 +1,9 @@
 #include "tools/lrbench/cli.hpp"
 
-#include <cstdlib>
 #include <iostream>
 
 #include "core/isa/isa.hpp"
+#include "tools/lrbench/environment.hpp"
 
 namespace lrb::cli {
 namespace {
@@ -14,8 +14,8 @@ void select_isa(const po::variables_map& vm) {
   std::string value = "auto", source = "--isa";
   if (vm.count("isa")) {
     value = vm["isa"].as<std::string>();
-  } else if (const char* env = std::getenv("LRBENCH_ISA"); env && *env) {
-    value = env, source = "LRBENCH_ISA";
+  } else if (auto env = isa_from_environment()) {
+    value = *env, source = kIsaEnvVar;
   }
   if (value == "auto") return isa::select(isa::best());
   const auto which = isa::from_name(value);

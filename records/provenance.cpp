@@ -1,4 +1,4 @@
-#include "tools/lrbench/provenance.hpp"
+#include "records/provenance.hpp"
 
 #include <unistd.h>
 #include <zlib.h>
@@ -12,7 +12,7 @@
 #include "core/buildinfo/buildinfo.hpp"
 #include "core/isa/isa.hpp"
 
-namespace lrb::cli {
+namespace lrb::records {
 
 std::string cpu_model() {
   std::ifstream f("/proc/cpuinfo");
@@ -62,4 +62,4 @@ nlohmann::json provenance(int threads) {
   };
 }
 
-}  // namespace lrb::cli
+}  // namespace lrb::records
