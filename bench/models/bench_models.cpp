@@ -4,8 +4,9 @@
 // plus cnn001's conv block alone, fast and naive, forward and backward.
 // Read the FLOP/s against BM_calib_fma_peak in the same JSON for the
 // roofline; the "omp_threads" counter is OpenMP's team size (OMP_NUM_THREADS);
-// each label names the kernel path (core/isa: the widest this CPU runs, or
-// LRBENCH_ISA=avx2|avx512 to force one, as for lrbench).
+// each label names the kernel path (core/isa: auto = avx2 until the AVX-512
+// kernels are verified on hardware; LRBENCH_ISA=avx2|avx512 forces one, as
+// for lrbench).
 // bytes_per_second counts compulsory traffic (every tensor that lives between
 // phases written once and read once, nothing credited to cache reuse), so
 // FLOP / byte is an upper bound of the arithmetic intensity: a kernel left of

@@ -34,7 +34,7 @@ bool has_avx512() {
   return yes;
 }
 
-std::atomic<int>& selected() {  // -1: not selected yet (best())
+std::atomic<int>& selected() {  // -1: not selected yet (automatic())
   static std::atomic<int> s{-1};
   return s;
 }
@@ -43,11 +43,13 @@ std::atomic<int>& selected() {  // -1: not selected yet (best())
 
 bool supported(Isa isa) { return isa != Isa::avx512 || has_avx512(); }
 
-Isa best() { return has_avx512() ? Isa::avx512 : Isa::avx2; }
+Isa widest() { return has_avx512() ? Isa::avx512 : Isa::avx2; }
+
+Isa automatic() { return kAvx512VerifiedOnHardware ? widest() : Isa::avx2; }
 
 Isa active() {
   const int s = selected().load(std::memory_order_relaxed);
-  return s < 0 ? best() : static_cast<Isa>(s);
+  return s < 0 ? automatic() : static_cast<Isa>(s);
 }
 
 void select(Isa isa) {

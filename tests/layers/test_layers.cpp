@@ -11,6 +11,7 @@
 #include "core/isa/isa.hpp"
 #include "core/layers/layers.hpp"
 #include "datasets/rng.hpp"
+#include "tests/isa/kernel_paths.hpp"
 
 using namespace lrb::layers;
 
@@ -31,14 +32,6 @@ double max_rel_err(const A& a, const B& b) {
   for (size_t i = 0; i < a.size(); ++i)
     e = std::max(e, std::fabs(double(a[i]) - double(b[i])) / std::max(1.0, std::fabs(double(b[i]))));
   return e;
-}
-
-// Every kernel path this machine can run (core/isa).
-std::vector<lrb::isa::Isa> runnable_paths() {
-  std::vector<lrb::isa::Isa> v;
-  for (auto i : {lrb::isa::Isa::avx2, lrb::isa::Isa::avx512_emulated, lrb::isa::Isa::avx512})
-    if (lrb::isa::supported(i)) v.push_back(i);
-  return v;
 }
 
 // Central-difference gradient of scalar f wrt v, in double.
@@ -116,7 +109,7 @@ void check_dense_bits(int B, int in, int out) {
 
 TEST(Dense, FastMatchesNaiveBitForBit) {
   const auto saved = lrb::isa::active();
-  for (const auto path : runnable_paths()) {
+  for (const auto path : lrb::test::kernel_paths()) {
     lrb::isa::select(path);
     SCOPED_TRACE(lrb::isa::name(path));
     for (auto [B, in, out] : {std::tuple{7, 33, 5}, {8, 5408, 10}, {13, 20, 10}, {3, 10, 1},
@@ -369,7 +362,7 @@ void check_fused_vs_naive(int channels, int B) {
 }
 TEST(ConvReluPool, FastMatchesNaiveBitForBit) {
   const auto saved = lrb::isa::active();
-  for (const auto path : runnable_paths()) {
+  for (const auto path : lrb::test::kernel_paths()) {
     lrb::isa::select(path);
     SCOPED_TRACE(lrb::isa::name(path));
     check_fused_vs_naive<float>(32, 3);
@@ -495,7 +488,7 @@ uint64_t dense_fingerprint(int B, int in, int out) {
 
 TEST(Fingerprint, KernelsReproduceTheRecordedBits) {
   const auto saved = lrb::isa::active();
-  for (const auto path : runnable_paths()) {
+  for (const auto path : lrb::test::kernel_paths()) {
   lrb::isa::select(path);
   SCOPED_TRACE(lrb::isa::name(path));
   EXPECT_EQ(conv_block_fingerprint<float>(13), 0xeb7ab6652603ab3bull);

@@ -12,6 +12,7 @@
 #include "core/isa/isa.hpp"
 #include "core/models/model.hpp"
 #include "datasets/rng.hpp"
+#include "tests/isa/kernel_paths.hpp"
 
 using namespace lrb::models;
 using lrb::spec::parse;
@@ -141,11 +142,12 @@ TEST(Models, SameBitsOnTheEmulated512BitPathAsOnAvx2) {
   expect_path_matches_avx2(lrb::isa::Isa::avx512_emulated);
 }
 
-// The real AVX-512 kernels, where the CPU and OS have them.
+// The real AVX-512 kernels: only in `make test-isa` on a CPU that has them
+// (tests/isa/kernel_paths.hpp).
 TEST(Models, SameBitsOnAvx512AsOnAvx2) {
-  if (!lrb::isa::supported(lrb::isa::Isa::avx512))
-    GTEST_SKIP() << "this CPU (or OS) lacks AVX-512F: the avx512 path cannot run here; "
-                    "SameBitsOnTheEmulated512BitPathAsOnAvx2 checks its source";
+  if (!lrb::test::real_avx512_enabled())
+    GTEST_SKIP() << lrb::test::real_avx512_skip_reason()
+                 << "; SameBitsOnTheEmulated512BitPathAsOnAvx2 checks its source";
   expect_path_matches_avx2(lrb::isa::Isa::avx512);
 }
 
@@ -295,8 +297,7 @@ uint64_t training_fingerprint(const char* spec, int batch, int steps) {
 TEST(Models, TrainingReproducesTheRecordedBits) {
   const auto saved = lrb::isa::active();
   for (int threads : {1, 2})
-  for (auto path : {lrb::isa::Isa::avx2, lrb::isa::Isa::avx512_emulated, lrb::isa::Isa::avx512}) {
-    if (!lrb::isa::supported(path)) continue;
+  for (auto path : lrb::test::kernel_paths()) {
     lrb::isa::select(path);
     SCOPED_TRACE(lrb::isa::name(path));
     omp_set_num_threads(threads);

@@ -17,7 +17,7 @@ void select_isa(const po::variables_map& vm) {
   } else if (auto env = isa_from_environment()) {
     value = *env, source = kIsaEnvVar;
   }
-  if (value == "auto") return isa::select(isa::best());
+  if (value == "auto") return isa::select(isa::automatic());
   const auto which = isa::from_name(value);
   if (!which || *which == isa::Isa::avx512_emulated)
     throw UsageError(source + " must be auto, avx2 or avx512, got '" + value + "'");
@@ -37,8 +37,10 @@ bool parse_options(const std::string& command, const std::string& usage_line,
   all.add(options);
   all.add_options()("help,h", "print this help and exit")(
       "isa", po::value<std::string>()->value_name("auto|avx2|avx512"),
-      "instruction set of the kernels: auto (the widest this CPU runs), avx2 or avx512; "
-      "default $LRBENCH_ISA, else auto.  Results are bit-identical on every one");
+      "instruction set of the kernels: auto, avx2 or avx512; default $LRBENCH_ISA, else auto.  "
+      "auto is avx2 until the AVX-512 kernels are verified on hardware; avx512 (AVX-512F "
+      "CPUs) is verified through a software model of its intrinsics only: run `make test-isa` "
+      "on an AVX-512 machine to verify it there.  Results are bit-identical on every path");
   try {
     po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
     if (vm.count("help")) {
