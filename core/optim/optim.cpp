@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/optim/kernel_lr_free.hpp"
 #include "core/optim/optim.hpp"
 #include "core/spec/params.hpp"
 
@@ -101,6 +102,41 @@ Param<H> maximize() {
   return flag(&H::maximize, "maximize", "false", na, "ascend instead of descend");
 }
 
+// D-Adaptation's and Prodigy's cap on d's growth per step: inf (the code's
+// float('inf'), unbounded) is a valid value, unlike for other numbers.
+template <class H>
+Param<H> growth_rate() {
+  return {spec::field<H>(
+              "growth_rate", "inf",
+              "d grows at most by this factor per step, >= 1 (inf: unbounded)",
+              [](spec::Reader& r, H& h) {
+                const double v = r.a.number({"growth_rate"}, INFINITY);
+                if (!(v >= 1))
+                  throw SpecError(r.name + ": growth_rate must be >= 1 (inf: unbounded), got " +
+                                  spec::number_text(v));
+                h.growth_rate = v;
+              },
+              [](const H& h, spec::Spec& out) {
+                spec::put(out, "growth_rate", spec::number_value(h.growth_rate));
+              }),
+          std::nullopt};
+}
+// Rows of the schedule-free optimizers (convention=pytorch only).
+template <class H>
+std::vector<Param<H>> schedule_free_rows(std::vector<Param<H>> first) {
+  using spec::at_least;
+  first.push_back(num(&H::weight_decay, "weight_decay", "0", na, at_least(0),
+                      "added at y to the (normalised) gradient, {range}"));
+  first.push_back({spec::integer(&H::warmup_steps, "warmup_steps", "0", at_least(0),
+                                 "linear LR warmup over this many steps, integer {range}"),
+                   std::nullopt});
+  first.push_back(num(&H::r, "r", "0", na, at_least(0),
+                      "averaging weight t^r * lr_max^weight_lr_power: r {range}"));
+  first.push_back(num(&H::weight_lr_power, "weight_lr_power", "2", na, at_least(0),
+                      "power of the running max LR in the averaging weight, {range}"));
+  return first;
+}
+
 // One optimizer, type-erased over its Hyper alternative.
 struct Def {
   std::string_view name, summary;
@@ -115,16 +151,43 @@ struct Def {
   std::vector<std::array<bool, 2>> in;                  // rows[i] exists in pytorch, keras
   std::function<int(const Hyper&)> slots;               // state slots (state_slots)
   std::function<bool(const Hyper&)> has_momentum;       // a buffer a schedule can drive
-  bool has_beta1;                                       // a beta1 a schedule can drive
+  std::function<bool(const Hyper&)> has_beta1;          // a beta1 a schedule can drive
+  // An optimizer of one framework only (lr_free_optimizers.hpp): its
+  // convention, the default; the other is refused naming `framework_class`.
+  std::optional<Convention> only;
+  std::string_view framework_class;
+  spec::Range lr_range = spec::at_least(0);
+  std::string_view lr_note;  // why lr_range, if not the usual one
 };
 
+// Marks d as existing in convention c only: its rows are absent from the other.
+Def only_in(Convention c, std::string_view framework_class, Def d) {
+  d.only = c;
+  d.framework_class = framework_class;
+  for (auto& in : d.in) in[c == kPyTorch ? 1 : 0] = false;
+  return d;
+}
+
+[[noreturn]] void refuse_convention(const Def& d, Convention asked) {
+  throw SpecError(std::string(d.name) + ": exists only in " + std::string(d.framework_class) +
+                  "; convention=" + std::string(convention_name(asked)) +
+                  " is not available (use convention=" +
+                  std::string(convention_name(*d.only)) + ", its default)");
+}
+
+// has_beta1: nullptr = every H with a beta1 member.
 template <class H>
 Def def(std::string_view name, std::string_view summary, std::array<double, 2> lr,
-        std::vector<Param<H>> params, int (*slots)(const H&),
-        bool (*has_momentum)(const H&) = nullptr,
-        void (*check)(const std::string&, const H&) = nullptr, double keras_weight_decay = 0) {
+        std::vector<Param<H>> params,
+        int (*slots)(const H&), bool (*has_momentum)(const H&) = nullptr,
+        void (*check)(const std::string&, const H&) = nullptr, double keras_weight_decay = 0,
+        bool (*has_beta1)(const H&) = nullptr) {
   Def d{name, summary, lr, keras_weight_decay, H{}, nullptr, nullptr, {}, {}, nullptr, nullptr,
-        requires(H h) { h.beta1; }};
+        nullptr, std::nullopt, {}, spec::at_least(0), {}};
+  d.has_beta1 = [has_beta1](const Hyper& h) {
+    if (has_beta1) return has_beta1(std::get<H>(h));
+    return requires(H x) { x.beta1; };
+  };
   for (const auto& p : params) {
     d.rows.push_back((p.pytorch ? p.pytorch : p.keras)->row);
     d.in.push_back({p.pytorch.has_value(), p.keras.has_value()});
@@ -248,6 +311,99 @@ const std::vector<Def>& table() {
           {betas<AdamTutorial000Hyper>(kBetasHelp),
            eps<AdamTutorial000Hyper>("1e-7", "1e-7", "added to sqrt(v), {range}")},
           [](const AdamTutorial000Hyper&) { return 2; }),
+      // ---- LR-free and schedule-free optimizers: the authors' PyTorch code
+      // (lr_free_optimizers.hpp), no Keras form; defaults as schedulefree 1.4.1,
+      // dadaptation 3.2 and prodigyopt 1.1.2 set them.
+      only_in(kPyTorch, "the authors' PyTorch code, schedulefree 1.4.1 (SGDScheduleFree)",
+          def<SgdScheduleFreeHyper>(
+              "sgd_schedule_free",
+              "[pytorch only] Schedule-Free SGD (Defazio et al. 2024): gradients at y, "
+              "evaluated at the average x",
+              {1.0, 1.0},
+              schedule_free_rows<SgdScheduleFreeHyper>(
+                  {num(&SgdScheduleFreeHyper::momentum, "momentum", "0.9", na, spec::open(0, 1),
+                       "interpolation b: gradients at y = (1-b) z + b x, {range}")}),
+              [](const SgdScheduleFreeHyper&) { return 1; })),  // z
+      only_in(kPyTorch, "the authors' PyTorch code, schedulefree 1.4.1 (AdamWScheduleFree)",
+          def<AdamwScheduleFreeHyper>(
+              "adamw_schedule_free",
+              "[pytorch only] Schedule-Free AdamW (Defazio et al. 2024, Algorithm 1; "
+              "schedulefree 1.4.1)",
+              {0.0025, 0.0025},
+              schedule_free_rows<AdamwScheduleFreeHyper>(
+                  {betas<AdamwScheduleFreeHyper>(
+                       "interpolation b1 (not a gradient EMA; > 0) and the decay of v, "
+                       "each {range}"),
+                   num(&AdamwScheduleFreeHyper::eps, Key{"eps", {"epsilon"}}, "1e-8", na,
+                       at_least(0),
+                       "added to sqrt(v / (1 - b2^t)), {range}")}),
+              [](const AdamwScheduleFreeHyper&) { return 2; },  // z, v
+              nullptr,
+              [](const std::string& n, const AdamwScheduleFreeHyper& h) {
+                // x = lerp(y, z, 1 - 1/b1) needs b1 > 0.
+                spec::check(n, "betas[0]", h.beta1, spec::open(0, 1));
+              },
+              0, [](const AdamwScheduleFreeHyper&) { return false; })),  // b1 is not cycled
+      only_in(kPyTorch, "the authors' PyTorch code, dadaptation 3.2 (DAdaptAdam)",
+          def<DAdaptAdamHyper>(
+              "d_adapt_adam",
+              "[pytorch only] Adam with D-Adaptation (Defazio & Mishchenko 2023): step lr * d, "
+              "d estimated",
+              {1.0, 1.0},
+              {betas<DAdaptAdamHyper>(kBetasHelp),
+               num(&DAdaptAdamHyper::eps, Key{"eps", {"epsilon"}}, "1e-8", na, spec::above(0),
+                   "added to sqrt(v), {range}"),
+               num(&DAdaptAdamHyper::weight_decay, "weight_decay", "0", na, at_least(0),
+                   "coupled L2 added to g, or decoupled p -= wd*dlr*p (decouple), {range}"),
+               flag(&DAdaptAdamHyper::decouple, "decouple", "false", na,
+                    "AdamW-style decoupled weight decay"),
+               flag(&DAdaptAdamHyper::use_bias_correction, "use_bias_correction", "false", na,
+                    "multiply the step by Adam's sqrt(1 - b2^t) / (1 - b1^t)"),
+               num(&DAdaptAdamHyper::d0, "d0", "1e-6", na, spec::above(0),
+                   "initial estimate of D, {range}"),
+               growth_rate<DAdaptAdamHyper>()},
+              [](const DAdaptAdamHyper&) { return 3; })),  // s, m, v
+      only_in(kPyTorch, "the authors' PyTorch code, dadaptation 3.2 (DAdaptSGD)",
+          def<DAdaptSgdHyper>(
+              "d_adapt_sgd", "[pytorch only] SGD with D-Adaptation (Defazio & Mishchenko 2023)",
+              {1.0, 1.0},
+              {num(&DAdaptSgdHyper::momentum, "momentum", "0", na, closed_open(0, 1),
+                   "averaging p = m p + (1-m) (x0 - s), {range}"),
+               num(&DAdaptSgdHyper::weight_decay, "weight_decay", "0", na, at_least(0),
+                   "coupled L2 added to g, {range}"),
+               num(&DAdaptSgdHyper::d0, "d0", "1e-6", na, spec::above(0),
+                   "initial estimate of D, {range}"),
+               growth_rate<DAdaptSgdHyper>()},
+              [](const DAdaptSgdHyper&) { return 2; })),  // s, x0
+      only_in(kPyTorch, "the authors' PyTorch code, prodigyopt 1.1.2 (Prodigy)",
+          def<ProdigyHyper>(
+              "prodigy",
+              "[pytorch only] Prodigy (Mishchenko & Defazio 2024): Adam with d estimated from "
+              "x0 - x",
+              {1.0, 1.0},
+              {betas<ProdigyHyper>(kBetasHelp),
+               {spec::number_or_none(&ProdigyHyper::beta3, "beta3", closed_open(0, 1),
+                                     "decay of s and of the numerator, {range}; None: sqrt(beta2)"),
+                std::nullopt},
+               num(&ProdigyHyper::eps, Key{"eps", {"epsilon"}}, "1e-8", na, spec::above(0),
+                   "d * eps added to sqrt(v), {range}"),
+               num(&ProdigyHyper::weight_decay, "weight_decay", "0", na, at_least(0),
+                   "decoupled p -= wd*dlr*p, or coupled L2 added to g (decouple=false), {range}"),
+               flag(&ProdigyHyper::decouple, "decouple", "true", na,
+                    "AdamW-style decoupled weight decay"),
+               flag(&ProdigyHyper::use_bias_correction, "use_bias_correction", "false", na,
+                    "multiply the step by Adam's sqrt(1 - b2^t) / (1 - b1^t)"),
+               flag(&ProdigyHyper::safeguard_warmup, "safeguard_warmup", "false", na,
+                    "leave lr out of the s update (for warmup schedules)"),
+               num(&ProdigyHyper::d_coef, "d_coef", "1", na, spec::above(0),
+                   "multiplies the estimate d_hat, {range}"),
+               num(&ProdigyHyper::d0, "d0", "1e-6", na, spec::above(0),
+                   "initial estimate of D, {range}"),
+               growth_rate<ProdigyHyper>()},
+              [](const ProdigyHyper& h) { return h.beta1 > 0 ? 4 : 3; },  // s, p0, v[, m]
+              nullptr, nullptr, 0,
+              [](const ProdigyHyper& h) { return h.beta1 > 0; })),  // no m to drive at b1 = 0
+      // ---- end of the LR-free and schedule-free optimizers.
   };
   return t;
 }
@@ -312,6 +468,7 @@ void reject_other_convention(const Def& d, const spec::ArgReader& a, Convention 
 
 Optimizer optimizer_preset(std::string_view name, Convention c) {
   const Def& d = def_of(name);
+  if (d.only && *d.only != c) refuse_convention(d, c);
   Optimizer o;
   o.name = std::string(name);
   o.convention = c;
@@ -328,11 +485,13 @@ Optimizer optimizer_from_spec(const spec::Spec& s) {
   const Def& d = def_of(s.name);  // the name first, before any key
   spec::Reader r(s);
   spec::ArgReader& a = r.a;
+  const std::string fallback(convention_name(d.only.value_or(kPyTorch)));
   const Convention c =
-      a.choice({"convention"}, "pytorch", {"pytorch", "keras"}) == "keras" ? kKeras : kPyTorch;
+      a.choice({"convention"}, fallback, {"pytorch", "keras"}) == "keras" ? kKeras : kPyTorch;
+  if (d.only && *d.only != c) refuse_convention(d, c);
   Optimizer o = optimizer_preset(s.name, c);
   o.lr = a.number({"lr", "learning_rate"}, o.lr);
-  spec::check(s.name, "lr", o.lr, spec::at_least(0));
+  spec::check(s.name, "lr", o.lr, d.lr_range, d.lr_note);
   reject_other_convention(d, a, c);
   if (c == kKeras) {
     o.keras_weight_decay = a.number({"weight_decay"}, o.keras_weight_decay);
@@ -374,6 +533,10 @@ std::vector<OptimizerInfo> optimizer_catalog() {
     // Defaults as the canonical text writes them: each row writes one key.
     std::vector<std::optional<std::string>> defaults[2];
     for (Convention c : {kPyTorch, kKeras}) {
+      if (d.only && *d.only != c) {  // refused there: every row n/a
+        defaults[c == kPyTorch ? 0 : 1].assign(d.rows.size(), std::nullopt);
+        continue;
+      }
       spec::Spec preset{std::string(d.name), {}};
       d.write(optimizer_preset(d.name, c).hyper, c, preset);
       const int k = c == kPyTorch ? 0 : 1;
@@ -385,7 +548,8 @@ std::vector<OptimizerInfo> optimizer_catalog() {
     auto text = [](double v) { return spec::number_text(v); };
     OptimizerInfo info{std::string(d.name), std::string(d.summary), {}};
     info.params.push_back({"lr", {"learning_rate"}, text(d.lr[0]), text(d.lr[1]),
-                           "base learning rate (>= 0); a schedule multiplies/replaces it per step"});
+                           "base learning rate (" + d.lr_range.text() +
+                               "); a schedule multiplies/replaces it per step"});
     // weight_decay: one row for PyTorch's per-optimizer parameter (if any) and
     // Keras' optimizer-wide one, listed with the optimizer-wide options.
     ParamInfo weight_decay{"weight_decay", {}, std::nullopt, text(d.keras_weight_decay),
@@ -407,6 +571,14 @@ std::vector<OptimizerInfo> optimizer_catalog() {
     }
     info.params.push_back({"convention", {}, "pytorch", "keras",
                            "pytorch | keras: whose arithmetic and defaults"});
+    if (d.only) {  // one framework only: the other convention's column is n/a
+      std::vector<ParamInfo> kept;
+      for (auto& p : info.params) {
+        (*d.only == kPyTorch ? p.keras_default : p.pytorch_default).reset();
+        if (p.pytorch_default || p.keras_default) kept.push_back(std::move(p));
+      }
+      info.params = std::move(kept);
+    }
     out.push_back(std::move(info));
   }
   return out;
@@ -423,6 +595,7 @@ OptimizerState<T> make_state(const Optimizer& opt, size_t n_params) {
   s.arena.assign(static_cast<size_t>(state_slots(opt)) * n_params, T(0));
   if (const auto* h = std::get_if<AdagradHyper>(&opt.hyper))
     std::fill(s.arena.begin(), s.arena.end(), static_cast<T>(h->initial_accumulator_value));
+  s.lr_free = detail::initial_lr_free_state(opt);
   return s;
 }
 
@@ -431,6 +604,6 @@ template OptimizerState<double> make_state<double>(const Optimizer&, size_t);
 
 bool has_momentum(const Optimizer& opt) { return def_of_hyper(opt.hyper).has_momentum(opt.hyper); }
 
-bool has_beta1(const Optimizer& opt) { return def_of_hyper(opt.hyper).has_beta1; }
+bool has_beta1(const Optimizer& opt) { return def_of_hyper(opt.hyper).has_beta1(opt.hyper); }
 
 }  // namespace lrb::optim

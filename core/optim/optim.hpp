@@ -78,6 +78,7 @@
 #include <vector>
 
 #include "core/memory/buffer.hpp"
+#include "core/optim/lr_free_optimizers.hpp"  // schedule-free, D-Adaptation, Prodigy: math
 #include "core/spec/spec.hpp"
 
 namespace lrb::optim {
@@ -281,7 +282,10 @@ struct AdamTutorial000Hyper {
 
 using Hyper = std::variant<GdHyper, SgdHyper, EmaMomentumHyper, RmspropHyper,
                            RmspropTutorial001Hyper, AdagradHyper, AdamHyper, NadamHyper,
-                           AdamaxHyper, AdadeltaHyper, AdamTutorial000Hyper>;
+                           AdamaxHyper, AdadeltaHyper, AdamTutorial000Hyper,
+                           // lr_free_optimizers.hpp
+                           SgdScheduleFreeHyper, AdamwScheduleFreeHyper, DAdaptAdamHyper,
+                           DAdaptSgdHyper, ProdigyHyper>;
 
 // What to run: plain data, validated by optimizer_from_spec.
 struct Optimizer {
@@ -332,6 +336,7 @@ struct OptimizerState {
   Buffer<T> arena;         // (slots, n) row-major; slot meaning per optimizer above
   double mu_product = 1.0; // nadam's running product of mu (pytorch: float32 value; keras: T)
   bool momentum_started = false;  // pytorch sgd: the momentum buffer exists (seeded with d)
+  LrFreeState lr_free;     // schedule-free / D-Adaptation / Prodigy scalars (lr_free_optimizers.hpp)
 };
 
 // Number of (n,) slots `opt` keeps: 0 for gd, 1-3 otherwise.
@@ -351,9 +356,11 @@ OptimizerState<T> make_state(const Optimizer& opt, size_t n_params);
 // One optimizer step; does not allocate.
 // lr: the scheduled LR for this step (the caller evaluates the schedule).
 // momentum: overrides momentum (sgd, rmsprop), beta (ema_momentum) or beta1
-//   (adam, adamw, nadam, adamax, adam_tutorial000) for this step, as CyclicLR /
-//   OneCycleLR's cycle_momentum do; std::invalid_argument for other optimizers,
-//   or sgd/rmsprop built with momentum 0 (no buffer).
+//   (adam, adamw, nadam, adamax, adam_tutorial000, d_adapt_adam, prodigy) for
+//   this step, as CyclicLR / OneCycleLR's cycle_momentum do;
+//   std::invalid_argument for other optimizers (schedule-free's beta is the
+//   interpolation weight its x is recovered with: not cycled), or
+//   sgd/rmsprop built with momentum 0 / prodigy with beta1 0 (no buffer).
 // tensor_offsets: start offset of each tensor in the flat span, first 0,
 //   strictly increasing (Keras clipnorm is per tensor; the PyTorch norm is a
 //   norm of per-tensor norms).  Empty = one tensor.
@@ -361,6 +368,20 @@ template <class T>
 void update(std::span<T> params, std::span<const T> grads, OptimizerState<T>& state,
             const Optimizer& opt, double lr, std::optional<double> momentum = {},
             std::span<const size_t> tensor_offsets = {});
+
+// The evaluation point.  Schedule-free optimizers take gradients at y (what
+// update() leaves in the parameters) but their iterate -- what to evaluate,
+// report and keep at the end -- is the average x (lr_free_optimizers.hpp).
+// has_eval_point: x differs from the parameters (sgd_schedule_free,
+// adamw_schedule_free).  eval_point writes into `out` the point to evaluate
+// at: x for those (the parameters themselves before the first update), a
+// copy of the parameters for every other optimizer.  Reads only: the
+// training trajectory does not depend on whether or how often it is called.
+// `out` must not overlap `params`; std::invalid_argument for size mismatches.
+bool has_eval_point(const Optimizer& opt);
+template <class T>
+void eval_point(std::span<const T> params, const OptimizerState<T>& state, const Optimizer& opt,
+                std::span<T> out);
 
 extern template OptimizerState<float> make_state<float>(const Optimizer&, size_t);
 extern template OptimizerState<double> make_state<double>(const Optimizer&, size_t);
@@ -370,5 +391,9 @@ extern template void update<float>(std::span<float>, std::span<const float>,
 extern template void update<double>(std::span<double>, std::span<const double>,
                                     OptimizerState<double>&, const Optimizer&, double,
                                     std::optional<double>, std::span<const size_t>);
+extern template void eval_point<float>(std::span<const float>, const OptimizerState<float>&,
+                                       const Optimizer&, std::span<float>);
+extern template void eval_point<double>(std::span<const double>, const OptimizerState<double>&,
+                                        const Optimizer&, std::span<double>);
 
 }  // namespace lrb::optim

@@ -29,6 +29,7 @@ struct Snapshot {
     std::copy(saved_state.arena.begin(), saved_state.arena.end(), state.arena.begin());
     state.mu_product = saved_state.mu_product;
     state.momentum_started = saved_state.momentum_started;
+    state.lr_free = saved_state.lr_free;
   }
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;

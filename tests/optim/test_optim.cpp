@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -91,6 +92,18 @@ const std::vector<std::string> kValid = {
     "adadelta:lr=1,convention=keras",
     "adam_tutorial000:lr=0.01",
     "adam_tutorial000:lr=0.01,convention=keras,clipvalue=1",
+    "sgd_schedule_free:lr=0.01",
+    "sgd_schedule_free:lr=0.01,momentum=0.5,weight_decay=0.01,warmup_steps=3,r=1,clip_grad_norm=1",
+    "adamw_schedule_free",
+    "adamw_schedule_free:weight_decay=0.01,warmup_steps=2,weight_lr_power=0,clip_grad_value=0.1",
+    "d_adapt_adam",
+    "d_adapt_adam:weight_decay=0.01,decouple=true,use_bias_correction=true,growth_rate=1.02",
+    "d_adapt_adam:weight_decay=0.01,clip_grad_norm=1",
+    "d_adapt_sgd",
+    "d_adapt_sgd:momentum=0.9,weight_decay=0.01,growth_rate=1.05",
+    "prodigy",
+    "prodigy:betas=[0,0.99],weight_decay=0.01,decouple=false,safeguard_warmup=true",
+    "prodigy:beta3=0.9,weight_decay=0.01,use_bias_correction=true,d_coef=0.5,clip_grad_norm=1",
 };
 
 // Invalid specs and a substring the message must contain (parameter and value).
@@ -152,6 +165,30 @@ const Bad kInvalid[] = {
      "only one of clipnorm, clipvalue and global_clipnorm"},
     {"gd:global_clipnorm=0,convention=keras", "gd: global_clipnorm must be > 0, got 0"},
     {"gd:clip_grad_norm=1,convention=keras", "clip_grad_norm is a PyTorch option"},
+    {"sgd_schedule_free:convention=keras",
+     "sgd_schedule_free: exists only in the authors' PyTorch code, schedulefree 1.4.1 "
+     "(SGDScheduleFree); convention=keras is not available"},
+    {"prodigy:convention=keras", "prodigy: exists only in the authors' PyTorch code"},
+    {"d_adapt_adam:clipnorm=1", "clipnorm is a Keras option"},
+    {"sgd_schedule_free:momentum=1", "sgd_schedule_free: momentum must be in (0, 1), got 1"},
+    {"sgd_schedule_free:momentum=0", "sgd_schedule_free: momentum must be in (0, 1), got 0"},
+    {"sgd_schedule_free:warmup_steps=-1", "sgd_schedule_free: warmup_steps must be >= 0, got -1"},
+    {"sgd_schedule_free:warmup_steps=2.5", "warmup_steps"},
+    {"sgd_schedule_free:r=-1", "sgd_schedule_free: r must be >= 0, got -1"},
+    {"adamw_schedule_free:betas=[0,0.999]", "adamw_schedule_free: betas[0] must be in (0, 1), got 0"},
+    {"adamw_schedule_free:weight_lr_power=-2", "weight_lr_power must be >= 0, got -2"},
+    {"adamw_schedule_free:weight_decay=-1", "adamw_schedule_free: weight_decay must be >= 0, got -1"},
+    {"d_adapt_adam:eps=0", "d_adapt_adam: eps must be > 0, got 0"},
+    {"d_adapt_adam:d0=0", "d_adapt_adam: d0 must be > 0, got 0"},
+    {"d_adapt_adam:growth_rate=0.5", "d_adapt_adam: growth_rate must be >= 1 (inf: unbounded), got 0.5"},
+    {"d_adapt_adam:betas=[1,0.999]", "d_adapt_adam: betas[0] must be in [0, 1), got 1"},
+    {"d_adapt_adam:d_coef=2", "d_adapt_adam: unknown parameter 'd_coef'"},
+    {"d_adapt_sgd:momentum=1", "d_adapt_sgd: momentum must be in [0, 1), got 1"},
+    {"prodigy:beta3=1", "prodigy: beta3 must be in [0, 1), got 1"},
+    {"prodigy:beta3=maybe", "prodigy: beta3 must be a number, got 'maybe'"},
+    {"prodigy:beta3=1", "prodigy: beta3 must be in [0, 1), got 1"},
+    {"prodigy:d_coef=0", "prodigy: d_coef must be > 0, got 0"},
+    {"prodigy:slice_p=11", "prodigy: unknown parameter 'slice_p'"},
 };
 
 TEST(OptimSpec, RejectsInvalidHyperparameters) {
@@ -243,6 +280,22 @@ TEST(OptimSpec, DefaultsPerConvention) {
        "adadelta:lr=0.001,rho=0.95,eps=1e-07,weight_decay=0,convention=keras"},
       {"adam_tutorial000",
        "adam_tutorial000:lr=0.001,betas=[0.9,0.999],eps=1e-07,convention=pytorch"},
+      // The authors' defaults: schedulefree 1.4.1, dadaptation 3.2, prodigyopt 1.1.2.
+      {"sgd_schedule_free",
+       "sgd_schedule_free:lr=1,momentum=0.9,weight_decay=0,warmup_steps=0,r=0,weight_lr_power=2,"
+       "convention=pytorch"},
+      {"adamw_schedule_free",
+       "adamw_schedule_free:lr=0.0025,betas=[0.9,0.999],eps=1e-08,weight_decay=0,warmup_steps=0,"
+       "r=0,weight_lr_power=2,convention=pytorch"},
+      {"d_adapt_adam",
+       "d_adapt_adam:lr=1,betas=[0.9,0.999],eps=1e-08,weight_decay=0,decouple=false,"
+       "use_bias_correction=false,d0=1e-06,growth_rate=inf,convention=pytorch"},
+      {"d_adapt_sgd",
+       "d_adapt_sgd:lr=1,momentum=0,weight_decay=0,d0=1e-06,growth_rate=inf,convention=pytorch"},
+      {"prodigy",
+       "prodigy:lr=1,betas=[0.9,0.999],beta3=None,eps=1e-08,weight_decay=0,decouple=true,"
+       "use_bias_correction=false,safeguard_warmup=false,d_coef=1,d0=1e-06,growth_rate=inf,"
+       "convention=pytorch"},
   };
   for (const auto& [in, want] : cases) EXPECT_EQ(to_spec_string(opt_of(in)), want) << in;
 }
@@ -262,10 +315,19 @@ TEST(OptimSpec, KerasAliases) {
 // with that default, and the catalog covers every preset.
 TEST(OptimSpec, CatalogAgreesWithParser) {
   const auto cat = optimizer_catalog();
-  EXPECT_EQ(cat.size(), 12u);
+  EXPECT_EQ(cat.size(), 17u);
   for (const auto& info : cat) {
     for (auto conv : {"pytorch", "keras"}) {
       const bool pt = std::string(conv) == "pytorch";
+      // An optimizer of one framework lists n/a for the other convention, which
+      // the parser refuses.
+      const auto conv_row = std::find_if(info.params.begin(), info.params.end(),
+                                         [](const ParamInfo& p) { return p.name == "convention"; });
+      ASSERT_NE(conv_row, info.params.end()) << info.name;
+      if (!(pt ? conv_row->pytorch_default : conv_row->keras_default)) {
+        EXPECT_THROW(opt_of(info.name + ":convention=" + conv), spec::SpecError) << info.name;
+        continue;
+      }
       EXPECT_NO_THROW(opt_of(info.name + ":convention=" + conv)) << info.name;
       for (const auto& p : info.params) {
         const auto& def = pt ? p.pytorch_default : p.keras_default;
@@ -295,6 +357,29 @@ struct GoldenResult {
   std::string where;
 };
 
+// The scalar state a golden case may record (tools/goldens/optim_lr_free.py:
+// the authors' names) in lrbench's state.
+double lr_free_scalar(const LrFreeState& s, const std::string& name) {
+  if (name == "k") return static_cast<double>(s.k);
+  if (name == "weight_sum") return s.weight_sum;
+  if (name == "lr_max") return s.lr_max;
+  if (name == "d") return s.d;
+  if (name == "d_max") return s.d_max;
+  if (name == "numerator_weighted" || name == "d_numerator") return s.numerator;
+  if (name == "g0_norm") return s.g0_norm;
+  throw std::runtime_error("golden scalar '" + name + "' has no counterpart in LrFreeState");
+}
+
+// Records the largest error of `got` against `want` (one recorded step).
+template <class T>
+void compare(GoldenResult<T>& res, double got, double want, double scale, const std::string& where) {
+  const double err = std::abs(got - want) / scale;
+  if (!(err <= res.max_err)) {  // also catches NaN
+    res.max_err = std::isnan(err) ? INFINITY : err;
+    res.where = where + ": got " + std::to_string(got) + ", want " + std::to_string(want);
+  }
+}
+
 template <class T>
 GoldenResult<T> run_golden(const json& c) {
   const Optimizer opt = opt_of(c.at("spec").get<std::string>());
@@ -311,12 +396,21 @@ GoldenResult<T> run_golden(const json& c) {
   const double drop_factor = c.contains("drop_factor") ? c.at("drop_factor").get<double>() : 1;
   const json* mo = c.contains("momentum_override") ? &c.at("momentum_override") : nullptr;
   const auto& recorded = c.at("params");
+  // Optional: steps whose gradient is all zeros, the evaluation point x and
+  // the scalar state after each recorded step (optim_lr_free.py).
+  std::vector<int> zero_steps;
+  if (c.contains("zero_grad_steps")) zero_steps = c.at("zero_grad_steps").get<std::vector<int>>();
+  const json* evals = c.contains("eval_params") ? &c.at("eval_params") : nullptr;
+  const json* scalars = c.contains("scalars") ? &c.at("scalars") : nullptr;
+  std::vector<T> xe(n);
   GoldenResult<T> res;
   size_t r = 0;
   // Record steps, as in the file header (first 10, then every 10th).
   auto is_recorded = [](int s) { return s <= 10 || s % 10 == 0; };
   for (int k = 0; k < steps; ++k) {
     problems::loss_and_grad<T>(prob, x, g);
+    if (std::find(zero_steps.begin(), zero_steps.end(), k) != zero_steps.end())
+      std::fill(g.begin(), g.end(), T(0));
     // LR and momentum rules: the generator's, in the same double arithmetic.
     const double lr_k = (drop_step >= 0 && k >= drop_step) ? lr * drop_factor : lr;
     std::optional<double> m_k;
@@ -327,16 +421,29 @@ GoldenResult<T> run_golden(const json& c) {
     }
     update<T>(x, g, st, opt, lr_k, m_k, offsets);
     if (!is_recorded(k + 1)) continue;
-    const auto& want = recorded.at(r++);
+    const std::string step = "step " + std::to_string(k + 1);
+    const auto& want = recorded.at(r);
     for (size_t i = 0; i < n; ++i) {
-      const double b = want.at(i).get<double>(), a = static_cast<double>(x[i]);
-      const double err = std::abs(a - b) / std::max(1.0, std::abs(b));
-      if (!(err <= res.max_err)) {  // also catches NaN
-        res.max_err = std::isnan(err) ? INFINITY : err;
-        res.where = "step " + std::to_string(k + 1) + " x[" + std::to_string(i) +
-                    "]: got " + std::to_string(a) + ", want " + std::to_string(b);
+      const double b = want.at(i).get<double>();
+      compare(res, static_cast<double>(x[i]), b, std::max(1.0, std::abs(b)),
+              step + " x[" + std::to_string(i) + "]");
+    }
+    if (evals) {
+      eval_point<T>(x, st, opt, xe);
+      for (size_t i = 0; i < n; ++i) {
+        const double b = evals->at(r).at(i).get<double>();
+        compare(res, static_cast<double>(xe[i]), b, std::max(1.0, std::abs(b)),
+                step + " eval point x[" + std::to_string(i) + "]");
       }
     }
+    if (scalars)
+      for (auto it = scalars->begin(); it != scalars->end(); ++it) {
+        const double b = it.value().at(r).template get<double>();
+        // Relative: d starts at 1e-6, numerators reach 1e9.
+        compare(res, lr_free_scalar(st.lr_free, it.key()), b, std::max(std::abs(b), 1e-300),
+                step + " " + it.key());
+      }
+    ++r;
   }
   EXPECT_EQ(r, recorded.size()) << "recorded-step rule out of sync with the generator";
   return res;
@@ -397,7 +504,9 @@ TEST_P(Golden, MatchesReferenceTrajectories) {
 INSTANTIATE_TEST_SUITE_P(Optim, Golden,
                          ::testing::Values("gd", "sgd", "ema_momentum", "rmsprop",
                                            "rmsprop_tutorial001", "adagrad", "adam", "adamw",
-                                           "nadam", "adamax", "adadelta", "adam_tutorial000"),
+                                           "nadam", "adamax", "adadelta", "adam_tutorial000",
+                                           "sgd_schedule_free", "adamw_schedule_free",
+                                           "d_adapt_adam", "d_adapt_sgd", "prodigy"),
                          [](const auto& info) { return info.param; });
 
 // Every catalog optimizer has a golden file.
@@ -453,6 +562,21 @@ const Conv kConverge[] = {
     {"adadelta:lr=0.1,eps=1e-8,convention=keras", "rosenbrock", 40000, 5e-3},
     {"adam_tutorial000:lr=0.02", "quadratic:dim=5,cond=100", 3000, 1e-4},
     {"adam_tutorial000:lr=0.01", "rosenbrock", 20000, 1e-3},
+    // Schedule-free: the average x (eval_point) converges at the averaging's
+    // O(1/t) pace on the slow coordinate of the quadratic.
+    {"sgd_schedule_free:lr=0.018", "quadratic:dim=5,cond=100", 10000, 1e-5},
+    {"sgd_schedule_free:lr=0.003", "rosenbrock", 40000, 5e-3},
+    {"adamw_schedule_free:lr=0.05", "quadratic:dim=5,cond=100", 3000, 1e-6},
+    {"adamw_schedule_free:lr=0.01", "rosenbrock", 20000, 1e-3},
+    // LR-free: lr multiplies the estimated step.  At a constant LR the Adam
+    // forms hover at ~lr * d like Adam; their authors pair them with a
+    // decaying schedule, here a smaller multiplier.
+    {"d_adapt_adam:lr=0.1", "quadratic:dim=5,cond=100", 3000, 1e-6},
+    {"d_adapt_adam:lr=0.03", "rosenbrock", 20000, 1e-3},
+    {"d_adapt_sgd", "quadratic:dim=5,cond=100", 3000, 1e-6},
+    {"d_adapt_sgd:lr=0.1", "rosenbrock", 20000, 1e-3},
+    {"prodigy:lr=0.1", "quadratic:dim=5,cond=100", 3000, 1e-6},
+    {"prodigy:lr=0.1", "rosenbrock", 20000, 1e-3},
 };
 
 TEST(OptimConvergence, QuadraticAndRosenbrock) {
@@ -470,8 +594,10 @@ TEST(OptimConvergence, QuadraticAndRosenbrock) {
       problems::loss_and_grad<double>(prob, x, g);
       update<double>(x, g, st, opt, opt.lr);
     }
+    std::vector<double> xe(x.size());  // schedule-free: the average x, not y
+    eval_point<double>(x, st, opt, xe);
     double err = 0;
-    for (double v : x) err = std::max(err, std::abs(v - 1.0));
+    for (double v : xe) err = std::max(err, std::abs(v - 1.0));
     EXPECT_LE(err, c.tol) << "final x[0]=" << x[0];
     covered.push_back(opt.name + "/" + c.problem);
   }
@@ -581,6 +707,15 @@ Run<T> run_steps(const Optimizer& opt, size_t n, int steps, int threads,
   return r;
 }
 
+// Every scalar of the D-Adaptation / Prodigy / schedule-free state, bit for bit
+// (d comes from sums over all parameters).
+bool same_lr_free(const LrFreeState& a, const LrFreeState& b) {
+  auto same = [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; };
+  return a.k == b.k && a.started == b.started && a.progressed == b.progressed &&
+         same(a.weight_sum, b.weight_sum) && same(a.lr_max, b.lr_max) && same(a.d, b.d) &&
+         same(a.d_max, b.d_max) && same(a.numerator, b.numerator) && same(a.g0_norm, b.g0_norm);
+}
+
 // Same size and bytes.  An empty vector's data() may be null, and memcmp on a
 // null pointer is undefined even for 0 bytes (gd keeps no state).
 template <class A, class B>
@@ -592,7 +727,8 @@ bool bitwise_equal(const A& a, const B& b) {
 template <class T>
 bool same_bytes(const Run<T>& a, const Run<T>& b) {
   return bitwise_equal(a.x, b.x) && bitwise_equal(a.st.arena, b.st.arena) &&
-         a.st.step == b.st.step && a.st.mu_product == b.st.mu_product;
+         a.st.step == b.st.step && a.st.mu_product == b.st.mu_product &&
+         same_lr_free(a.st.lr_free, b.st.lr_free);
 }
 
 TEST(OptimDeterminism, ThreadCountDoesNotChangeBytes) {

@@ -23,6 +23,11 @@ References
                       (ema_momentum, rmsprop_tutorial001, adam_tutorial000).
                       gd is torch.optim.SGD (pytorch) and Keras' SGD without
                       momentum (keras): p - g*lr, tutorial 000/002's formula.
+  sgd_schedule_free ... prodigy
+                      the schedule-free and LR-free optimizers: NumPy
+                      references from the papers' algorithms, cases and
+                      deviations in optim_lr_free.py (which also records the
+                      evaluation point and the scalar state).
 
 Gradients are the analytic formulas of core/problems/problems.cpp evaluated
 with NumPy scalars of the dtype in the same op order (IEEE, no fused ops), so
@@ -43,6 +48,8 @@ import sys
 
 import numpy as np
 import torch
+
+import optim_lr_free as lf  # sgd/adamw_schedule_free, d_adapt_adam/sgd, prodigy
 
 SCHEMA = "lrbench.optim_golden/1"
 STEPS = 250
@@ -502,6 +509,8 @@ CASES = [
     # adam_tutorial000 --------------------------------------------------------
     C("adam_tutorial000", "pytorch", "default", {}, 0.05, 0.01, (Q, R, Q4)),
     C("adam_tutorial000", "keras", "global_clipnorm", {"global_clipnorm": 1.0}, 0.05, 0.01),
+    # schedule-free and LR-free (optim_lr_free.py) ------------------------------
+    *lf.cases(C, Q, R, Q4, DROP, MOMC_B1),
 ]
 
 TUTORIAL = set(TUTORIAL_DEFAULTS)
@@ -526,15 +535,20 @@ def run_case(case, problem, dt):
     full = dict(lr=case["lr"][problem], **case["extra"])
     n = len(PROBLEMS[problem][1])
     offsets = PROBLEMS[problem][2]
+    if name in lf.NAMES:
+        return lf.run_case(case, problem, dt, PROBLEMS[problem][1], offsets,
+                           make_grad_fn(problem, dt), lr_for, momentum_for, segments, STEPS,
+                           RECORD)
     if name in TUTORIAL:
         hp = dict(TUTORIAL_DEFAULTS[name], **args)
         ref = TutorialRef(name, hp, n, dt, offsets, conv)
-        return run_numpy(ref, full, problem, dt), "numpy: tutorial formula as printed"
+        return run_numpy(ref, full, problem, dt), "numpy: tutorial formula as printed", {}
     if conv == "pytorch":
         return (run_torch(name, args, full, problem, dt),
-                f"torch.optim.{TORCH_CLASS[name].__name__} {torch.__version__} (foreach=False)")
+                f"torch.optim.{TORCH_CLASS[name].__name__} {torch.__version__} (foreach=False)",
+                {})
     ref = KerasRef(name, keras_hp(name, args), n, dt, offsets)
-    return run_numpy(ref, full, problem, dt), "numpy: Keras 3 formulas"
+    return run_numpy(ref, full, problem, dt), "numpy: Keras 3 formulas", {}
 
 
 # ---------------------------------------------------------------------------
@@ -592,7 +606,7 @@ def main():
         for problem in case["problems"]:
             for dt in (np.float64, np.float32):
                 lr = case["lr"][problem]
-                traj, ref = run_case(case, problem, dt)
+                traj, ref, state = run_case(case, problem, dt)
                 flat = [v for row in traj for v in row]
                 if not all(math.isfinite(v) for v in flat):
                     raise SystemExit(f"non-finite trajectory: {case['optimizer']} "
@@ -612,6 +626,7 @@ def main():
                 for k, v in case["extra"].items():
                     rec[k] = v
                 rec["params"] = traj
+                rec.update(state)  # e.g. schedule-free's evaluation point "eval_params"
                 by_opt.setdefault(case["optimizer"], []).append(rec)
     for name, cases in sorted(by_opt.items()):
         doc = {
