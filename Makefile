@@ -3,6 +3,7 @@
 #
 #   make reproduce [QUICK=1]   regenerate all results and figures
 #   make test                  build and run the whole test suite
+#   make test-isa              the real AVX-512 kernels vs AVX2 bit for bit (skips without AVX-512)
 #   make test-slurm            sharded sweep through a throw-away one-node Slurm cluster
 #   make bench                 Google Benchmark JSON for optimizers + kernels
 #   make bench-peer            the same work timed in PyTorch, side by side
@@ -15,7 +16,7 @@ RESULTS ?= results
 QUICK   ?= 0
 LRBENCH := $(BUILD)/tools/lrbench/lrbench
 
-.PHONY: all setup setup-peer configure build test test-slurm reproduce bench bench-peer goldens install package clean
+.PHONY: all setup setup-peer configure build test test-isa test-slurm reproduce bench bench-peer goldens install package clean
 
 all: build
 
@@ -34,6 +35,9 @@ build: configure
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --timeout 600
+
+test-isa: build
+	tests/isa/test_isa.sh $(BUILD)
 
 test-slurm: build
 	tests/slurm/test_slurm.sh --lrbench $(LRBENCH)

@@ -3,6 +3,8 @@
 // helpers, the deterministic sum of squares, the gradient transform that
 // folds clipping into the element pass, and the element-loop driver.
 // Internal to core/optim: include only from the kernel sources.
+#include <omp.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -149,7 +151,15 @@ struct Pass {
 template <bool On, class T, class Body>
 void loop(const T* g, size_t b, size_t e, const Xform<T>& x, const Body& body) {
   const ptrdiff_t B = static_cast<ptrdiff_t>(b), E = static_cast<ptrdiff_t>(e);
-#pragma omp parallel if (e - b >= kParallelMin)
+  if (e - b < kParallelMin || omp_get_max_threads() == 1) {
+    // No OpenMP construct at all: even a one-thread parallel region costs
+    // about as much as updating a small model's few hundred parameters.
+    const Body f = body;
+    const Xform<T> xf = x;
+    for (ptrdiff_t i = B; i < E; ++i) f(static_cast<size_t>(i), apply_xform<On>(g[i], xf));
+    return;
+  }
+#pragma omp parallel
   {
     // Thread-local copies: the compiler can then keep the captured pointers and
     // scalars in registers (a store through p[i] cannot alias a local), which
