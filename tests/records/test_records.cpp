@@ -326,8 +326,9 @@ TEST(Verdicts, RoundTripAndTheThreeSinks) {
   const auto r = read_verdicts(verdicts_path(d.str(), "042", v.budget));
   EXPECT_EQ(verdicts_text(r), verdicts_text(v));
   EXPECT_EQ(format_claims(r.claims, ClaimsFormat::markdown),
-            "| claim | verdict | statement | evidence |\n|---|---|---|---|\n"
-            "| 042.1 | **supported** | a \\| claim | x |\n| 042.2 | **ERROR** | b | boom |\n");
+            "| claim | verdict | raw | seeds | statement | evidence | statistics |\n|---|---|---|---|---|---|---|\n"
+            "| 042.1 | **supported** | n/a | n/a | a \\| claim | x | n/a |\n"
+            "| 042.2 | **ERROR** | n/a | n/a | b | boom | n/a |\n");
   const std::string text = format_claims(r.claims, ClaimsFormat::text);
   EXPECT_NE(text.find("2 claims: 1 supported, 0 refuted, 0 inconclusive, 1 errors"), std::string::npos) << text;
   EXPECT_EQ(json::parse(format_claims(r.claims, ClaimsFormat::json))[1]["error"], "boom");
