@@ -20,6 +20,20 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 bool paired_kind(const ClaimTest& t) { return t.kind != ClaimTest::Kind::sign; }
 
+// Power and MDE at extreme settings -- 2 or 3 pairs at the tiny nominal level
+// of an early O'Brien-Fleming look -- need a noncentrality beyond what
+// Boost.Math's noncentral t evaluates (it raises a rounding error past
+// delta^2 / 2 ~ 2^32).  Such a number says nothing a reader can use, so it
+// is reported as undefined (NaN, "n/a") instead of failing the whole check.
+template <class F>
+double or_nan(F&& f) {
+  try {
+    return f();
+  } catch (const std::exception&) {
+    return kNaN;
+  }
+}
+
 // The interval estimate +- c se at two-sided confidence `confidence`
 // (se = 0: the point).
 stats::Interval t_interval(const stats::MeanDifference& d, double confidence) {
@@ -98,7 +112,9 @@ void describe(TestOutcome& o, const ClaimTest& t, const VerdictOptions& opt) {
   o.skew_warning = o.n >= 10 && std::fabs(o.skewness) > 1;
   o.ci_raw = t_interval(d, 1 - opt.alpha);
   o.raw = judge_interval(t, o.ci_raw);
-  if (o.sd > 0) o.mde_raw = stats::paired_t_mde(o.sd, static_cast<double>(o.n), opt.alpha, stats::Sides::kTwoSided, opt.power);
+  if (o.sd > 0)
+    o.mde_raw = or_nan(
+        [&] { return stats::paired_t_mde(o.sd, static_cast<double>(o.n), opt.alpha, stats::Sides::kTwoSided, opt.power); });
   else o.mde_raw = 0;
 }
 
@@ -132,11 +148,12 @@ void adjust(TestOutcome& o, const ClaimTest& t, double p_adjusted, double confid
   }
   const double n = static_cast<double>(o.n);
   if (o.sd > 0) {
-    o.mde_family = stats::paired_t_mde(o.sd, n, level, stats::Sides::kTwoSided, opt.power);
+    o.mde_family = or_nan([&] { return stats::paired_t_mde(o.sd, n, level, stats::Sides::kTwoSided, opt.power); });
     if (t.band > 0)
-      o.power = t.kind == ClaimTest::Kind::equivalence
-                    ? stats::paired_tost_power(0, -t.band, t.band, o.sd, n, level / 2)
-                    : stats::paired_t_power(t.band, o.sd, n, level);
+      o.power = or_nan([&] {
+        return t.kind == ClaimTest::Kind::equivalence ? stats::paired_tost_power(0, -t.band, t.band, o.sd, n, level / 2)
+                                                      : stats::paired_t_power(t.band, o.sd, n, level);
+      });
   } else {
     o.mde_family = 0;
   }
@@ -146,8 +163,12 @@ void diagnose(TestOutcome& o, const ClaimTest& t, stats::Interval ci, double lev
               const VerdictOptions& opt) {
   if (!paired_kind(t) || o.adjusted.verdict != Verdict::inconclusive || n_used < 3) return;
   const auto d = stats::paired_mean_difference(std::span<const double>(t.diff).first(n_used));
-  o.diagnosis = stats::diagnose_inconclusive(d, ci, t.band, level, opt.power, opt.max_seeds_searched);
-  o.diagnosis_text = diagnosis_text(*o.diagnosis, t, 1 - level, opt.max_seeds_searched);
+  try {
+    o.diagnosis = stats::diagnose_inconclusive(d, ci, t.band, level, opt.power, opt.max_seeds_searched);
+    o.diagnosis_text = diagnosis_text(*o.diagnosis, t, 1 - level, opt.max_seeds_searched);
+  } catch (const std::exception&) {
+    o.diagnosis.reset();  // see or_nan(): no usable power at this level and n
+  }
 }
 
 // Sequential judging of one paired test over its recorded looks.
@@ -196,10 +217,13 @@ void judge_sequential(TestOutcome& o, const ClaimTest& t, const SequentialLooks&
     const double n = static_cast<double>(looks.back());
     const auto d = stats::paired_mean_difference(std::span<const double>(t.diff).first(looks.back()));
     const double sd = d.se * std::sqrt(n);
-    o.mde_family = sd > 0 ? stats::paired_t_mde(sd, n, level, stats::Sides::kTwoSided, opt.power) : 0;
+    o.mde_family =
+        sd > 0 ? or_nan([&] { return stats::paired_t_mde(sd, n, level, stats::Sides::kTwoSided, opt.power); }) : 0;
     if (t.band > 0 && sd > 0)
-      o.power = t.kind == ClaimTest::Kind::equivalence ? stats::paired_tost_power(0, -t.band, t.band, sd, n, level / 2)
-                                                       : stats::paired_t_power(t.band, sd, n, level);
+      o.power = or_nan([&] {
+        return t.kind == ClaimTest::Kind::equivalence ? stats::paired_tost_power(0, -t.band, t.band, sd, n, level / 2)
+                                                      : stats::paired_t_power(t.band, sd, n, level);
+      });
     diagnose(o, t, last, level, looks.back(), opt);
   }
 }

@@ -133,6 +133,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (seq.until_conclusive && !seq.batch_of.empty())
     throw UsageError("--batch-of runs one batch planned elsewhere; it does not combine with --until-conclusive");
   if (seq.plan_only && !seq.until_conclusive) throw UsageError("--plan-only needs --until-conclusive");
+  if (seq.until_conclusive) (void)sequential_options(seq);  // bad flags: exit 2 before anything is written
   // --batch-of DIR: DIR's plan (with its seed plans), less what DIR holds.
   const std::string plan_dir = seq.batch_of.empty() ? results : seq.batch_of;
   const auto full = make_plan(p, plan_dir);
