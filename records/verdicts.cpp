@@ -198,8 +198,11 @@ std::string procedure_text(const ClaimVerdict& row) {
   const json& pr = field(row.statistics, "procedure");
   if (!pr.is_object()) return "";
   const json& tests = field(row.statistics, "tests");
-  if (tests.is_array() && !tests.empty() && field(pr, "sequential") == true) {
-    const json& seq = field(tests[0], "sequential");
+  if (!tests.is_array() || tests.empty()) return "";  // not in the family: no procedure applies
+  if (field(pr, "sequential") == true) {
+    size_t k = 0;
+    while (k + 1 < tests.size() && !field(tests[k], "sequential").is_object()) ++k;  // a sign test is judged once
+    const json& seq = field(tests[k], "sequential");
     return fmt::format("sequential ({}, cap {}), alpha {} / {} tests",
                        field(seq, "spending").is_string() ? seq["spending"].get<std::string>() : "fixed",
                        field(seq, "max_seeds").dump(), g4(field(pr, "alpha")), field(pr, "family_size").dump());
