@@ -452,6 +452,12 @@ ClaimResult both(ClaimResult a, ClaimResult b, const std::string& what_a, const 
   ClaimResult r;
   add_run_counts(r, a);
   add_run_counts(r, b);
+  r.combine = Combine::all_agree;
+  for (auto [part, what] : {std::pair{&a, &what_a}, std::pair{&b, &what_b}})
+    for (auto t : part->tests) {
+      t.label = *what;
+      r.tests.push_back(std::move(t));
+    }
   r.evidence = {{what_a, a.evidence}, {what_b, b.evidence},
                 {"verdicts", {{what_a, to_string(a.verdict)}, {what_b, to_string(b.verdict)}}}};
   r.verdict = a.verdict == Verdict::supported && b.verdict == Verdict::supported ? Verdict::supported
@@ -614,6 +620,7 @@ std::vector<Claim> claims() {
                "within 1 point of real RMSprop on average; else inconclusive",
                [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  ClaimResult r;
+                 r.basis = "descriptive";
                  const auto w = series(rs, plan, kAsWrittenConfig, "/final/test_accuracy");
                  const auto real = series(rs, plan, "tutorial/rmsprop", "/final/test_accuracy");
                  const auto down = series(rs, plan, kAsWrittenConfig, "/final/frac_params_decreased");
@@ -648,6 +655,7 @@ std::vector<Claim> claims() {
                "refuted if any gap exceeds 1 decade; else inconclusive",
                [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  ClaimResult r;
+                 r.basis = "descriptive";
                  r.evidence = json::object();
                  std::vector<std::string> parts;
                  double worst = 0;

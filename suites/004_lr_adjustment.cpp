@@ -109,6 +109,7 @@ std::vector<Claim> claims() {
                "refuted if the LR falls by less than 1% over training, supported if by more than 50%",
                [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  ClaimResult r;
+                 r.basis = "exact";
                  const auto s = lr_shape(rs, plan, "keras_decay=1e-6", r);
                  r.verdict = s.last_over_first > 0.99  ? Verdict::refuted
                              : s.last_over_first < 0.5 ? Verdict::supported
@@ -125,6 +126,7 @@ std::vector<Claim> claims() {
                "refuted if > 0.5 (the LR changes every batch: inverse-time decay), supported if 0",
                [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  ClaimResult r;
+                 r.basis = "exact";
                  const auto s = lr_shape(rs, plan, "keras_decay=1/100", r);
                  r.verdict = s.within_epoch_change > 0.5  ? Verdict::refuted
                              : s.within_epoch_change == 0 ? Verdict::supported
@@ -143,6 +145,7 @@ std::vector<Claim> claims() {
                "refuted if min/max == 1 (constant), supported if < 0.99",
                [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  ClaimResult r;
+                 r.basis = "exact";
                  const auto s = lr_shape(rs, plan, "formula_exponential", r);
                  r.verdict = s.min_over_max == 1.0   ? Verdict::refuted
                              : s.min_over_max < 0.99 ? Verdict::supported
@@ -184,6 +187,7 @@ std::vector<Claim> claims() {
                "never holds) while the test MSE varies between configs",
                [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  ClaimResult r;
+                 r.basis = "count";
                  double acc_max = -1, loss_lo = INFINITY, loss_hi = -INFINITY;
                  int n = 0;
                  for (const auto& run : plan) {

@@ -68,12 +68,19 @@ struct Pairs {
 };
 Pairs pair_by_seed(const Series& a, const Series& b);
 
+// The paired test of two series (pairs by seed, ascending): diff = sign *
+// (contender - baseline), configs {baseline, contender}; threshold, band and
+// units are left for the caller (suites/verdict_stats.hpp judges it).
+ClaimTest paired_test(ClaimTest::Kind kind, const Series& baseline, const Series& contender, double sign);
+
 // Paired (by seed) comparison of contender vs baseline on a metric where
 // `lower_is_better`.  Verdict: supported when the claim "contender is better"
 // holds (95 % CI of the mean paired difference excludes 0 on the good side),
 // refuted when it is excluded on the bad side OR the CI lies within
 // +-equivalence (relative to the baseline mean: no practical difference),
 // else inconclusive.  Fewer than 2 pairs, or any missing run: inconclusive.
+// The result carries the test (directional, band = equivalence x |baseline
+// mean|), so the suite's family adjusts it (suites/verdict_stats.hpp).
 ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
                          const std::string& baseline, const std::string& contender,
                          const std::string& pointer, bool lower_is_better, double equivalence);
@@ -81,6 +88,7 @@ ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
 // Equivalence of two configs on a metric, paired by seed: supported when the
 // 95 % CI of the mean paired difference (b - a) lies within +-band * |mean of
 // a|, refuted when it lies entirely outside that band, else inconclusive.
+// Carries its test (equivalence, TOST) for the family.
 ClaimResult claim_equivalent(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& a,
                              const std::string& b, const std::string& pointer, double band);
 

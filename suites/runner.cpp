@@ -13,7 +13,8 @@
 
 namespace lrb::suites {
 
-std::vector<RunSpec> plan_runs(const std::vector<std::string>& suite_ids, const Budget& budget) {
+std::vector<RunSpec> plan_runs(const std::vector<std::string>& suite_ids, const Budget& budget,
+                               const SeedPlans& seed_plans) {
   std::vector<const Suite*> chosen;
   if (suite_ids.empty())
     for (const auto& s : registry()) chosen.push_back(&s);
@@ -22,7 +23,7 @@ std::vector<RunSpec> plan_runs(const std::vector<std::string>& suite_ids, const 
   std::vector<std::pair<std::string, RunSpec>> keyed;
   std::set<std::string> seen;
   for (const Suite* s : chosen)
-    for (auto& r : s->plan(budget)) {
+    for (auto& r : suite_plan(*s, budget, seed_plans)) {
       auto a = records::run_address(r);
       if (!seen.insert(a).second) continue;  // a suite listed twice
       keyed.emplace_back(std::move(a), std::move(r));
@@ -42,12 +43,13 @@ std::vector<RunSpec> shard(const std::vector<RunSpec>& plan, int index, int coun
   return out;
 }
 
-void write_manifests(const std::string& results_dir, const std::vector<std::string>& suite_ids, const Budget& budget) {
+void write_manifests(const std::string& results_dir, const std::vector<std::string>& suite_ids, const Budget& budget,
+                     const SeedPlans& seed_plans) {
   std::set<std::string> done;
   for (const auto& s : registry())
     if ((suite_ids.empty() || std::find(suite_ids.begin(), suite_ids.end(), s.id) != suite_ids.end()) &&
         done.insert(s.id).second)
-      records::write_manifest(results_dir, manifest(s, budget));
+      records::write_manifest(results_dir, manifest(s, budget, seed_plans));
 }
 
 namespace {

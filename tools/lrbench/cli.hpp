@@ -50,6 +50,7 @@ int cmd_merge(const std::vector<std::string>& args);
 int cmd_claims(const std::vector<std::string>& args);
 int cmd_lr_find(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
+int cmd_profile(const std::vector<std::string>& args);
 int cmd_slurm_script(const std::vector<std::string>& args);
 
 }  // namespace lrb::cli

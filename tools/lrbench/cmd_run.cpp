@@ -15,6 +15,7 @@
 //             still printed, the corrupt file's runs counting as missing, and
 //             no verdicts file is written)
 #include <filesystem>
+#include <memory>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "tools/lrbench/cli.hpp"
 #include "tools/lrbench/environment.hpp"
 #include "tools/lrbench/progress.hpp"
+#include "tools/lrbench/sequential_flags.hpp"
 
 namespace lrb::cli {
 namespace {
@@ -48,11 +50,14 @@ void add_plan_options(po::options_description& opts, PlanOptions& p) {
 
 records::Budget budget_of(const PlanOptions& p) { return {.quick = p.quick, .seeds = p.seeds}; }
 
-std::vector<suites::RunSpec> make_plan(const PlanOptions& p) {
+// The plan of the chosen suites, with the seeds `run --until-conclusive` added
+// in `dir` (DIR/seeds/, records/seed_plan.hpp; none when dir is empty).
+std::vector<suites::RunSpec> make_plan(const PlanOptions& p, const std::string& dir = "") {
   if (p.seeds < 0 || p.seeds > 1000)
     throw UsageError("--seeds must be in [0, 1000], got " + std::to_string(p.seeds));
+  const auto seed_plans = dir.empty() ? suites::SeedPlans{} : records::load_seed_plans(dir, budget_of(p));
   try {
-    return suites::plan_runs(p.suites, budget_of(p));
+    return suites::plan_runs(p.suites, budget_of(p), seed_plans);
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--suite: ") + e.what());
   }
@@ -69,8 +74,10 @@ int cmd_run(const std::vector<std::string>& args) {
   std::string results = "results", shard_text = "0/1", progress = "auto", data_dir;
   int threads = 1;
   bool force = false;
+  SequentialFlags seq;
   po::options_description opts("options");
   add_plan_options(opts, p);
+  add_sequential_options(opts, seq);
   opts.add_options()
       ("results", po::value(&results)->default_value(results), "results directory (created if absent)")
       ("threads", po::value(&threads)->default_value(threads),
@@ -84,14 +91,19 @@ int cmd_run(const std::vector<std::string>& args) {
       ("progress", po::value(&progress)->default_value(progress), "auto | lines | none");
   po::variables_map vm;
   if (!parse_options("run", "[--suite ID ...] [--quick] [--seeds K] [--threads T] [--shard I/N] "
-                     "[--results DIR] [--force]",
+                     "[--results DIR] [--force] [--until-conclusive [--max-seeds N] [--plan-only]] "
+                     "[--batch-of DIR]",
                      "Runs the tutorial suites.  Each run (suite, configuration, seed) is stored as\n"
                      "DIR/<suite>/<address>.json, address = SHA-256 of its canonical configuration\n"
                      "and the numerics version.  A run with a record (status ok or diverged) is\n"
                      "never recomputed (--force does); records are written atomically, so an\n"
                      "interrupted run resumes where it stopped.  Each suite's plan is written\n"
                      "first as DIR/manifests/<suite>.<budget>.json (what `lrbench report` reads).\n"
-                     "Exit 1 if any run failed.",
+                     "--until-conclusive then adds seeds in batches to the configurations that\n"
+                     "undecided claims read (group-sequential, error rate kept at --alpha) until\n"
+                     "each claim is decided or --max-seeds is reached; the seeds added and the\n"
+                     "looks are recorded in DIR/seeds/<suite>.<budget>.json, which every command\n"
+                     "reading DIR then plans with.  Exit 1 if any run failed.",
                      opts, {}, args, vm))
     return kOk;
   if (threads < 1 || threads > 256)
@@ -115,7 +127,17 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   if (progress != "auto" && progress != "lines" && progress != "none")
     throw UsageError("--progress must be auto, lines or none, got '" + progress + "'");
-  const auto runs = suites::shard(make_plan(p), si, sn);
+  if (seq.until_conclusive && sn != 1)
+    throw UsageError("--until-conclusive runs the whole loop here; to shard it, take a look with "
+                     "--until-conclusive --plan-only and run each batch with --batch-of DIR --shard I/N");
+  if (seq.until_conclusive && !seq.batch_of.empty())
+    throw UsageError("--batch-of runs one batch planned elsewhere; it does not combine with --until-conclusive");
+  if (seq.plan_only && !seq.until_conclusive) throw UsageError("--plan-only needs --until-conclusive");
+  if (seq.until_conclusive) (void)sequential_options(seq);  // bad flags: exit 2 before anything is written
+  // --batch-of DIR: DIR's plan (with its seed plans), less what DIR holds.
+  const std::string plan_dir = seq.batch_of.empty() ? results : seq.batch_of;
+  const auto full = make_plan(p, plan_dir);
+  const auto runs = suites::shard(seq.batch_of.empty() ? full : batch_of(seq.batch_of, full), si, sn);
   if (!data_dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(data_dir, ec))
@@ -126,7 +148,7 @@ int cmd_run(const std::vector<std::string>& args) {
                                           data_dir_from_environment());
   // The whole plan of each suite, whichever shard this is: every shard writes
   // the same bytes, and merge checks that they agree.
-  suites::write_manifests(results, p.suites, budget_of(p));
+  suites::write_manifests(results, p.suites, budget_of(p), records::load_seed_plans(plan_dir, budget_of(p)));
 
   suites::DatasetCache datasets;  // one decoded Fashion-MNIST for every run of this process
   suites::RunOptions o;
@@ -138,21 +160,33 @@ int cmd_run(const std::vector<std::string>& args) {
   o.datasets = &datasets;
   o.provenance = records::provenance(1);
   o.provenance["runs_in_parallel"] = threads;
-  RunsProgress bar(static_cast<int64_t>(runs.size()), threads,
-                   progress == "none"    ? Progress::Mode::quiet
-                   : progress == "lines" ? Progress::Mode::lines
-                                         : Progress::Mode::bar);
+  const auto mode = progress == "none"    ? Progress::Mode::quiet
+                    : progress == "lines" ? Progress::Mode::lines
+                                          : Progress::Mode::bar;
   auto run_name = [](const suites::RunSpec& r) {
     return r.suite + " " + r.config + " seed " + std::to_string(r.seed);
   };
+  // --until-conclusive: one bar per batch (each batch is the whole grown plan, mostly cached).
+  std::unique_ptr<RunsProgress> bar = std::make_unique<RunsProgress>(
+      seq.until_conclusive ? 0 : static_cast<int64_t>(runs.size()), threads,
+      seq.until_conclusive ? Progress::Mode::quiet : mode);
   o.on_progress = [&](int64_t done, int64_t, const suites::RunSpec& r, const std::string& what) {
-    bar.run_done(-1, done, run_name(r), what);
+    bar->run_done(-1, done, run_name(r), what);
   };
   o.on_run_progress = [&](int worker, const suites::RunSpec& r, double f, const std::string& st) {
-    bar.run_progress(worker, run_name(r), f, st);
+    bar->run_progress(worker, run_name(r), f, st);
   };
+  if (seq.until_conclusive) {
+    suites::UntilConclusiveHooks hooks;
+    hooks.before_batch = [&](int64_t n) { bar = std::make_unique<RunsProgress>(n, threads, mode); };
+    hooks.after_batch = [&](const suites::RunSummary& s) {
+      bar->finish(std::to_string(s.computed) + " computed, " + std::to_string(s.cached) + " cached, " +
+                  std::to_string(s.diverged) + " diverged, " + std::to_string(s.failed) + " failed");
+    };
+    return run_until_conclusive_command(p.suites, budget_of(p), seq, o, hooks);
+  }
   const auto sum = suites::run_all(runs, o);
-  bar.finish(std::to_string(sum.computed) + " computed, " + std::to_string(sum.cached) + " cached, " +
+  bar->finish(std::to_string(sum.computed) + " computed, " + std::to_string(sum.cached) + " cached, " +
              std::to_string(sum.diverged) + " diverged, " + std::to_string(sum.failed) + " failed");
   for (const auto& e : sum.errors) std::cerr << "lrbench run: failed: " << e << "\n";
   std::cout << "runs " << sum.total << ": computed " << sum.computed << ", cached " << sum.cached
@@ -175,7 +209,7 @@ int cmd_status(const std::vector<std::string>& args) {
                      "the plan (another budget or numerics version).  Exit 3 on a corrupt file.",
                      opts, pos, args, vm))
     return kOk;
-  const auto plan = make_plan(p);
+  const auto plan = make_plan(p, dir);
   const auto loaded = records::load_results(dir);
   print_load_errors("status", loaded);
   std::printf("%-6s %8s %8s %8s %8s %8s\n", "suite", "planned", "ok", "diverged", "missing", "other");
@@ -210,36 +244,65 @@ int cmd_merge(const std::vector<std::string>& args) {
 
 int cmd_claims(const std::vector<std::string>& args) {
   PlanOptions p;
-  std::string dir, format = "text";
+  std::string dir, format = "text", table = "full", multiplicity = "holm";
+  double alpha = 0.05;
   bool print_only = false;
   po::options_description opts("options");
   add_plan_options(opts, p);
   opts.add_options()
       ("results", po::value(&dir)->required(), "results directory")
       ("format", po::value(&format)->default_value(format), "text | markdown | json")
+      ("table", po::value(&table)->default_value(table),
+       "markdown only: full (claims.md: statistics per claim) | readme (one short line per claim: verdict, "
+       "raw verdict, seeds, abridged evidence; what README.md's verdict table is made of)")
+      ("multiplicity", po::value(&multiplicity)->default_value(multiplicity),
+       "how each suite's tests are adjusted as a family: holm (family-wise error) | bh (false discovery "
+       "rate) | bonferroni | none")
+      ("alpha", po::value(&alpha)->default_value(alpha), "the family's two-sided error rate, in (0, 0.5]")
       ("print-only", po::bool_switch(&print_only),
        "only print: do not write DIR/verdicts/<suite>.<budget>.json and the suites' manifests");
   po::positional_options_description pos;
   pos.add("results", 1);
   po::variables_map vm;
-  if (!parse_options("claims", "DIR [--format text|markdown|json] [--suite ID ...] [--quick] [--seeds K]",
+  if (!parse_options("claims",
+                     "DIR [--format text|markdown|json] [--table full|readme] [--multiplicity holm|bh|bonferroni|none] "
+                     "[--suite ID ...] [--quick] [--seeds K]",
                      "Checks every claim of the suites against the records in DIR (never trains):\n"
-                     "verdict supported / refuted / inconclusive with its evidence.  Pass the\n"
-                     "same --quick/--seeds as `lrbench run` so the expected runs match.  Also\n"
-                     "writes the verdicts as DIR/verdicts/<suite>.<budget>.json (and the suites'\n"
-                     "manifests) for `lrbench report`.  Exit 0 when every check could be\n"
-                     "evaluated (missing runs give 'inconclusive'), 1 when a check failed,\n"
+                     "verdict supported / refuted / inconclusive with its evidence.  Each suite's\n"
+                     "tests are one family: the verdict is the adjusted one (Holm by default), the\n"
+                     "raw one (each test alone at 95 %) is shown beside it, with p-values, the\n"
+                     "family interval, the minimum detectable effect at 80 % power and, for an\n"
+                     "inconclusive test, whether it is 'no effect of practical size' or 'too few\n"
+                     "seeds' (and about how many would decide it).  A suite with a seed plan\n"
+                     "(DIR/seeds/, from `run --until-conclusive`) is judged over its sequential\n"
+                     "looks.  Pass the same --quick/--seeds as `lrbench run` so the expected runs\n"
+                     "match.  Also writes the verdicts as DIR/verdicts/<suite>.<budget>.json (and\n"
+                     "the suites' manifests) for `lrbench report`.  Exit 0 when every check could\n"
+                     "be evaluated (missing runs give 'inconclusive'), 1 when a check failed,\n"
                      "3 when a results file is corrupt (nothing is written then).",
                      opts, pos, args, vm))
     return kOk;
+  if (table != "full" && table != "readme") throw UsageError("--table must be full or readme, got '" + table + "'");
+  if (table == "readme" && format != "markdown") throw UsageError("--table readme needs --format markdown");
   const auto fmt = format == "text"       ? records::ClaimsFormat::text
-                   : format == "markdown" ? records::ClaimsFormat::markdown
+                   : format == "markdown" ? (table == "readme" ? records::ClaimsFormat::readme
+                                                               : records::ClaimsFormat::markdown)
                    : format == "json"     ? records::ClaimsFormat::json
                                           : throw UsageError("--format must be text, markdown or json, got '" + format + "'");
-  const auto plan = make_plan(p);
+  if (!(alpha > 0 && alpha <= 0.5)) throw UsageError("--alpha must be in (0, 0.5], got " + std::to_string(alpha));
+  suites::ClaimsOptions co;
+  co.verdicts.alpha = alpha;
+  try {
+    co.verdicts.multiplicity = stats::parse_multiplicity(multiplicity);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--multiplicity: ") + e.what());
+  }
+  const auto seed_plans = records::load_seed_plans(dir, budget_of(p));
+  co.seed_plans = &seed_plans;
+  const auto plan = make_plan(p, dir);
   const auto loaded = records::load_results(dir);
   print_load_errors("claims", loaded);
-  const auto rows = suites::evaluate_claims(loaded, plan, p.suites);
+  const auto rows = suites::evaluate_claims(loaded, plan, p.suites, co);
   std::cout << suites::format_claims(rows, fmt) << std::flush;
   bool errored = false;
   for (const auto& r : rows)
@@ -248,7 +311,7 @@ int cmd_claims(const std::vector<std::string>& args) {
       std::cerr << "lrbench claims: " << r.claim->id << " could not be evaluated: " << r.error << "\n";
     }
   if (!loaded.errors.empty()) return kDataError;  // verdicts of incomplete data are not recorded
-  if (!print_only) suites::record_claims(dir, loaded, rows, budget_of(p));
+  if (!print_only) suites::record_claims(dir, loaded, rows, budget_of(p), seed_plans);
   return errored ? kRunFailure : kOk;
 }
 

@@ -34,6 +34,8 @@ const std::vector<Command>& commands() {
        lrb::cli::cmd_claims},
       {"lr-find", "LR range test: loss vs exponentially growing LR, suggested LR", lrb::cli::cmd_lr_find},
       {"report", "offline HTML report + PNG/SVG/PDF figures from results files", lrb::cli::cmd_report},
+      {"profile", "performance profiles + AlgoPerf score of each suite's optimizers, with bootstrap bands",
+       lrb::cli::cmd_profile},
       {"slurm-script", "Slurm job array (one shard per task) + dependent merge and report",
        lrb::cli::cmd_slurm_script},
       {"perf-check", "compare two benchmark JSONs (or two results dirs); exit 1 on a slowdown",
