@@ -201,8 +201,8 @@ BenchmarkFile parse_benchmark_text(std::string_view text, const std::string& pat
     // The parser itself is iterative; the limit keeps deeply nested values
     // (whose copies and destructors recurse) from being built at all.
     j = json::parse(text, [](int depth, json::parse_event_t, json&) {
-      if (depth > kMaxJsonDepth)
-        throw std::length_error("nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      if (depth > kMaxBenchmarkJsonDepth)
+        throw std::length_error("nests deeper than " + std::to_string(kMaxBenchmarkJsonDepth) + " levels");
       return true;
     });
   } catch (const json::out_of_range& e) {
