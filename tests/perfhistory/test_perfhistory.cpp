@@ -342,6 +342,21 @@ TEST_F(Scratch, MachinesAndGenerationsNeverMix) {
   r.files = {write("c.json", bench_file({}, {{"BM_raw", {1}}})), write("d.json", bench_file(slower, {{"BM_raw", {1}}}))};
   EXPECT_THROW(phl::add(r), FormatError);  // one machine by identity, but twice as slow in one file
   EXPECT_EQ(snapshot(), before);
+
+  // A machine shared with other work swings that much: --tolerance 150 %
+  // takes both files, and the machine it creates keeps that tolerance.
+  r.store = (dir_ / "busy").string();
+  r.tolerance = 1.5;
+  const auto busy = phl::add(r);
+  EXPECT_TRUE(busy.new_machine);
+  EXPECT_EQ(ph::read_machine_dir(fs::path(r.store) / busy.machine).machine.tolerance, 1.5);
+  r.commit = sha(10);
+  r.parent = sha(9);
+  r.tolerance.reset();  // later adds use the machine's own tolerance
+  r.files = {write("e.json", bench_file(slower, {{"BM_raw", {1}}}))};
+  EXPECT_EQ(phl::add(r).machine, busy.machine);
+  r.tolerance = 0.0;
+  EXPECT_THROW(phl::add(r), phl::UsageError);
 }
 
 TEST_F(Scratch, BadArgumentsAndInputs) {
@@ -670,6 +685,8 @@ TEST_F(Scratch, CommandExitStatuses) {
   EXPECT_EQ(lrbench("add " + s + " --commit " + sha(1), dir_).status, 2);                       // no FILE
   EXPECT_EQ(lrbench("add " + s + " --commit " + sha(1) + " " + s + "/nope.json", dir_).status, 3);  // unreadable
   EXPECT_EQ(lrbench("add " + s + " --commit " + sha(1) + " --time soon " + f0, dir_).status, 2);
+  EXPECT_EQ(lrbench("add " + s + " --commit " + sha(1) + " --tolerance 0% " + f0, dir_).status, 2);
+  EXPECT_EQ(lrbench("add " + s + " --commit " + sha(1) + " --tolerance lots " + f0, dir_).status, 2);
   EXPECT_EQ(lrbench("add --help", dir_).status, 0);
   EXPECT_EQ(lrbench("--help", dir_).status, 0);
   EXPECT_EQ(lrbench("", dir_).status, 2);

@@ -83,14 +83,17 @@ auto usage_errors(F&& f) {
 
 int history_add(const std::vector<std::string>& args) {
   phl::AddRequest r;
-  std::string parent;
+  std::string parent, tolerance;
   po::options_description opts("options");
   opts.add_options()
       ("commit", po::value(&r.commit)->required(), "the commit the runs measured (full id, `git rev-parse`)")
       ("parent", po::value(&parent), "its first parent (full id); omit for a root commit")
       ("time", po::value(&r.time), "its committer date, ISO 8601 (`git log -1 --format=%cI`; default: now)")
       ("subject", po::value(&r.subject), "its subject line, shown in the report (`git log -1 --format=%s`)")
-      ("replace", po::bool_switch(&r.replace), "rewrite the record if this commit is recorded already");
+      ("replace", po::bool_switch(&r.replace), "rewrite the record if this commit is recorded already")
+      ("tolerance", po::value(&tolerance), "how far the FILEs' calibrations may lie from their median, and from "
+       "the machine's reference, and still be one machine, a percentage (default 25%; kept in machine.json "
+       "of a machine this add creates; raise it on a machine shared with other work)");
   opts.add_options()
       ("store", po::value(&r.store)->required(), "STORE: the history directory (created if absent)")
       ("files", po::value(&r.files)->multitoken()->required(), "FILE.json...: the commit's benchmark runs");
@@ -112,6 +115,14 @@ int history_add(const std::vector<std::string>& args) {
                      opts, pos, args, vm))
     return kOk;
   if (vm.count("parent")) r.parent = parent;
+  if (vm.count("tolerance")) {
+    std::string t = tolerance;
+    if (!t.empty() && t.back() == '%') t.pop_back();
+    const auto v = spec::to_double(t);
+    if (!v || !(*v > 0.0 && *v < 1000.0))
+      throw UsageError("--tolerance must be a percentage in (0, 1000), e.g. 25%, got '" + tolerance + "'");
+    r.tolerance = *v / 100.0;
+  }
   const phl::AddResult res = usage_errors([&] { return phl::add(r); });
   for (const auto& n : res.notes) std::cerr << "lrbench perf-history add: " << n << "\n";
   std::cout << (res.replaced ? "replaced " : "recorded ") << phl::short_sha(r.commit) << " for " << res.machine

@@ -44,6 +44,13 @@ struct AddRequest {
   std::string time;                   // ISO 8601; "" = now (UTC)
   std::string subject;                // the commit's first line, for the report ("" unknown)
   bool replace = false;               // rewrite the record if the commit is recorded
+  // How far (as a fraction, |ln(x / ref)| <= ln(1 + t)) the files' calibrations
+  // may lie from their median, and a machine's reference from the record's, and
+  // still be one machine.  Stored in machine.json when this add creates the
+  // machine, which then uses it for every later record; none = that machine's
+  // own, or ph::kDefaultTolerance.  An oversubscribed machine needs more: its
+  // calibration swings with the load, which the normalization divides out.
+  std::optional<double> tolerance;
   std::vector<std::string> files;     // Google Benchmark JSON, >= 1
 };
 struct AddResult {

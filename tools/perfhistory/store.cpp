@@ -112,6 +112,9 @@ AddResult add(const AddRequest& req) {
                      req.time + "'");
   if (req.files.empty()) throw UsageError("expected one or more Google Benchmark JSON files");
   if (req.subject.find('\n') != std::string::npos) throw UsageError("--subject must be one line");
+  if (req.tolerance && !(*req.tolerance > 0 && *req.tolerance < 10))
+    throw UsageError("--tolerance must be a percentage in (0, 1000), got " + fmt::format("{:g}", *req.tolerance * 100));
+  const double tolerance = req.tolerance.value_or(ph::kDefaultTolerance);
   const fs::path store(req.store);
   std::error_code ec;
   if (req.store.empty()) throw UsageError("expected the history directory STORE");
@@ -150,13 +153,14 @@ AddResult add(const AddRequest& req) {
     const auto b = counter_values(inputs[i].file, perfcheck::Calib::triad, "bytes_per_second");
     const ph::MachineCalibration own{a.empty() ? calib.fma_peak_flops : stats::median(a),
                                      b.empty() ? calib.stream_triad_bytes_per_second : stats::median(b)};
-    if (!ph::calibration_matches(calib, own, ph::kDefaultTolerance))
+    if (!ph::calibration_matches(calib, own, tolerance))
       throw records::FormatError(req.files[i], "",
                                  "its calibration (" + rates(own) + ") is more than " +
-                                     fmt::format("{:g}", ph::kDefaultTolerance * 100) +
+                                     fmt::format("{:g}", tolerance * 100) +
                                      " % away from the record's median (" + rates(calib) +
                                      "): the files come from different machines, or the machine was far "
-                                     "busier during one of them; rerun it");
+                                     "busier during one of them; rerun it (or raise --tolerance on a "
+                                     "machine shared with other work)");
   }
 
   // ---- the store (under its lock) ----
@@ -185,7 +189,7 @@ AddResult add(const AddRequest& req) {
     m.machine.id = prefix + std::to_string(highest + 1);
     m.machine.identity = identity;
     m.machine.calibration = calib;
-    m.machine.tolerance = ph::kDefaultTolerance;
+    m.machine.tolerance = tolerance;
     m.machine.created = records::utc_now();
     m.dir = store / m.machine.id;
     m.index.machine = m.machine.id;
@@ -193,8 +197,7 @@ AddResult add(const AddRequest& req) {
       std::string list;
       for (const auto& r : refs) list += "; " + r;
       result.notes.push_back("opened generation " + std::to_string(highest + 1) + ": this record's calibration (" +
-                             rates(calib) + ") matches no generation of this CPU within " +
-                             fmt::format("{:g}", ph::kDefaultTolerance * 100) + " %" + list);
+                             rates(calib) + ") matches no generation of this CPU within its tolerance" + list);
     }
     result.new_machine = true;
     target = std::move(m);
