@@ -549,7 +549,10 @@ TEST_F(Scratch, PlantedRegressionAtTheNewestCommitFailsTheGate) {
 
   const phl::Links links{"https://example.org/c/{sha}"};
   const std::string text = phl::render_check(a, lrb::perfcheck::Format::text, links);
-  EXPECT_NE(text.find("1 regression at the newest commit " + sha(24).substr(0, 12)), std::string::npos) << text;
+  EXPECT_NE(text.find("1 regression at the newest commit " + sha(24).substr(0, 12) + " (range " +
+                      sha(23).substr(0, 12) + ".." + sha(24).substr(0, 12) + ")"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("REGRESSION"), std::string::npos) << text;
   const std::string md = phl::render_check(a, lrb::perfcheck::Format::markdown, links);
   EXPECT_NE(md.find("| `BM_mem` |"), std::string::npos) << md;
@@ -559,6 +562,7 @@ TEST_F(Scratch, PlantedRegressionAtTheNewestCommitFailsTheGate) {
   const json j = json::parse(phl::render_check(a, lrb::perfcheck::Format::json, links));
   EXPECT_EQ(j["verdict"], "regression");
   EXPECT_EQ(j["newest"]["commit"], sha(24));
+  EXPECT_EQ(j["newest"]["previous_recorded"], sha(23));
   EXPECT_EQ(j["counts"]["regression"], 1);
   bool found = false;
   for (const auto& b : j["benchmarks"])

@@ -68,6 +68,12 @@ std::string summary_title(const HistoryAnalysis& a) {
     t = fmt::format("{} regression{}", a.regressions, a.regressions == 1 ? "" : "s");
     if (a.errors) t += fmt::format(", {} benchmark{} failing", a.errors, a.errors == 1 ? "" : "s");
     t += " at the newest commit " + short_sha(newest.commit);
+    // The range to bisect: from the commit recorded before it (its parent,
+    // unless commits between them were not recorded).
+    const auto& cs = a.history.commits;
+    if (cs.size() >= 2)
+      t += " (range " + short_sha(cs[cs.size() - 2].commit) + ".." + short_sha(newest.commit) +
+           (newest.after_gap ? ", unrecorded commits between" : "") + ")";
   } else {
     t = "no regression at the newest commit " + short_sha(newest.commit);
   }
@@ -162,6 +168,10 @@ ojson check_json(const HistoryAnalysis& a, const Links& links) {
   j["store"] = h.store;
   j["machine"] = h.machine.id;
   j["newest"] = {{"commit", newest.commit}, {"time", newest.time}, {"subject", newest.subject}};
+  if (h.commits.size() >= 2) {
+    j["newest"]["previous_recorded"] = h.commits[h.commits.size() - 2].commit;
+    j["newest"]["unrecorded_commits_between"] = newest.after_gap;
+  }
   if (!links.commit_url.empty()) j["newest"]["url"] = links.url(newest.commit);
   j["commits"] = h.commits.size();
   j["alpha"] = a.options.newest.alpha;
