@@ -71,7 +71,7 @@ json bench_file(const Machine& m, const std::map<std::string, std::vector<double
   for (const auto& [name, ts] : times_ns)
     for (size_t i = 0; i < ts.size(); ++i) {
       json c = json::object();
-      if (name.rfind("BM_mem", 0) == 0) c["bytes_per_second"] = 1e9 / ts[i];
+      if (name.rfind("BM_mem", 0) == 0 || name.find("stream_update") != std::string::npos) c["bytes_per_second"] = 1e9 / ts[i];
       if (name.rfind("BM_flop", 0) == 0) c["flops"] = 1e9 / ts[i];
       row(name, ts[i] * m.slowdown, static_cast<int>(i), static_cast<int>(ts.size()), c);
     }
@@ -501,11 +501,16 @@ TEST_F(Scratch, CalibrationNormalizationRemovesTheMachine) {
   const size_t n = 30;
   std::vector<double> slow(n, 1.0);
   for (size_t c = 12; c < 22; ++c) slow[c] = 1.2;
-  add_history({{"BM_mem", noise(n, 1)}, {"BM_raw", noise(n, 2)}}, slow);
+  add_history({{"BM_mem", noise(n, 1)}, {"BM_raw", noise(n, 2)}, {"lrb::bench::BM_calib_stream_update", noise(n, 3)}},
+              slow);
   const auto a = load_and_analyze(store());
   const auto& mem = bench(a, "BM_mem");
   const auto& raw = bench(a, "BM_raw");
   EXPECT_EQ(a.history.benchmarks[mem.series].normalized_by, lrb::perfcheck::Calib::triad);
+  // A calibration benchmark that normalizes nothing is still the machine's, not gated.
+  const auto& update = a.history.benchmarks[bench(a, "lrb::bench::BM_calib_stream_update").series];
+  EXPECT_TRUE(update.calibration);
+  EXPECT_EQ(update.normalized_by, lrb::perfcheck::Calib::none);
   EXPECT_EQ(a.history.benchmarks[raw.series].normalized_by, lrb::perfcheck::Calib::none);
   EXPECT_TRUE(mem.analysis.change_points.empty());
   ASSERT_EQ(raw.analysis.change_points.size(), 2u);

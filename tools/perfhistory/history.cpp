@@ -118,7 +118,10 @@ History load_history(const LoadOptions& o) {
   std::vector<std::vector<std::set<std::string>>> counters;  // [benchmark][commit]
   for (size_t c = 0; c < n; ++c)
     for (const auto& r : records[c].file.runs) {
-      const bool calib = perfcheck::calibration_kind(r.run_name) != Calib::none;
+      // Every BM_calib_ benchmark measures the machine, not the code (the
+      // STREAM update one included, which normalizes nothing): kept raw, never gated.
+      const bool calib = perfcheck::calibration_kind(r.run_name) != Calib::none ||
+                         r.run_name.find("BM_calib_") != std::string::npos;
       if (!calib && o.filter && !o.filter->search(r.run_name)) continue;
       auto [it, fresh] = at.try_emplace(r.run_name, h.benchmarks.size());
       if (fresh) {
