@@ -232,6 +232,11 @@ std::string join(const nlohmann::json& arr, const std::string& sep = ", ") {
   return o.empty() ? "(not recorded)" : o;
 }
 
+}  // namespace
+
+const char* page_style() { return kStyle; }
+const char* chart_script() { return kScript; }
+
 std::string figure_html(const Figure& f, const PageInfo& info) {
   std::ostringstream h;
   h << "<figure class=\"chart\" id=\"fig-" << f.id << "\" data-figure-id=\"" << f.id << "\">\n"
@@ -247,6 +252,8 @@ std::string figure_html(const Figure& f, const PageInfo& info) {
   return h.str();
 }
 
+namespace {
+
 std::string figures_of(const std::vector<Figure>& figures, const std::string& section, const PageInfo& info) {
   std::string o;
   for (const auto& f : figures)
@@ -254,14 +261,13 @@ std::string figures_of(const std::vector<Figure>& figures, const std::string& se
   return o;
 }
 
-// "<" in a JSON string inside <script> could close the element: escape it.
+}  // namespace
+
 std::string script_json(const std::string& dumped) {
   std::string o;
   for (char c : dumped) o += c == '<' ? std::string("\\u003c") : std::string(1, c);
   return o;
 }
-
-}  // namespace
 
 std::string render_page(const Report& r, const std::vector<Figure>& figures, const WebAssets& assets,
                         const PageInfo& info) {

@@ -3,6 +3,7 @@
 #include "bench/calibration/fma_chains.hpp"
 #include "core/isa/isa.hpp"
 #include "core/memory/buffer.hpp"
+#include "records/provenance.hpp"
 
 #include <benchmark/benchmark.h>
 #include <immintrin.h>
@@ -149,6 +150,11 @@ double measure_update_bytes_per_second(size_t n, int reps) {
 }
 
 }  // namespace lrb::bench
+
+// "cpu_model" in every JSON's context: the performance history tells machines
+// apart by CPU model, core count and caches (docs/perf-history.md, 1.1).
+[[maybe_unused]] static const bool kCpuModelInContext =
+    (benchmark::AddCustomContext("cpu_model", lrb::records::cpu_model()), true);
 
 BENCHMARK(lrb::bench::BM_calib_fma_peak)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(lrb::bench::BM_calib_stream_copy)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -4,6 +4,7 @@
 
 #include "core/isa/isa.hpp"
 #include "tools/lrbench/environment.hpp"
+#include "core/spec/spec.hpp"
 
 namespace lrb::cli {
 namespace {
@@ -55,6 +56,15 @@ bool parse_options(const std::string& command, const std::string& usage_line,
   }
   select_isa(vm);
   return true;
+}
+
+double parse_percentage(const std::string& flag, const std::string& text) {
+  std::string t = text;
+  if (!t.empty() && t.back() == '%') t.pop_back();
+  const auto v = spec::to_double(t);
+  if (!v || !(*v > 0.0 && *v < 100.0))
+    throw UsageError(flag + " must be a percentage in (0, 100), e.g. 5%, got '" + text + "'");
+  return *v / 100.0;
 }
 
 }  // namespace lrb::cli

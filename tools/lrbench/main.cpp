@@ -40,6 +40,8 @@ const std::vector<Command>& commands() {
        lrb::cli::cmd_slurm_script},
       {"perf-check", "compare two benchmark JSONs (or two results dirs); exit 1 on a slowdown",
        lrb::cli::cmd_perf_check},
+      {"perf-history", "every commit's benchmarks: add to a store, report change points, check the newest",
+       lrb::cli::cmd_perf_history},
   };
   return table;
 }
