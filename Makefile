@@ -4,6 +4,9 @@
 #   make reproduce [QUICK=1]   regenerate all results and figures
 #   make test                  build and run the whole test suite
 #   make test-slurm            sharded sweep through a throw-away one-node Slurm cluster
+#   make test-sanitize         the whole test suite built with ASan + UBSan (build-sanitize/)
+#   make fuzz [FUZZ_SECONDS=N] build the libFuzzer harnesses with clang (build-fuzz/) and
+#                              fuzz each for N seconds (default 60)
 #   make bench                 Google Benchmark JSON for optimizers + kernels
 #   make bench-peer            the same work timed in PyTorch, side by side
 BUILD   ?= build
@@ -11,8 +14,17 @@ JOBS    ?= $(shell nproc)
 RESULTS ?= results
 QUICK   ?= 0
 LRBENCH := $(BUILD)/tools/lrbench/lrbench
+SANITIZE_BUILD ?= build-sanitize
+FUZZ_BUILD     ?= build-fuzz
+FUZZ_SECONDS   ?= 60
+# Sanitizer builds: -O1 -g keeps reports readable and the suite fast enough;
+# assertions stay on (no -DNDEBUG).
+SANITIZE_CMAKE := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
+# A report fails the test; LeakSanitizer is on.
+SANITIZE_ENV   := ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1:strict_init_order=1 \
+                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: all setup setup-peer configure build test test-slurm reproduce bench bench-peer goldens clean
+.PHONY: all setup setup-peer configure build test test-slurm test-sanitize fuzz reproduce bench bench-peer goldens clean
 
 all: build
 
@@ -35,6 +47,18 @@ test: build
 test-slurm: build
 	tests/slurm/test_slurm.sh --lrbench $(LRBENCH)
 
+test-sanitize: setup
+	@cmake -S . -B $(SANITIZE_BUILD) $(SANITIZE_CMAKE) -DLRBENCH_SANITIZE=ON \
+	  > $(SANITIZE_BUILD).configure.log 2>&1 || { cat $(SANITIZE_BUILD).configure.log; exit 1; }
+	cmake --build $(SANITIZE_BUILD) -j$(JOBS)
+	$(SANITIZE_ENV) ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j$(JOBS) --timeout 1800
+
+fuzz: setup
+	@cmake -S . -B $(FUZZ_BUILD) $(SANITIZE_CMAKE) -DLRBENCH_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ \
+	  > $(FUZZ_BUILD).configure.log 2>&1 || { cat $(FUZZ_BUILD).configure.log; exit 1; }
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_harnesses
+	$(SANITIZE_ENV) tests/fuzz/run.sh --build $(FUZZ_BUILD) --seconds $(FUZZ_SECONDS)
+
 reproduce: build
 	tools/reproduce.sh --lrbench $(LRBENCH) --build $(BUILD) --results $(RESULTS) $(if $(filter 1,$(QUICK)),--quick)
 
@@ -50,4 +74,5 @@ goldens: setup-peer
 	/usr/bin/python3 tools/goldens/gen_schedules.py
 
 clean:
-	rm -rf $(BUILD) $(BUILD).configure.log
+	rm -rf $(BUILD) $(BUILD).configure.log $(SANITIZE_BUILD) $(SANITIZE_BUILD).configure.log \
+	  $(FUZZ_BUILD) $(FUZZ_BUILD).configure.log
