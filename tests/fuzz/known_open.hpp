@@ -8,10 +8,12 @@
 // the predicate and its call, and move the input up one folder.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <string_view>
 
 namespace lrb::fuzz::open {
 
@@ -31,6 +33,18 @@ inline bool perf_check_number_overflow(const std::filesystem::path& file) {
   const std::string text((std::istreambuf_iterator<char>(f)), {});
   return nlohmann::json::parse(text, nullptr, false).is_discarded() &&
          nlohmann::json::accept(text);
+}
+
+// The spec parser recurses once per '[' or '(' level (core/spec/spec.cpp):
+// 40,000 levels overflow the stack of the Release binary, about 10,000 that
+// of an ASan build.  regressions/spec/open/deep-nesting-40000-brackets
+inline bool spec_nesting_overflows(std::string_view text) {
+  std::size_t depth = 0, deepest = 0;
+  for (const char c : text) {
+    if (c == '[' || c == '(') deepest = std::max(deepest, ++depth);
+    else if ((c == ']' || c == ')') && depth > 0) --depth;
+  }
+  return deepest > 2000;
 }
 
 }  // namespace lrb::fuzz::open
