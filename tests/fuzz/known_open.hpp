@@ -12,8 +12,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <string_view>
+
+#include "core/spec/spec.hpp"
 
 namespace lrb::fuzz::open {
 
@@ -45,6 +48,50 @@ inline bool spec_nesting_overflows(std::string_view text) {
     else if ((c == ']' || c == ')') && depth > 0) --depth;
   }
   return deepest > 2000;
+}
+
+// Walks every argument of `s` and its nested specs and lists.
+template <class Fn>
+void for_each_scalar(const spec::Spec& s, const Fn& fn) {
+  struct Walk {
+    const Fn& fn;
+    void value(const std::string& key, const spec::Value& v) const {
+      if (v.kind == spec::Value::Kind::scalar) fn(key, v.text);
+      for (const auto& item : v.items) value(key, item);
+      if (v.nested) spec(*v.nested);
+    }
+    void spec(const spec::Spec& s) const {
+      for (const auto& [k, v] : s.args) value(k, v);
+    }
+  };
+  Walk{fn}.spec(s);
+}
+
+// problem_from_spec and model_from_spec cast sizes to int before checking
+// them: quadratic:dim=4294967298 runs a 2-D problem, mlp:widths=[4294967297,1]
+// a 1-wide layer (core/problems/problems.cpp, core/models/model.cpp).
+// regressions/spec_objects/open/{quadratic-dim,mlp-width}-*
+inline bool integer_beyond_int(const spec::Spec& s) {
+  bool found = false;
+  for_each_scalar(s, [&](const std::string&, const std::string& text) {
+    const auto v = spec::to_int(text);
+    if (v && (*v > std::numeric_limits<int>::max() || *v < std::numeric_limits<int>::min()))
+      found = true;
+  });
+  return found;
+}
+
+// cosine_annealing_warm_restarts multiplies its period by T_mult in int64
+// without a check (core/schedules/schedule_eval.cpp): a huge T_mult overflows
+// (undefined behaviour; the LR turns NaN in Release).  Real values are 1-4.
+// regressions/spec_objects/open/warm-restarts-huge-T_mult
+inline bool huge_t_mult(const spec::Spec& s) {
+  bool found = false;
+  for_each_scalar(s, [&](const std::string& key, const std::string& text) {
+    const auto v = spec::to_double(text);
+    if (key == "T_mult" && v && *v > 1000) found = true;
+  });
+  return found;
 }
 
 }  // namespace lrb::fuzz::open

@@ -33,13 +33,14 @@ idx        8192    idx.dict   idx
 idx_gzip   8192    idx.dict   idx_gzip
 csv        4096    csv.dict   csv
 spec       100000  spec.dict  spec
+spec_objects 4096  spec.dict  spec,spec_objects
 run_record 65536   json.dict  run_record
 bench_json 65536   json.dict  bench_json
 report     65536   json.dict  run_record,bench_json
 "
 
 failed=0
-printf '%-11s %12s %8s %8s  %s\n' harness executions cov ft result
+printf '%-12s %12s %8s %8s  %s\n' harness executions cov ft result
 while read -r name max_len dict seeds; do
   [ -n "$name" ] || continue
   [ -z "$only" ] || [[ "$only" == *",$name,"* ]] || continue
@@ -63,6 +64,6 @@ while read -r name max_len dict seeds; do
     failed=1
     result="FAILED (exit $rc): $(grep -m1 -E 'ERROR: |SUMMARY: |fuzz harness: ' "$log" || echo "see $log") -- input in $art"
   fi
-  printf '%-11s %12s %8s %8s  %s\n' "$name" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$result"
+  printf '%-12s %12s %8s %8s  %s\n' "$name" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$result"
 done <<<"$harnesses"
 exit $failed
