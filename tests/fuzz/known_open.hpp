@@ -38,6 +38,19 @@ inline bool perf_check_number_overflow(const std::filesystem::path& file) {
          nlohmann::json::accept(text);
 }
 
+// Suite 004's claim "accuracy is meaningless for regression" reads
+// final["test_loss"] with nlohmann's const operator[], which is undefined
+// behaviour for a missing key (an assertion in builds without NDEBUG): a
+// record whose "final" lacks it (the content address does not cover
+// "final") breaks `claims` and `report` (suites/004_lr_adjustment.cpp).
+// regressions/run_record/open/claim-004-final-without-test_loss.json
+inline bool claim_004_final_without_test_loss(std::string_view text) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || j.value("suite", nlohmann::json()) != "004") return false;
+  const auto f = j.find("final");
+  return f != j.end() && f->is_object() && !f->contains("test_loss");
+}
+
 // The spec parser recurses once per '[' or '(' level (core/spec/spec.cpp):
 // 40,000 levels overflow the stack of the Release binary, about 10,000 that
 // of an ASan build.  regressions/spec/open/deep-nesting-40000-brackets
