@@ -5,11 +5,15 @@
 #   make test                  build and run the whole test suite
 #   make test-slurm            sharded sweep through a throw-away one-node Slurm cluster
 #   make test-sanitize         the whole test suite built with ASan + UBSan (build-sanitize/)
+#   make test-sanitize-inputs  the same for the readers of outside input only (what CI runs)
 #   make fuzz [FUZZ_SECONDS=N] build the libFuzzer harnesses with clang (build-fuzz/) and
 #                              fuzz each for N seconds (default 60)
 #   make bench                 Google Benchmark JSON for optimizers + kernels
 #   make bench-peer            the same work timed in PyTorch, side by side
+#   make install [PREFIX=/usr/local]   lrbench in PREFIX/bin, the report's assets in PREFIX/share/lrbench
+#   make package               a Debian package (cpack -G DEB) in BUILD/
 BUILD   ?= build
+PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc)
 RESULTS ?= results
 QUICK   ?= 0
@@ -23,8 +27,14 @@ SANITIZE_CMAKE := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEB
 # A report fails the test; LeakSanitizer is on.
 SANITIZE_ENV   := ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1:strict_init_order=1 \
                   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# test-sanitize-inputs: the tests of every reader of outside input (specs,
+# schedules, IDX/CSV, results files, benchmark JSON) and the fuzz replays of
+# their seeds and regressions -- what CI can afford on 2 cores besides the
+# Release suite (README, "Hardening").
+SANITIZE_INPUT_TARGETS := test_spec test_schedules test_datasets test_records test_perfcheck fuzz_harnesses
+SANITIZE_INPUT_TESTS   := ^(test_spec|test_schedules|test_datasets|test_records|test_perfcheck)\.|^fuzz\.
 
-.PHONY: all setup setup-peer configure build test test-slurm test-sanitize fuzz reproduce bench bench-peer goldens clean
+.PHONY: all setup setup-peer configure build test test-slurm test-sanitize test-sanitize-inputs sanitize-configure fuzz reproduce bench bench-peer goldens install package clean
 
 all: build
 
@@ -47,11 +57,18 @@ test: build
 test-slurm: build
 	tests/slurm/test_slurm.sh --lrbench $(LRBENCH)
 
-test-sanitize: setup
-	@cmake -S . -B $(SANITIZE_BUILD) $(SANITIZE_CMAKE) -DLRBENCH_SANITIZE=ON \
-	  > $(SANITIZE_BUILD).configure.log 2>&1 || { cat $(SANITIZE_BUILD).configure.log; exit 1; }
+test-sanitize: sanitize-configure
 	cmake --build $(SANITIZE_BUILD) -j$(JOBS)
 	$(SANITIZE_ENV) ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j$(JOBS) --timeout 1800
+
+test-sanitize-inputs: sanitize-configure
+	cmake --build $(SANITIZE_BUILD) -j$(JOBS) --target $(SANITIZE_INPUT_TARGETS)
+	$(SANITIZE_ENV) ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j$(JOBS) --timeout 1800 \
+	  -R '$(SANITIZE_INPUT_TESTS)'
+
+sanitize-configure: setup
+	@cmake -S . -B $(SANITIZE_BUILD) $(SANITIZE_CMAKE) -DLRBENCH_SANITIZE=ON \
+	  > $(SANITIZE_BUILD).configure.log 2>&1 || { cat $(SANITIZE_BUILD).configure.log; exit 1; }
 
 fuzz: setup
 	@cmake -S . -B $(FUZZ_BUILD) $(SANITIZE_CMAKE) -DLRBENCH_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ \
@@ -68,10 +85,18 @@ bench: build
 bench-peer: build setup-peer
 	tools/peer/bench_peer.sh --build $(BUILD) --out $(RESULTS)/bench
 
-# Regenerate the committed golden files from real PyTorch (needs --peer setup).
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+package: build
+	cd $(BUILD) && cpack -G DEB
+
+# Regenerate the committed golden files from real PyTorch (needs --peer setup)
+# and the statistics' reference values from scipy / statsmodels / mpmath.
 goldens: setup-peer
 	/usr/bin/python3 tools/goldens/gen_optim.py
 	/usr/bin/python3 tools/goldens/gen_schedules.py
+	/usr/bin/python3 tests/stats/gen_verdict_references.py
 
 clean:
 	rm -rf $(BUILD) $(BUILD).configure.log $(SANITIZE_BUILD) $(SANITIZE_BUILD).configure.log \

@@ -18,8 +18,8 @@
 // Directory choice (resolve_data_dir): the --data-dir value if given and
 // non-empty, else LRBENCH_DATA_DIR if set and non-empty, else
 // /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).  This
-// function reads no environment: the CLI passes data_dir_from_environment()
-// (datasets/environment.hpp) in.
+// function reads no environment: the CLI reads LRBENCH_DATA_DIR
+// (tools/lrbench/environment.hpp) and passes it in.
 #include <filesystem>
 #include <optional>
 #include <string>

@@ -62,7 +62,8 @@ RegressionData noisy_linear(const NoisyLinearSpec& spec, std::uint64_t seed) {
   if (spec.n == 0) throw std::invalid_argument("noisy_linear: n must be >= 1, got 0");
   if (spec.w.empty()) throw std::invalid_argument("noisy_linear: w must have at least one weight");
   if (!(spec.sigma >= 0.0) || !std::isfinite(spec.sigma))
-    throw std::invalid_argument(fmt::format("noisy_linear: sigma must be >= 0, got {}", spec.sigma));
+    throw std::invalid_argument(
+        fmt::format("noisy_linear: sigma must be a finite number >= 0, got {}", spec.sigma));
   if (!(spec.x_lo < spec.x_hi))
     throw std::invalid_argument(
         fmt::format("noisy_linear: need x_lo < x_hi, got [{}, {})", spec.x_lo, spec.x_hi));
@@ -93,7 +94,8 @@ RegressionData teacher_mlp(const TeacherMlpSpec& spec, std::uint64_t seed) {
         "teacher_mlp: n, d and hidden must be >= 1, got n={}, d={}, hidden={}", spec.n, spec.d,
         spec.hidden));
   if (!(spec.sigma >= 0.0) || !std::isfinite(spec.sigma))
-    throw std::invalid_argument(fmt::format("teacher_mlp: sigma must be >= 0, got {}", spec.sigma));
+    throw std::invalid_argument(
+        fmt::format("teacher_mlp: sigma must be a finite number >= 0, got {}", spec.sigma));
   const std::size_t d = spec.d, h = spec.hidden;
   Rng rw = make_rng(seed, "teacher-mlp/weights", 0);
   std::vector<double> W(h * d), c(h), a(h);

@@ -5,11 +5,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <map>
 #include <set>
 
 #include "core/stats/stats.hpp"
+#include "records/benchmarks.hpp"
 #include "reports/report.hpp"
 
 namespace lrb::reports {
@@ -24,18 +26,31 @@ struct Point {
   std::string file;
 };
 
-double num(const json& j, const char* k) {
-  const auto it = j.find(k);
-  return it != j.end() && it->is_number() ? it->get<double>() : kNaN;
+double counter(const records::BenchmarkRun& r, const char* k) {
+  const auto it = r.counters.find(k);
+  return it != r.counters.end() ? it->second : kNaN;
 }
 
-std::string strip(std::string name, double& threads) {
+// The display name; a "/threads:N" part (Google Benchmark's ->Threads(N))
+// sets `threads`.  N must be a whole number >= 1: anything else names the
+// file and field (records::BenchmarkFileError).
+std::string strip(std::string name, double& threads, const std::string& file, size_t index) {
   for (const std::string tail : {"/real_time", "/process_time", "/manual_time"}) {
     const auto p = name.find(tail);
     if (p != std::string::npos) name.erase(p, tail.size());
   }
   if (const auto p = name.find("/threads:"); p != std::string::npos) {
-    threads = std::atof(name.c_str() + p + 9);
+    const char* first = name.data() + p + 9;
+    const char* last = name.data() + name.size();
+    if (const char* slash = std::find(first, last, '/'); slash != last) last = slash;
+    int64_t n = 0;
+    const auto [end, ec] = std::from_chars(first, last, n);
+    if (ec != std::errc() || end != last || n < 1)
+      throw records::BenchmarkFileError(
+          file, "benchmarks[" + std::to_string(index) + "].name",
+          "benchmarks[" + std::to_string(index) + "] (" + name +
+              "): \"/threads:\" is not followed by a whole number >= 1");
+    threads = static_cast<double>(n);
     name.erase(p);
   }
   if (name.rfind("lrb::bench::", 0) == 0) name.erase(0, 12);
@@ -52,18 +67,22 @@ std::string strip(std::string name, double& threads) {
   return name;
 }
 
+// Google Benchmark JSON through the one reader (records/benchmarks.hpp):
+// a malformed file is a records::BenchmarkFileError (a FormatError) naming
+// the file and the field.
 std::vector<Point> points(const std::vector<JsonFile>& files) {
   std::vector<Point> out;
-  for (const auto& f : files) {
-    const json& b = f.data["benchmarks"];
-    bool aggregates = false;
-    for (const auto& e : b) aggregates |= e.value("run_type", "") == "aggregate" && e.value("aggregate_name", "") == "median";
-    std::map<std::string, std::vector<const json*>> runs;
-    for (const auto& e : b) {
-      if (!e.is_object() || e.contains("error_occurred")) continue;
-      const bool take = aggregates ? e.value("run_type", "") == "aggregate" && e.value("aggregate_name", "") == "median"
-                                   : e.value("run_type", "iteration") == "iteration";
-      if (take) runs[e.value("run_name", e.value("name", ""))].push_back(&e);
+  for (const auto& jf : files) {
+    const records::BenchmarkFile f = records::parse_benchmark_json(jf.data, jf.path);
+    auto is_median = [](const records::BenchmarkRun& r) {
+      return r.type == records::RunType::aggregate && r.aggregate_name == "median";
+    };
+    const bool aggregates = std::any_of(f.runs.begin(), f.runs.end(), is_median);
+    std::map<std::string, std::vector<const records::BenchmarkRun*>> runs;
+    for (const auto& r : f.runs) {
+      if (r.errored) continue;
+      const bool take = aggregates ? is_median(r) : r.type == records::RunType::iteration;
+      if (take) runs[r.run_name].push_back(&r);
     }
     for (const auto& run_entries : runs) {
       // Not a structured binding: clang 14 cannot capture one in the lambda below.
@@ -72,15 +91,14 @@ std::vector<Point> points(const std::vector<JsonFile>& files) {
       Point p;
       // OpenMP team size from the benchmarks' omp_threads counter; Google
       // Benchmark's own "threads" (its benchmark threads) otherwise.
-      p.threads = num(*es[0], "omp_threads");
-      if (!std::isfinite(p.threads)) p.threads = num(*es[0], "threads");
-      if (!std::isfinite(p.threads)) p.threads = 1;
-      p.name = strip(run, p.threads);
+      p.threads = counter(*es[0], "omp_threads");
+      if (!std::isfinite(p.threads)) p.threads = static_cast<double>(es[0]->threads);
+      p.name = strip(run, p.threads, f.path, es[0]->index);
       p.file = f.path;
       auto med = [&](const char* k) {
         std::vector<double> v;
-        for (const json* e : es)
-          if (double x = num(*e, k); std::isfinite(x)) v.push_back(x);
+        for (const auto* e : es)
+          if (double x = counter(*e, k); std::isfinite(x)) v.push_back(x);
         return v.empty() ? kNaN : stats::median(v);
       };
       p.items = med("items_per_second");

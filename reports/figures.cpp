@@ -2,19 +2,21 @@
 #include "reports/figures.hpp"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
-#include "reports/report.hpp"
-#include "suites/runner.hpp"
+#include "records/json_file.hpp"
 
 namespace lrb::reports {
 namespace fs = std::filesystem;
@@ -277,29 +279,42 @@ int run_in(const std::string& cwd, const std::vector<std::string>& argv, std::st
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
+// "" when a file can be created and written in `dir`, else the OS error.
+std::string writable(const std::string& dir) {
+  const std::string probe = dir + "/.lrbench-probe-" + std::to_string(getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return std::strerror(errno);
+  const char block[4096] = {};
+  const bool ok = ::write(fd, block, sizeof block) == static_cast<ssize_t>(sizeof block) && ::fsync(fd) == 0;
+  const std::string err = ok ? "" : std::strerror(errno);
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return err;
+}
+
 }  // namespace
 
 void render_figure(const Figure& f, const std::string& dir, const std::string& gnuplot) {
-  // gnuplot writes its outputs in place; draw into a private folder and
-  // rename the finished files, so figures/ never holds a half-drawn one.
-  const fs::path tmp = fs::path(dir) / fmt::format(".tmp-{}-{}", f.id, getpid());
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  suites::write_atomic((tmp / (f.id + ".csv")).string(), figure_csv(f));
-  suites::write_atomic((tmp / (f.id + ".gp")).string(), figure_gnuplot(f));
+  records::write_atomic(fs::path(dir) / (f.id + ".csv"), figure_csv(f));
+  records::write_atomic(fs::path(dir) / (f.id + ".gp"), figure_gnuplot(f));
   std::string out;
-  const int rc = run_in(tmp.string(), {gnuplot, f.id + ".gp"}, out);
+  const int rc = run_in(dir, {gnuplot, f.id + ".gp"}, out);
   if (rc == 127)
     throw std::runtime_error("cannot run '" + gnuplot + "' (install gnuplot-nox: run tools/setup.sh)");
-  if (rc != 0) throw std::runtime_error("gnuplot failed on figure " + f.id + " (exit " + std::to_string(rc) + "):\n" + out);
-  for (const char* ext : {".csv", ".gp", ".png", ".svg", ".pdf"}) {
-    const fs::path p = tmp / (f.id + ext);
-    if (!fs::exists(p) || fs::file_size(p) == 0)
-      throw std::runtime_error("gnuplot left " + p.filename().string() + " missing or empty:\n" + out);
+  if (rc != 0)
+    throw std::runtime_error("gnuplot failed on figure " + f.id + " (" +
+                             (rc > 128 ? "killed by signal " + std::to_string(rc - 128) : "exit " + std::to_string(rc)) +
+                             ")" + (out.empty() ? std::string() : ":\n" + out));
+  for (const char* ext : {".png", ".svg", ".pdf"}) {
+    const fs::path p = fs::path(dir) / (f.id + ext);
+    std::error_code ec;
+    if (fs::exists(p, ec) && fs::file_size(p, ec) > 0) continue;
+    // Most often the disk is full or read-only: say so in the OS's words.
+    const std::string why = writable(dir);
+    throw std::runtime_error("gnuplot left " + p.string() + " missing or empty" +
+                             (why.empty() ? std::string() : ": " + dir + " cannot be written (" + why + ")") +
+                             (out.empty() ? std::string() : "; gnuplot said:\n" + out));
   }
-  for (const char* ext : {".csv", ".gp", ".png", ".svg", ".pdf"})
-    fs::rename(tmp / (f.id + ext), fs::path(dir) / (f.id + ext));
-  fs::remove_all(tmp);
 }
 
 }  // namespace lrb::reports

@@ -66,9 +66,11 @@ std::string figure_gnuplot(const Figure& f);
 // What the page's chart code reads (NaN -> null).
 nlohmann::json figure_json(const Figure& f);
 
-// Writes <id>.csv and <id>.gp atomically into `dir` and runs `gnuplot <id>.gp`
-// there.  Throws std::runtime_error with gnuplot's messages when it fails or
-// leaves an output missing or empty.
+// Writes <id>.csv and <id>.gp into `dir` and runs `gnuplot <id>.gp` there.
+// `dir` is the report's private staging folder (report_output.hpp), so a
+// failure half way never shows in the published figures/.  Throws
+// std::runtime_error with gnuplot's messages when it fails, and with the OS
+// error (disk full, read-only) when an output is missing or empty.
 void render_figure(const Figure& f, const std::string& dir, const std::string& gnuplot);
 
 }  // namespace lrb::reports

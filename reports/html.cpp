@@ -5,11 +5,12 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <map>
 #include <sstream>
+
+#include "records/json_file.hpp"
 
 namespace lrb::reports {
 namespace fs = std::filesystem;
@@ -22,22 +23,20 @@ WebAssets load_web_assets(const std::string& node_modules) {
     std::error_code ec;
     if (!fs::is_regular_file(p, ec))
       throw std::runtime_error("uPlot is not installed: " + p.string() +
-                               " is missing; run tools/setup.sh (it runs `npm ci` in reports/web), or point "
-                               "--web-dir / LRBENCH_WEB_DIR at a node_modules folder holding uplot");
-    *out = read_file(p.string());
+                               " is missing; run tools/setup.sh (it runs `npm ci` in tools/web), or point "
+                               "--web-dir / LRBENCH_WEB_DIR at a folder holding uplot/dist (an installed lrbench "
+                               "keeps it in share/lrbench/web)");
+    *out = records::read_text(p);
   }
   try {
-    a.uplot_version = nlohmann::json::parse(read_file((fs::path(node_modules) / "uplot" / "package.json").string()))
-                          .value("version", "");
-  } catch (const std::exception&) {
+    const auto pkg = records::read_json(fs::path(node_modules) / "uplot" / "package.json", "uPlot's package.json");
+    a.uplot_version = pkg.is_object() && pkg.contains("version") && pkg["version"].is_string()
+                          ? pkg["version"].get<std::string>()
+                          : "unknown";
+  } catch (const records::FormatError&) {
     a.uplot_version = "unknown";
   }
   return a;
-}
-
-std::string default_node_modules() {
-  if (const char* env = std::getenv("LRBENCH_WEB_DIR"); env && *env) return env;
-  return LRBENCH_WEB_NODE_MODULES;
 }
 
 std::string html_escape(const std::string& s) {
@@ -276,9 +275,9 @@ std::string render_page(const Report& r, const std::vector<Figure>& figures, con
   int n_sup = 0, n_ref = 0, n_inc = 0, n_err = 0;
   for (const auto& s : r.suites)
     for (const auto& c : s.claims) {
-      if (!c.error.empty()) ++n_err;
-      else if (c.result.verdict == suites::Verdict::supported) ++n_sup;
-      else if (c.result.verdict == suites::Verdict::refuted) ++n_ref;
+      if (c.verdict == "error") ++n_err;
+      else if (c.verdict == "supported") ++n_sup;
+      else if (c.verdict == "refuted") ++n_ref;
       else ++n_inc;
     }
   h << "<h1>lrbench report</h1>\n<p class=\"muted\">lrbench " << html_escape(info.version) << ", commit "
@@ -300,12 +299,9 @@ std::string render_page(const Report& r, const std::vector<Figure>& figures, con
        "<th>missing</th><th>claims (S / R / I)</th></tr>\n";
   for (const auto& s : r.suites) {
     int a = 0, b = 0, c = 0;
-    for (const auto& row : s.claims)
-      (row.error.empty() && row.result.verdict == suites::Verdict::supported ? a
-       : row.error.empty() && row.result.verdict == suites::Verdict::refuted ? b
-                                                                             : c)++;
+    for (const auto& row : s.claims) (row.verdict == "supported" ? a : row.verdict == "refuted" ? b : c)++;
     h << "<tr><td><a href=\"#suite-" << s.id << "\">" << s.id << "</a></td><td>" << html_escape(s.title) << "</td><td>"
-      << (s.budget.quick ? "quick" : "full") << "</td><td>" << s.expected << "</td><td>" << s.ok << "</td><td>"
+      << (s.manifest.budget.quick ? "quick" : "full") << "</td><td>" << s.expected << "</td><td>" << s.ok << "</td><td>"
       << s.diverged << "</td><td>" << s.missing << "</td><td>" << a << " / " << b << " / " << c << "</td></tr>\n";
   }
   h << "</table>\n";
@@ -332,25 +328,23 @@ std::string render_page(const Report& r, const std::vector<Figure>& figures, con
     h << "<h2 id=\"suite-" << s.id << "\">" << s.id << ": " << html_escape(s.title) << "</h2>\n";
     h << "<p class=\"muted\">" << html_escape(s.budget_note) << ". Runs: " << s.expected << " planned, " << s.ok
       << " ok, " << s.diverged << " diverged, " << s.missing << " missing.</p>\n";
-    if (s.plan.empty()) h << "<p class=\"gap\">" << s.id << ": no runs planned yet (the suite declares none).</p>\n";
+    if (s.expected == 0) h << "<p class=\"gap\">" << s.id << ": no runs planned (the manifest lists none).</p>\n";
     else if (s.missing) h << "<p class=\"gap\">" << s.id << ": " << s.missing << " of " << s.expected << " runs missing.</p>\n";
-    if (s.suite) {
-      h << "<h3>What the tutorial says and does</h3>\n" << ul(s.suite->tutorial);
-      h << "<h3>What we run</h3>\n" << ul(s.suite->we_run);
-      h << "<h3>Deviations</h3>\n" << ul(s.suite->deviations);
-    }
+    for (const auto& sec : s.manifest.sections)
+      h << "<h3>" << html_escape(sec.title) << "</h3>\n" << ul(sec.items);
+    if (!s.claims_note.empty()) h << "<p class=\"gap\"><b>Claims:</b> " << html_escape(s.claims_note) << "</p>\n";
     if (!s.claims.empty()) {
       h << "<h3>Claims</h3>\n<table><tr><th>id</th><th>claim</th><th>verdict</th><th>evidence</th><th>95 % CI</th>"
            "<th>runs</th></tr>\n";
       for (const auto& c : s.claims) {
-        const std::string v = c.error.empty() ? suites::to_string(c.result.verdict) : "error";
-        h << "<tr><td>" << html_escape(c.claim->id) << "</td><td>" << html_escape(c.claim->statement)
-          << "<br><span class=\"muted\">" << html_escape(c.claim->source) << "; metric: " << html_escape(c.claim->metric)
-          << "; test: " << html_escape(c.claim->test) << "</span></td><td class=\"v-"
-          << (c.error.empty() ? v : "refuted") << "\">" << v << "</td><td>"
-          << html_escape(c.error.empty() ? c.result.summary : c.error) << "</td><td>"
-          << html_escape(evidence_ci(c.result.evidence)) << "</td><td>" << c.result.expected - c.result.missing << " of "
-          << c.result.expected << (c.result.diverged ? fmt::format(", {} diverged", c.result.diverged) : "")
+        const std::string& v = c.verdict;
+        h << "<tr><td>" << html_escape(c.claim.id) << "</td><td>" << html_escape(c.claim.statement)
+          << "<br><span class=\"muted\">" << html_escape(c.claim.source) << "; metric: " << html_escape(c.claim.metric)
+          << "; test: " << html_escape(c.claim.test) << "</span></td><td class=\"v-"
+          << (v == "error" ? "refuted" : v) << "\">" << html_escape(v) << "</td><td>"
+          << html_escape(c.error.empty() ? c.summary : c.error) << "</td><td>"
+          << html_escape(evidence_ci(c.evidence)) << "</td><td>" << c.expected - c.missing << " of "
+          << c.expected << (c.diverged ? fmt::format(", {} diverged", c.diverged) : "")
           << "</td></tr>\n";
       }
       h << "</table>\n";

@@ -16,12 +16,12 @@ struct WebAssets {
   std::string uplot_css;  // node_modules/uplot/dist/uPlot.min.css
   std::string uplot_version;
 };
-// Reads the assets from `node_modules` (reports/web/node_modules).  Throws
-// std::runtime_error naming the missing file and "run tools/setup.sh".
+// Reads the assets from `node_modules`: a folder holding uplot/dist/ (the
+// source tree's tools/web/node_modules, or an installed share/lrbench/web).
+// The caller (the CLI) decides which folder; nothing here reads the
+// environment.  Throws std::runtime_error naming the missing file and "run
+// tools/setup.sh".
 WebAssets load_web_assets(const std::string& node_modules);
-// $LRBENCH_WEB_DIR when set, else <source tree>/reports/web/node_modules
-// (compiled in).
-std::string default_node_modules();
 
 struct PageInfo {
   std::string version, commit;  // of the lrbench that renders the page

@@ -1,151 +1,111 @@
-// Loading the report's inputs: records (suites::load_results), the budget
-// each suite's records match, claims, lr-find and bench files, provenance.
+// Loading the report's inputs through records/: manifests, records, verdicts,
+// lr-find and bench files, and the provenance summary.
 #include "reports/report.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "datasets/sha256.hpp"
+#include "records/json_file.hpp"
+#include "records/train_records.hpp"
 
 namespace lrb::reports {
 namespace fs = std::filesystem;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ReportDataError(path + ": cannot be read (" + std::strerror(errno) + ")");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string files_sha256(const std::vector<std::string>& paths) {
-  data::Sha256 h;
-  for (const auto& p : paths) {
-    const std::string bytes = read_file(p);
-    h.update(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
-  }
-  return h.hex_digest();
-}
-
 namespace {
 
-int count_matches(const suites::LoadedResults& loaded, const std::vector<suites::RunSpec>& plan) {
+std::string sha_of(const std::string& bytes) {
+  return data::sha256_hex(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+}
+
+std::vector<std::string> addresses(const records::Manifest& m) {
+  std::vector<std::string> out;
+  for (const auto& c : m.configs)
+    for (const auto& r : c.runs) out.push_back(r.address);
+  return out;
+}
+
+int count_matches(const records::LoadedResults& loaded, const records::Manifest& m) {
   int n = 0;
-  for (const auto& r : plan) n += loaded.by_address.count(suites::run_address(r)) > 0;
+  for (const auto& a : addresses(m)) n += loaded.by_address.count(a) > 0;
   return n;
 }
 
-// The budget whose plan the suite's records match best (see report.hpp).
-void choose_budget(SuiteReport& s, const suites::LoadedResults& loaded, const ReportOptions& o) {
-  int64_t max_seed = -1;
-  int records = 0;
-  for (const auto& [addr, rec] : loaded.by_address)
-    if (rec.value("suite", "") == s.id) {
-      ++records;
-      max_seed = std::max<int64_t>(max_seed, rec.value("seed", int64_t{0}));
-    }
-  const int seeds = o.seeds > 0 ? o.seeds : (max_seed >= 0 ? static_cast<int>(std::min<int64_t>(max_seed + 1, 1000)) : 0);
-  const std::string seeds_why = o.seeds > 0       ? fmt::format("{} seeds (--seeds)", seeds)
-                                : max_seed >= 0 ? fmt::format("{} seeds (1 + the largest seed found)", seeds)
-                                                : "the default seeds";
-  if (o.quick) {
-    s.budget = {.quick = *o.quick, .seeds = seeds};
-    s.plan = suites::plan_runs({s.id}, s.budget);
-    s.budget_note = fmt::format("{} budget ({}), {}", *o.quick ? "quick" : "full",
-                                *o.quick ? "--quick" : "forced", seeds_why);
-    return;
-  }
-  const suites::Budget full{.quick = false, .seeds = seeds}, quick{.quick = true, .seeds = seeds};
-  auto pf = suites::plan_runs({s.id}, full), pq = suites::plan_runs({s.id}, quick);
-  const int mf = count_matches(loaded, pf), mq = count_matches(loaded, pq);
-  const bool use_quick = mq > mf || (mq == mf && pq.size() < pf.size());
-  s.budget = use_quick ? quick : full;
-  s.plan = use_quick ? std::move(pq) : std::move(pf);
-  s.budget_note = records == 0
-                      ? fmt::format("no records: showing the {} budget's plan", use_quick ? "quick" : "full")
-                      : fmt::format("{} budget, inferred: {} of the {} records match its plan ({} match the "
-                                    "{} plan); {}; pass --quick / --seeds to force",
-                                    use_quick ? "quick" : "full", use_quick ? mq : mf, records,
-                                    use_quick ? mf : mq, use_quick ? "full" : "quick", seeds_why);
+bool wanted(const records::Manifest& m, const ReportOptions& o) {
+  if (o.quick && m.budget.quick != *o.quick) return false;
+  if (o.seeds > 0 && m.budget.seeds != o.seeds && !(m.budget.seeds == 0 && static_cast<int>(m.max_seeds()) == o.seeds))
+    return false;
+  return true;
 }
 
-void fill_records(SuiteReport& s, const suites::LoadedResults& loaded) {
-  for (const auto& run : s.plan) {
-    if (std::find(s.config_order.begin(), s.config_order.end(), run.config) == s.config_order.end())
-      s.config_order.push_back(run.config);
-    const auto addr = suites::run_address(run);
-    const auto it = loaded.by_address.find(addr);
-    if (it == loaded.by_address.end()) continue;
-    s.by_config[run.config].push_back({&it->second, loaded.path_of.at(addr)});
+std::string budget_words(const records::Manifest& m) {
+  return fmt::format("{} budget{}", m.budget.quick ? "quick" : "full",
+                     m.budget.seeds > 0 ? fmt::format(" with {} seeds", m.budget.seeds) : std::string());
+}
+
+// The manifest the suite's records match best among `candidates` (see report.hpp).
+const records::Manifest* choose(const std::vector<const records::Manifest*>& candidates,
+                                const records::LoadedResults& loaded) {
+  const records::Manifest* best = nullptr;
+  int best_n = -1;
+  for (const auto* m : candidates) {
+    const int n = count_matches(loaded, *m);
+    if (n > best_n || (n == best_n && m->run_count() < best->run_count())) {
+      best = m;
+      best_n = n;
+    }
+  }
+  return best;
+}
+
+void fill_records(SuiteReport& s, const records::LoadedResults& loaded) {
+  for (const auto& c : s.manifest.configs) {
+    s.config_order.push_back(c.config);
+    s.factors[c.config] = c.factors;
+    for (const auto& run : c.runs) {
+      ++s.expected;
+      const auto it = loaded.by_address.find(run.address);
+      if (it == loaded.by_address.end()) {
+        ++s.missing;
+        continue;
+      }
+      (it->second.value("status", "") == "diverged" ? s.diverged : s.ok)++;
+      s.by_config[c.config].push_back({&it->second, loaded.path_of.at(run.address)});
+    }
   }
   for (auto& [config, refs] : s.by_config)
     std::sort(refs.begin(), refs.end(), [](const RecordRef& a, const RecordRef& b) {
       return a.record->value("seed", int64_t{0}) < b.record->value("seed", int64_t{0});
     });
+  const auto planned = addresses(s.manifest);
+  const std::set<std::string> mine(planned.begin(), planned.end());
+  for (const auto& [a, rec] : loaded.by_address)
+    s.other += rec.value("suite", "") == s.id && !mine.count(a);
 }
 
-// *.json files of `dir` (recursively when `recursive`), sorted by path.
-std::vector<fs::path> json_files(const fs::path& dir, bool recursive) {
-  std::vector<fs::path> out;
+// The suite's verdicts, and whether they belong to this plan and these records.
+void fill_claims(SuiteReport& s, const records::LoadedResults& loaded, const std::string& dir) {
+  const fs::path p = records::verdicts_path(dir, s.id, s.manifest.budget);
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return out;
-  auto take = [&](const fs::directory_entry& e) {
-    const auto name = e.path().filename().string();
-    if (e.is_regular_file() && !name.empty() && name[0] != '.' && e.path().extension() == ".json")
-      out.push_back(e.path());
-  };
-  if (recursive)
-    for (const auto& e : fs::recursive_directory_iterator(dir)) take(e);
-  else
-    for (const auto& e : fs::directory_iterator(dir)) take(e);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-json parse_json_file(const fs::path& p, const char* what) {
-  try {
-    return json::parse(read_file(p.string()));
-  } catch (const json::exception& e) {
-    throw ReportDataError(p.string() + ": not valid JSON (" + e.what() + "); expected " + what);
+  const std::string rerun = fmt::format("run `lrbench claims {}{}{}`", dir, s.manifest.budget.quick ? " --quick" : "",
+                                        s.manifest.budget.seeds ? fmt::format(" --seeds {}", s.manifest.budget.seeds)
+                                                                : std::string());
+  if (!fs::exists(p, ec)) {
+    s.claims_note = "claims not evaluated (no " + p.string() + "): " + rerun;
+    return;
   }
-}
-
-bool numeric_array(const json& j) {
-  if (!j.is_array()) return false;
-  for (const auto& v : j)
-    if (!v.is_number() && !v.is_null()) return false;
-  return true;
-}
-
-std::vector<JsonFile> load_lr_find(const std::string& results_dir) {
-  std::vector<JsonFile> out;
-  for (const auto& p : json_files(fs::path(results_dir) / "lr-find", false)) {
-    json j = parse_json_file(p, "an LR range test from `lrbench lr-find`");
-    std::string why;
-    if (!j.is_object()) why = "not a JSON object";
-    else if (!numeric_array(j.value("lr", json())) || !numeric_array(j.value("loss", json())))
-      why = "\"lr\" and \"loss\" must be arrays of numbers";
-    else if (j["lr"].size() != j["loss"].size())
-      why = fmt::format("\"lr\" has {} values but \"loss\" has {}", j["lr"].size(), j["loss"].size());
-    else if (j.contains("smoothed") && (!numeric_array(j["smoothed"]) || j["smoothed"].size() != j["lr"].size()))
-      why = "\"smoothed\" must be an array of numbers as long as \"lr\"";
-    if (!why.empty())
-      throw ReportDataError(p.string() + ": " + why +
-                            " (expected {\"lr\":[...], \"loss\":[...], \"smoothed\":[...], \"suggested_lr\": x, "
-                            "\"rule\": \"...\"}); rerun `lrbench lr-find` to rewrite it");
-    out.push_back({p.stem().string(), p.string(), std::move(j)});
-  }
-  return out;
+  const records::SuiteVerdicts v = records::read_verdicts(p);
+  if (v.suite != s.id) throw records::FormatError(p.string(), "suite", "\"" + v.suite + "\" in the file of suite " + s.id);
+  s.claims = v.claims;
+  if (v.manifest_sha256 != sha_of(records::read_text(s.manifest.path)))
+    s.claims_note = "verdicts are stale: checked against another plan than " + s.manifest.path + "; " + rerun;
+  else if (v.records_digest != records::records_digest(loaded, addresses(s.manifest)))
+    s.claims_note = fmt::format("verdicts are stale: computed from {} records, {} of the plan are present now; {}",
+                                v.present, s.ok + s.diverged, rerun);
 }
 
 std::vector<JsonFile> load_bench(const std::string& bench_dir) {
@@ -153,13 +113,22 @@ std::vector<JsonFile> load_bench(const std::string& bench_dir) {
   if (bench_dir.empty()) return out;
   std::error_code ec;
   if (!fs::is_directory(bench_dir, ec))
-    throw ReportDataError(bench_dir + ": not a directory (--bench expects the folder `make bench` writes, "
-                          "results/bench)");
-  for (const auto& p : json_files(bench_dir, true)) {
-    json j = parse_json_file(p, "Google Benchmark JSON (--benchmark_out_format=json)");
+    throw records::FormatError(bench_dir, "",
+                               "not a directory (--bench expects the folder `make bench` writes, results/bench)");
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(bench_dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (!name.empty() && name[0] != '.' && it->path().extension() == ".json" && it->is_regular_file(ec))
+      files.push_back(it->path());
+  }
+  if (ec) throw records::FormatError(bench_dir, "", "cannot be listed (" + ec.message() + ")");
+  std::sort(files.begin(), files.end());
+  for (const auto& p : files) {
+    json j = records::read_json(p, "Google Benchmark JSON (--benchmark_out_format=json)");
     if (!j.is_object() || !j.contains("benchmarks")) continue;  // another tool's JSON: not ours to judge
     if (!j["benchmarks"].is_array())
-      throw ReportDataError(p.string() + ": \"benchmarks\" is not an array (expected Google Benchmark JSON)");
+      throw records::FormatError(p.string(), "benchmarks", "is not an array (expected Google Benchmark JSON)");
     const auto rel = fs::relative(p, bench_dir).replace_extension("").string();
     out.push_back({rel, p.string(), std::move(j)});
   }
@@ -189,6 +158,15 @@ void collect_sha(const json& j, const std::string& where, std::set<std::pair<std
 std::string scalar_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 }  // namespace
+
+std::string files_sha256(const std::vector<std::string>& paths) {
+  data::Sha256 h;
+  for (const auto& p : paths) {
+    const std::string bytes = records::read_text(p);
+    h.update(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  }
+  return h.hex_digest();
+}
 
 json summarize_provenance(const Report& r) {
   std::set<std::string> commits, compilers, flags, cpus, threads, versions, hosts;
@@ -245,41 +223,52 @@ Report load_report(const ReportOptions& o) {
   r.bench_dir = o.bench_dir;
   std::error_code ec;
   if (!fs::is_directory(o.results_dir, ec))
-    throw ReportDataError(o.results_dir + ": not a directory (expected a results directory DIR/<suite>/<address>.json "
-                          "written by `lrbench run`)");
-  r.loaded = suites::load_results(o.results_dir);
-  const auto& errors = r.loaded.errors;  // DIR/lr-find/ is not read as run records: checked below
-  if (!errors.empty()) {
-    std::string msg = "corrupt results file" + std::string(errors.size() > 1 ? "s" : "") + ":";
-    for (const auto& e : errors) msg += "\n  " + e;
-    throw ReportDataError(msg);
-  }
-  for (const auto& suite : suites::registry()) {
-    SuiteReport s;
-    s.id = suite.id;
-    s.title = suite.title;
-    s.suite = &suite;
-    choose_budget(s, r.loaded, o);
-    fill_records(s, r.loaded);
-    const auto st = suites::status(r.loaded, s.plan);
-    for (const auto& x : st)
-      if (x.suite == s.id) {
-        s.expected = x.expected;
-        s.ok = x.ok;
-        s.diverged = x.diverged;
-        s.missing = x.missing;
-        s.other = x.other;
+    throw records::FormatError(o.results_dir, "",
+                               "not a directory (expected a results directory of `lrbench run`: "
+                               "DIR/manifests/, DIR/<suite>/<address>.json)");
+  r.loaded = records::load_results(o.results_dir);
+  if (!r.loaded.errors.empty()) throw r.loaded.errors.front();  // DIR/lr-find/ is checked below
+  const auto manifests = records::load_manifests(o.results_dir);
+
+  std::set<std::string> ids;
+  for (const auto& m : manifests) ids.insert(m.suite);
+  std::map<std::string, int> records_of;
+  for (const auto& [a, rec] : r.loaded.by_address) ++records_of[rec.value("suite", "")];
+  for (const auto& [id, n] : records_of) ids.insert(id);
+
+  for (const auto& id : ids) {
+    std::vector<const records::Manifest*> all, candidates;
+    for (const auto& m : manifests)
+      if (m.suite == id) {
+        all.push_back(&m);
+        if (wanted(m, o)) candidates.push_back(&m);
       }
-    if (st.empty() || s.expected == 0) {
-      s.expected = static_cast<int>(s.plan.size());
-      int other = 0;
-      for (const auto& [a, rec] : r.loaded.by_address) other += rec.value("suite", "") == s.id;
-      s.other = other;
+    const int n_records = records_of.count(id) ? records_of[id] : 0;
+    if (candidates.empty()) {
+      r.unplanned.push_back(
+          all.empty() ? fmt::format("{}: {} record{} but no manifest in {}/{} (`lrbench run` and `lrbench claims` "
+                                    "write it): not shown",
+                                    id, n_records, n_records == 1 ? "" : "s", o.results_dir, records::kManifestsFolder)
+                      : fmt::format("{}: no manifest of the requested budget ({} found): not shown", id, all.size()));
+      continue;
     }
-    s.claims = suites::evaluate_claims(r.loaded, s.plan, {s.id});
+    const records::Manifest* m = choose(candidates, r.loaded);
+    SuiteReport s;
+    s.id = id;
+    s.title = m->title;
+    s.manifest = *m;
+    fill_records(s, r.loaded);
+    std::string others;
+    for (const auto* c : candidates)
+      if (c != m) others += fmt::format("; the {} matches {}", budget_words(*c), count_matches(r.loaded, *c));
+    s.budget_note = fmt::format("{} ({}): {} of the {} records of suite {} match its plan{}{}", budget_words(*m),
+                                m->path, s.ok + s.diverged, n_records, id, others,
+                                o.quick || o.seeds ? " (chosen by --quick/--full/--seeds)" : "");
+    fill_claims(s, r.loaded, o.results_dir);
     r.suites.push_back(std::move(s));
   }
-  r.lr_find = load_lr_find(o.results_dir);
+  for (const auto& [path, j] : records::load_lr_find(o.results_dir))
+    r.lr_find.push_back({fs::path(path).stem().string(), path, j});
   // Range tests that are suite runs (curves.lr_range, e.g. suite 001's
   // lr_find/<opt>): the lowest seed of each config, in the same shape.
   for (const auto& s : r.suites)
@@ -302,23 +291,35 @@ Report load_report(const ReportOptions& o) {
 
 std::vector<std::string> gaps(const Report& r) {
   std::vector<std::string> out;
+  if (r.suites.empty() && r.unplanned.empty())
+    out.push_back("no suite: " + r.results_dir + " holds no manifest and no run record (run `lrbench run --results " +
+                  r.results_dir + "`)");
   for (const auto& s : r.suites) {
-    if (s.plan.empty()) {
-      out.push_back(s.id + ": no runs planned yet (the suite declares none)");
+    if (s.expected == 0) {
+      out.push_back(s.id + ": no runs planned (the manifest lists none)");
       continue;
     }
-    if (s.missing > 0)
-      out.push_back(fmt::format("{}: {} of {} runs missing", s.id, s.missing, s.expected));
+    if (s.missing > 0) out.push_back(fmt::format("{}: {} of {} runs missing", s.id, s.missing, s.expected));
     if (s.other > 0)
       out.push_back(fmt::format("{}: {} record{} outside the {} plan (another budget or numerics version) not shown",
-                                s.id, s.other, s.other > 1 ? "s" : "", s.budget.quick ? "quick" : "full"));
+                                s.id, s.other, s.other > 1 ? "s" : "", budget_words(s.manifest)));
+    if (!s.claims_note.empty()) out.push_back(s.id + ": " + s.claims_note);
   }
-  if (r.lr_find.empty()) out.push_back("lr-find: no LR range test in " + r.results_dir + "/lr-find (run `lrbench lr-find`)");
+  for (const auto& u : r.unplanned) out.push_back(u);
+  if (r.lr_find.empty())
+    out.push_back("lr-find: no LR range test in " + r.results_dir + "/lr-find (run `lrbench lr-find`)");
   if (r.bench.empty())
     out.push_back(r.bench_dir.empty() ? "bench: no --bench directory given (run `make bench`, then pass "
                                         "--bench results/bench)"
                                       : "bench: no Google Benchmark JSON in " + r.bench_dir);
   return out;
+}
+
+int claim_errors(const Report& r) {
+  int n = 0;
+  for (const auto& s : r.suites)
+    for (const auto& c : s.claims) n += c.verdict == "error";
+  return n;
 }
 
 }  // namespace lrb::reports

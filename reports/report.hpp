@@ -1,35 +1,32 @@
 #pragma once
-// The report's model: what `lrbench report` reads (results records, lr-find
-// files, Google Benchmark JSON) and the figures it derives from them.  A
-// report is a pure function of those files: nothing here trains or runs.
+// The report's model: what `lrbench report` reads and the figures it derives
+// from it.  A report is a pure function of results files (records/): nothing
+// here trains, runs, plans or knows a suite.
 //
-//   RESULTS/<suite>/<address>.json   records (suites/runner.hpp, lrbench.run/1)
-//   RESULTS/lr-find/*.json           LR range tests: {"lr":[...], "loss":[...],
-//                                    "smoothed":[...], "suggested_lr": x, "rule": "..."}
-//   BENCH/**/*.json                  Google Benchmark JSON (tools/bench.sh)
+//   RESULTS/manifests/<suite>.<budget>.json   what each suite is and its plan,
+//                                             with every config's declared factors
+//   RESULTS/<suite>/<address>.json            run records (lrbench.run/1)
+//   RESULTS/verdicts/<suite>.<budget>.json    claim verdicts of `lrbench claims`
+//   RESULTS/lr-find/*.json                    LR range tests (lrbench.lr_find/1)
+//   BENCH/**/*.json                           Google Benchmark JSON (tools/bench.sh)
 //
-// Budget: per suite, the plan (suites::plan_runs) the records match best:
-// quick or full, whichever plan holds more of the suite's records (a tie goes
-// to the smaller plan), with seeds = 1 + the largest seed found.  `quick` and
-// `seeds` in ReportOptions force them.
+// Budget: per suite, the manifest whose plan the records match best (a tie
+// goes to the smaller plan).  `quick` and `seeds` in ReportOptions restrict
+// the choice to manifests of that budget.  Verdicts computed from other
+// records than those present now, or for another plan, are shown as stale.
 #include <map>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "records/manifest.hpp"
+#include "records/results_dir.hpp"
+#include "records/verdicts.hpp"
 #include "reports/figures.hpp"
-#include "suites/runner.hpp"
 
 namespace lrb::reports {
 
 using nlohmann::json;
-
-// An input file that cannot be used: the message names the path, what was
-// expected and what was found.  `lrbench report` exits 3 (data error).
-struct ReportDataError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 struct RecordRef {
   const json* record = nullptr;
@@ -38,14 +35,14 @@ struct RecordRef {
 
 struct SuiteReport {
   std::string id, title;
-  const suites::Suite* suite = nullptr;
-  suites::Budget budget;
-  std::string budget_note;  // how the budget was chosen, one sentence
-  std::vector<suites::RunSpec> plan;
+  records::Manifest manifest;  // texts, claims' statements, plan, factors
+  std::string budget_note;     // which manifest and why, one sentence
   int expected = 0, ok = 0, diverged = 0, missing = 0, other = 0;
   std::map<std::string, std::vector<RecordRef>> by_config;  // planned records, seeds ascending
   std::vector<std::string> config_order;                    // configs in plan order
-  std::vector<suites::ClaimRow> claims;
+  std::map<std::string, records::Factors> factors;          // config -> its declared factors
+  std::vector<records::ClaimVerdict> claims;                // from the verdicts file
+  std::string claims_note;  // empty, or why the verdicts are missing or stale
 };
 
 struct JsonFile {
@@ -56,8 +53,9 @@ struct JsonFile {
 
 struct Report {
   std::string results_dir, bench_dir;
-  suites::LoadedResults loaded;
+  records::LoadedResults loaded;
   std::vector<SuiteReport> suites;
+  std::vector<std::string> unplanned;  // gaps: suites with records but no usable manifest
   std::vector<JsonFile> lr_find;  // RESULTS/lr-find/*.json by name, then suite range-test runs
   std::vector<JsonFile> bench;    // BENCH/**/*.json with a "benchmarks" array
   json provenance;                // summary over every planned record (see summarize_provenance)
@@ -66,12 +64,13 @@ struct Report {
 struct ReportOptions {
   std::string results_dir{};
   std::string bench_dir{};    // empty: no bench section data
-  std::optional<bool> quick;  // unset: inferred per suite
-  int seeds = 0;              // 0: inferred per suite
+  std::optional<bool> quick{};  // unset: any budget
+  int seeds = 0;              // 0: any
 };
 
-// Reads everything.  Throws ReportDataError naming the file for a corrupt
-// record, lr-find or bench file, and for a results directory that does not exist.
+// Reads everything.  Throws records::FormatError naming the file for a
+// corrupt record, manifest, verdicts, lr-find or bench file, and for a
+// results directory that does not exist.
 Report load_report(const ReportOptions& options);
 
 // {"commits": [...], "compilers": [...], "cxx_flags": [...], "cpus": [...],
@@ -88,10 +87,11 @@ std::vector<Figure> bench_figures(const std::vector<JsonFile>& files);
 
 // "3 of 15 runs missing" style one-liners for the gaps of the report.
 std::vector<std::string> gaps(const Report& r);
+// Claims whose verdict is "error" (could not be evaluated), over all suites.
+int claim_errors(const Report& r);
 
 // SHA-256 (hex) over the bytes of `paths` in the given order; throws
-// ReportDataError when one cannot be read.
+// records::FormatError when one cannot be read.
 std::string files_sha256(const std::vector<std::string>& paths);
-std::string read_file(const std::string& path);  // throws ReportDataError
 
 }  // namespace lrb::reports

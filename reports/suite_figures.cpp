@@ -36,42 +36,53 @@ std::vector<double> numbers(const json& arr) {
   return v;
 }
 
-// ---- LR sweeps: a config-name segment "lr=<number>" --------------------------
-struct SweepKey {
-  std::string group;
-  double lr = 0;
-};
-bool is_sep(char c) { return c == '/' || c == ',' || c == ';' || c == ':' || c == ' ' || c == '|'; }
-std::optional<SweepKey> sweep_key(const std::string& config) {
-  size_t start = 0;
-  while (start <= config.size()) {
-    size_t end = start;
-    while (end < config.size() && !is_sep(config[end])) ++end;
-    const std::string seg = config.substr(start, end - start);
-    if (seg.rfind("lr=", 0) == 0 && seg.size() > 3) {
-      const std::string v = seg.substr(3);
-      char* stop = nullptr;
-      const double lr = std::strtod(v.c_str(), &stop);
-      if (stop == v.c_str() + v.size() && std::isfinite(lr) && lr > 0) {
-        std::string group = config.substr(0, start) + (end < config.size() ? config.substr(end + 1) : "");
-        while (!group.empty() && is_sep(group.back())) group.pop_back();
-        return SweepKey{group.empty() ? "(all)" : group, lr};
-      }
-    }
-    start = end + 1;
-  }
-  return std::nullopt;
+// ---- declared factors ----------------------------------------------------------
+// A factor value as text: strings as they are, numbers in %g, booleans.
+std::string factor_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number()) return fmt::format("{:g}", v.get<double>());
+  return v.dump();
 }
-// Configs that belong to a sweep (a group with at least two LRs).
+const records::Factors& factors_of(const SuiteReport& s, const std::string& config) {
+  static const records::Factors none;
+  const auto it = s.factors.find(config);
+  return it == s.factors.end() ? none : it->second;
+}
+const json* factor(const SuiteReport& s, const std::string& config, const std::string& name) {
+  for (const auto& f : factors_of(s, config))
+    if (f.name == name) return &f.value;
+  return nullptr;
+}
+// The config's factors other than `name`, as "a/b/c" (declaration order), and
+// the names they belong to: two configs are comparable along `name` when both agree.
+std::string other_factors(const SuiteReport& s, const std::string& config, const std::string& name) {
+  std::string key, names;
+  for (const auto& f : factors_of(s, config))
+    if (f.name != name) {
+      key += (key.empty() ? "" : "/") + factor_text(f.value);
+      names += "\x1f" + f.name;
+    }
+  return key + names;  // the names make configs with other factor sets differ
+}
+std::string visible(const std::string& key) { return key.substr(0, key.find('\x1f')); }
+
+// ---- LR sweeps: configs that differ only in their numeric factor "lr" ----------
+// Groups of at least two configs, keyed by their other factors, members by LR.
 std::map<std::string, std::vector<std::pair<double, std::string>>> sweeps(const SuiteReport& s) {
-  std::map<std::string, std::vector<std::pair<double, std::string>>> g;
-  for (const auto& c : s.config_order)
-    if (auto k = sweep_key(c)) g[k->group].push_back({k->lr, c});
-  for (auto it = g.begin(); it != g.end();) {
-    std::sort(it->second.begin(), it->second.end());
-    it = it->second.size() >= 2 ? std::next(it) : g.erase(it);
+  std::map<std::string, std::vector<std::pair<double, std::string>>> by_key, out;
+  for (const auto& c : s.config_order) {
+    const json* lr = factor(s, c, "lr");
+    if (lr && lr->is_number() && std::isfinite(lr->get<double>()) && lr->get<double>() > 0)
+      by_key[other_factors(s, c, "lr")].push_back({lr->get<double>(), c});
   }
-  return g;
+  for (auto& [key, members] : by_key) {
+    if (members.size() < 2) continue;
+    std::sort(members.begin(), members.end());
+    std::string label = visible(key).empty() ? "(all)" : visible(key);
+    while (out.count(label)) label += "'";  // equal values under other factor names
+    out[label] = std::move(members);
+  }
+  return out;
 }
 std::set<std::string> sweep_configs(const SuiteReport& s) {
   std::set<std::string> out;
@@ -488,7 +499,7 @@ std::vector<Figure> lr_sweep_figures(const SuiteReport& s) {
       f.markers.push_back({std::sqrt(last_ok * first_div),
                            fmt::format("divergence edge: {:g} ok, {:g} diverged", last_ok, first_div)});
     f.note = fmt::format(
-        "Configs named with a segment lr=<value>, grouped by the rest of the name ('{}'). Final training loss "
+        "Configs that differ only in their declared factor lr, grouped by the other factors ('{}'). Final training loss "
         "of each run (final.train_loss, else the last value of its loss curve); diverged runs are marked at the "
         "top; the dashed line sits between the largest LR where no run diverged and the smallest where one did.{}",
         group, floor_note);
@@ -498,56 +509,28 @@ std::vector<Figure> lr_sweep_figures(const SuiteReport& s) {
 }
 
 // ---- as written vs corrected -------------------------------------------------
-const char* kWritten[] = {"as_written", "as-written", "as_coded", "as-coded", "tutorial", "buggy", "original"};
-const char* kCorrected[] = {"corrected", "fixed", "correct", "fix"};
-bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-// The name with `token` removed where it stands as a word; nullopt when absent.
-std::optional<std::string> without(const std::string& name, const std::string& token) {
-  for (size_t p = name.find(token); p != std::string::npos; p = name.find(token, p + 1)) {
-    const size_t e = p + token.size();
-    if ((p == 0 || !alnum(name[p - 1])) && (e == name.size() || !alnum(name[e])))
-    {
-      // Drop one separator next to the token too: "rmsprop_as_written" -> "rmsprop".
-      size_t a = p, b = e;
-      auto sep = [](char c) { return c == '_' || c == '-' || c == '/' || c == '.' || c == ':'; };
-      const bool starts_segment = a == 0 || name[a - 1] == '/';
-      if (starts_segment && b < name.size() && sep(name[b])) ++b;
-      else if (a > 0 && sep(name[a - 1])) --a;
-      else if (b < name.size() && sep(name[b])) ++b;
-      return name.substr(0, a) + name.substr(b);
-    }
-  }
-  return std::nullopt;
-}
-
+// Configs that declare the factor "code" ("as_written": the tutorial's code as
+// printed; "corrected": the same thing done right) and agree on every other
+// factor are drawn together.
 std::vector<Figure> written_vs_corrected(const SuiteReport& s) {
   std::vector<Figure> out;
-  // (a) configs that pair up by name.
+  // (a) configs that pair up by their factors.
   std::map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> pairs;
   for (const auto& c : s.config_order) {
-    for (const char* t : kWritten)
-      if (auto k = without(c, t)) {
-        pairs[*k].first.push_back(c);
-        break;
-      }
-    for (const char* t : kCorrected)
-      if (auto k = without(c, t)) {
-        pairs[*k].second.push_back(c);
-        break;
-      }
+    const json* code = factor(s, c, "code");
+    if (!code || !code->is_string()) continue;
+    auto& p = pairs[other_factors(s, c, "code")];
+    if (*code == "as_written") p.first.push_back(c);
+    else if (*code == "corrected") p.second.push_back(c);
   }
-  // A written config whose name minus the token is another config's whole
-  // name: that config is its corrected form ("x/rmsprop_as_written" vs "x/rmsprop").
-  for (auto& [k, v] : pairs)
-    if (!v.first.empty() && v.second.empty() && s.by_config.count(k) &&
-        std::find(v.first.begin(), v.first.end(), k) == v.first.end())
-      v.second.push_back(k);
   std::vector<std::string> keys;
   for (const auto& [k, v] : pairs)
     if (!v.first.empty() && !v.second.empty()) keys.push_back(k);
   for (const auto& k : keys) {
-    Figure f = suite_figure(s, "as-written-vs-corrected" + (keys.size() > 1 ? "-" + slug(k) : ""),
-                            fmt::format("the tutorial's code as written vs corrected{}", k.empty() ? "" : " (" + k + ")"),
+    const std::string label = visible(k);
+    Figure f = suite_figure(s, "as-written-vs-corrected" + (keys.size() > 1 ? "-" + slug(label) : ""),
+                            fmt::format("the tutorial's code as written vs corrected{}",
+                                        label.empty() ? "" : " (" + label + ")"),
                             "epoch", "training loss");
     std::vector<std::string> configs = pairs[k].first;
     configs.insert(configs.end(), pairs[k].second.begin(), pairs[k].second.end());
@@ -577,9 +560,9 @@ std::vector<Figure> written_vs_corrected(const SuiteReport& s) {
     if (per_step) f.xlabel = per_epoch ? "epoch (per-epoch curves) or iteration (per-iteration curves)" : "iteration";
     f.logy = wants_log(f.series, 30);
     clip_bands_for_log(f);
-    f.note = "Configs whose names differ only by as_written/as_coded/tutorial vs corrected/fixed (or by the token "
-             "alone): mean training loss over seeds with a 95 % band; per-epoch curves when the records have "
-             "them, else the per-iteration loss.";
+    f.note = "Configs that differ only in their declared factor code (as_written: the tutorial's code as printed; "
+             "corrected: done right): mean training loss over seeds with a 95 % band; per-epoch curves when the "
+             "records have them, else the per-iteration loss.";
     out.push_back(std::move(f));
   }
   // (b) one record holding a curve twice: X and X_as_coded / X_as_written.

@@ -16,9 +16,12 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <span>
 
 #include "core/optim/optim.hpp"
+#include "core/schedules/schedule.hpp"
 #include "core/spec/spec.hpp"
+#include "core/train/full_batch.hpp"
 #include "datasets/rng.hpp"
 #include "datasets/synthetic.hpp"
 #include "suites/common.hpp"
@@ -140,16 +143,19 @@ std::vector<RunSpec> plan(const Budget& b) {
   for (const char* problem : kTutorialProblems)
     for (const auto& o : kOpts) {
       const json params = params_for(problem, canonical_optimizer(o, kTutorialLr), s);
+      const Factors factors = {{"experiment", "tutorial"}, {"problem", problem}, {"optimizer", o.name},
+                               {"lr", kTutorialLr}};
       for (int seed = 0; seed < s.seeds; ++seed)
-        runs.push_back({"000", tutorial_config(problem, o.name), seed, params});
+        runs.push_back({"000", tutorial_config(problem, o.name), seed, params, factors});
     }
   for (const char* problem : kSweepProblems) {
     const int seeds = std::string(problem) == "mlp" ? s.mlp_sweep_seeds : s.lsq_sweep_seeds;
     for (const auto& o : kOpts)
       for (double lr : lr_grid()) {
         const json params = params_for(problem, canonical_optimizer(o, lr), s);
+        const Factors factors = {{"experiment", "sweep"}, {"problem", problem}, {"optimizer", o.name}, {"lr", lr}};
         for (int seed = 0; seed < seeds; ++seed)
-          runs.push_back({"000", sweep_config(problem, o.name, lr), seed, params});
+          runs.push_back({"000", sweep_config(problem, o.name, lr), seed, params, factors});
       }
   }
   return runs;
@@ -158,10 +164,11 @@ std::vector<RunSpec> plan(const Budget& b) {
 // ---- the least-squares run (params.kind == "lsq") ----------------------------------
 //
 // f(x) = (1/m) |A x - b|^2, grad = (2/m) A^T (A x - b), x_0 = 0, float64, plain
-// loops in a fixed order (the bits do not depend on threads).  Loop t = 0..T:
-// evaluate f(x_t); stop as train::train does when it is not finite or exceeds
-// 1e8 * max(1, f(x_0)) -- status diverged, diverged_at_step = t + 1 (train's
-// convention: the 1-based update whose loss broke); else update (t < T).
+// loops in a fixed order (the bits do not depend on threads).  The loop is
+// train::run_full_batch with a constant LR: points t = 0..T, the run stops at
+// the first loss that is not finite or exceeds 1e8 * max(1, f(x_0)) (the one
+// divergence rule) -- status diverged, diverged_at_step = t + 1 (train's
+// convention: the 1-based update whose loss broke).
 // Per-direction progress is measured in the eigenbasis Q of the problem's own
 // A^T A: e = Q^T (x - x_ls); "slow" = the k directions of least curvature.
 // For basis=axis, A <- A Q (and x_ls, x* <- Q^T ...): the same spectrum with
@@ -212,8 +219,8 @@ Lsq make_lsq(const json& pr, uint64_t seed) {
 }
 
 // f(x) and, when grad is non-empty, (2/m) A^T (A x - b).  r: (m) scratch.
-double lsq_loss(const Lsq& p, const std::vector<double>& x, std::vector<double>& r,
-                std::vector<double>* grad) {
+double lsq_loss(const Lsq& p, std::span<const double> x, std::vector<double>& r,
+                std::span<double> grad) {
   const auto m = static_cast<size_t>(p.A.rows()), n = static_cast<size_t>(p.A.cols());
   double sq = 0;
   for (size_t i = 0; i < m; ++i) {
@@ -222,24 +229,24 @@ double lsq_loss(const Lsq& p, const std::vector<double>& x, std::vector<double>&
     r[i] = ri;
     sq += ri * ri;
   }
-  if (grad) {
-    std::fill(grad->begin(), grad->end(), 0.0);
+  if (!grad.empty()) {
+    std::fill(grad.begin(), grad.end(), 0.0);
     for (size_t i = 0; i < m; ++i)
       for (size_t j = 0; j < n; ++j)
-        (*grad)[j] += p.A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) * r[i];
-    for (double& g : *grad) g *= 2 / static_cast<double>(m);
+        grad[j] += p.A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) * r[i];
+    for (double& g : grad) g *= 2 / static_cast<double>(m);
   }
   return sq / static_cast<double>(m);
 }
 
 // f(x) - f(x_ls) = (1/m) |A (x - x_ls)|^2, without the cancellation of the difference.
-double lsq_excess(const Lsq& p, const std::vector<double>& x) {
+double lsq_excess(const Lsq& p, std::span<const double> x) {
   const Eigen::VectorXd e = Eigen::Map<const Eigen::VectorXd>(x.data(), p.A.cols()) - p.x_ls;
   return (p.A * e).squaredNorm() / static_cast<double>(p.A.rows());
 }
 
 // |components of Q^T (x - x_ls) in directions [lo, hi)| (ascending curvature).
-double dir_error(const Lsq& p, const std::vector<double>& x, Eigen::Index lo, Eigen::Index hi) {
+double dir_error(const Lsq& p, std::span<const double> x, Eigen::Index lo, Eigen::Index hi) {
   const Eigen::VectorXd e = Eigen::Map<const Eigen::VectorXd>(x.data(), p.A.cols()) - p.x_ls;
   const Eigen::VectorXd q = p.Q.transpose() * e;
   return q.segment(lo, hi - lo).norm();
@@ -254,43 +261,42 @@ RunResult execute_lsq(const RunSpec& run) {
   const auto n = static_cast<Eigen::Index>(p.A.cols());
   const auto k = std::min<Eigen::Index>(prm.at("slow_directions").get<Eigen::Index>(), n);
 
-  std::vector<double> x(static_cast<size_t>(n), 0.0), grad(static_cast<size_t>(n)),
-      r(static_cast<size_t>(p.A.rows()));
-  auto state = optim::make_state<double>(opt, x.size());
-  const double slow0 = dir_error(p, x, 0, k), fast0 = dir_error(p, x, n - k, n);
-  const double excess0 = lsq_excess(p, x);
+  std::vector<double> x0(static_cast<size_t>(n), 0.0), r(static_cast<size_t>(p.A.rows()));
+  const double slow0 = dir_error(p, x0, 0, k), fast0 = dir_error(p, x0, n - k, n);
+  const double excess0 = lsq_excess(p, x0);
 
-  std::string status = "ok";
-  json diverged_at, steps_to_target;
+  json steps_to_target;
   json c_step = json::array(), c_loss = json::array(), c_excess = json::array(),
        c_wall = json::array();
-  double first = NAN, prev = NAN, loss = NAN, excess = NAN;
-  int64_t increases = 0, updates = 0;
+  double first = NAN, prev = NAN, excess = NAN;
+  int64_t increases = 0;
   const auto t0 = std::chrono::steady_clock::now();
-  for (int t = 0; t <= T; ++t) {
-    loss = lsq_loss(p, x, r, t < T ? &grad : nullptr);
-    excess = lsq_excess(p, x);
-    if (t == 0) first = loss;
-    if (t > 0 && loss > prev) ++increases;
-    prev = loss;
-    const bool broke = !std::isfinite(loss) || loss > 1e8 * std::max(1.0, std::fabs(first));
-    if (steps_to_target.is_null() && !broke && excess <= frac * excess0) steps_to_target = t;
-    if (t <= 100 || t % 10 == 0 || t == T || broke) {
-      c_step.push_back(t);
-      c_loss.push_back(num_or_null(loss));
-      c_excess.push_back(num_or_null(excess));
-      c_wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
-    if (broke) {
-      status = "diverged";
-      diverged_at = t + 1;
-      break;
-    }
-    if (t < T) {
-      optim::update<double>(x, grad, state, opt, opt.lr);
-      ++updates;
-    }
-  }
+  const train::Objective<double> f = [&](std::span<const double> x, std::span<double> g) {
+    return lsq_loss(p, x, r, g);
+  };
+  const auto res = train::run_full_batch<double>(
+      f, x0, opt, sched::Schedule{sched::Constant{opt.lr}}, {.steps = T},
+      [&](const train::FullBatchPoint<double>& pt) {
+        const int64_t t = pt.t;
+        excess = lsq_excess(p, pt.x);
+        if (t == 0) first = pt.loss;
+        if (t > 0 && pt.loss > prev) ++increases;
+        prev = pt.loss;
+        if (steps_to_target.is_null() && !pt.diverged && excess <= frac * excess0) steps_to_target = t;
+        if (t <= 100 || t % 10 == 0 || t == T || pt.diverged) {
+          c_step.push_back(t);
+          c_loss.push_back(num_or_null(pt.loss));
+          c_excess.push_back(num_or_null(excess));
+          c_wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        }
+      });
+  // diverged_at_step: train::train's convention, the 1-based update whose loss
+  // broke (the point t's loss is the one update t + 1 would start from).
+  const std::string status = res.ok() ? "ok" : "diverged";
+  const json diverged_at = res.ok() ? json() : json(*res.diverged_at + 1);
+  const double loss = res.loss;
+  const std::vector<double>& x = res.x;
+  const int64_t updates = res.steps;
   const bool ok = status == "ok";
   const double nan = std::nan("");
   json fin = {
@@ -322,8 +328,8 @@ RunResult execute_lsq(const RunSpec& run) {
                 {"hessian_condition_number", num_or_null(p.hess_eig[n - 1] / p.hess_eig[0])}}}};
 }
 
-RunResult execute(const RunSpec& run) {
-  return run.params.at("kind") == "lsq" ? execute_lsq(run) : execute_train(run);
+RunResult execute(const RunSpec& run, const RunContext& context) {
+  return run.params.at("kind") == "lsq" ? execute_lsq(run) : execute_train(run, context);
 }
 
 // ---- reading the records ---------------------------------------------------------
@@ -763,7 +769,7 @@ std::vector<Claim> claims() {
   std::vector<Claim> c;
   c.push_back(
       {"000.1", "A too-large LR makes training oscillate or diverge",
-       "tutorial 000 sec. 2 and Q1; EXPERIMENTS.md (the divergence edge)",
+       "tutorial 000 sec. 2 and Q1; lrbench's LR sweep (where the divergence edge lies)",
        "per optimizer and problem (mlp, lsq_rotated), over the 19-LR sweep: a run fails when it "
        "diverges, ends with a loss >= its initial loss, or oscillates (loss rises after >= 10% of "
        "its updates) and ends >= 2x the sweep's best final loss; an LR fails when most of its seeds "
@@ -773,7 +779,7 @@ std::vector<Claim> claims() {
        check_edge});
   c.push_back(
       {"000.2", "A too-small LR converges slowly",
-       "tutorial 000 sec. 2 and Q2; EXPERIMENTS.md (the slow end)",
+       "tutorial 000 sec. 2 and Q2; lrbench's LR sweep (its slow end)",
        "ratio = L_T(lr 1e-4) / L_T(best LR), medians over seeds of the final loss after the budget, "
        "per optimizer and problem (progress = (L0 - L_T(1e-4)) / (L0 - L_T(best)) as evidence)",
        "supported if ratio >= 2 for every pair; refuted if some pair has ratio < 1.1 (or its best "
@@ -878,7 +884,7 @@ Suite suite_000() {
            "so time-to-target can be read for any target."},
       .deviations =
           {"Model and data are ours (a 20-feature teacher MLP regression and a planted least-squares "
-           "problem), since the tutorial gives neither (EXPERIMENTS.md).",
+           "problem), since the tutorial gives neither.",
            "The number of epochs is not given: 1000 full-batch updates for the MLP, 2000 for least "
            "squares, enough for the tutorial's lr 0.01 to make visible progress on both.",
            "The least-squares problem is rescaled (Hessian top eigenvalue 1): unscaled, the generator's "

@@ -2,8 +2,9 @@
 //
 // One run = one cnn001 training (params.kind == "cnn001"):
 //
-//   data   Fashion-MNIST IDX files from LRBENCH_DATA_DIR, else
-//          /usr/share/datasets/fashion-mnist; the four decompressed SHA-256s must
+//   data   Fashion-MNIST IDX files from the RunContext's data directory (the CLI's
+//          --data-dir, else LRBENCH_DATA_DIR, else /usr/share/datasets/fashion-mnist),
+//          shared through its dataset cache; the four decompressed SHA-256s must
 //          equal params.dataset.sha256 (the record's address names the data).
 //          train = the first n_train training images (file order), test = the
 //          first n_test test images; pixels / 255 in float32.
@@ -38,7 +39,6 @@
 #include <cmath>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "core/models/model.hpp"
@@ -48,7 +48,6 @@
 #include "core/stats/stats.hpp"
 #include "core/train/lr_range.hpp"
 #include "core/train/train.hpp"
-#include "datasets/environment.hpp"
 #include "datasets/error.hpp"
 #include "datasets/fashion_mnist.hpp"
 #include "suites/common.hpp"
@@ -144,37 +143,41 @@ json lr_find_params(const Sizes& z, const std::string& optimizer) {
 std::vector<RunSpec> plan(const Budget& b) {
   const Sizes z = sizes(b);
   std::vector<RunSpec> runs;
-  auto add = [&](const std::string& config, const json& params) {
-    for (int s = 0; s < z.seeds; ++s) runs.push_back({"001", config, s, params});
+  auto add = [&](const std::string& config, const json& params, const Factors& factors) {
+    for (int s = 0; s < z.seeds; ++s) runs.push_back({"001", config, s, params, factors});
   };
-  for (const auto& o : kOpts) add(tutorial_config(o.name), cnn_params(z, o.spec, false, o.lr));
-  add(kAsWrittenConfig, cnn_params(z, kAsWritten, false, 0.001));
-  for (const auto& o : kOpts) add(tuned_config(o.name), cnn_params(z, o.spec, true, o.lr));
-  for (const auto& o : kOpts) add(lr_find_config(o.name), lr_find_params(z, o.spec));
+  // Factor "code": RMSprop as the tutorial prints it vs RMSprop as defined.
+  for (const auto& o : kOpts) {
+    Factors f = {{"experiment", "tutorial"}, {"optimizer", o.name}, {"lr", o.lr}};
+    if (std::string(o.name) == "rmsprop") f.push_back({"code", "corrected"});
+    add(tutorial_config(o.name), cnn_params(z, o.spec, false, o.lr), f);
+  }
+  add(kAsWrittenConfig, cnn_params(z, kAsWritten, false, 0.001),
+      {{"experiment", "tutorial"}, {"optimizer", "rmsprop"}, {"lr", 0.001}, {"code", "as_written"}});
+  for (const auto& o : kOpts)
+    add(tuned_config(o.name), cnn_params(z, o.spec, true, o.lr),
+        {{"experiment", "tuned"}, {"optimizer", o.name}, {"lr", "tuned on a validation split"}});
+  for (const auto& o : kOpts)
+    add(lr_find_config(o.name), lr_find_params(z, o.spec), {{"experiment", "lr_find"}, {"optimizer", o.name}});
   return runs;
 }
 
 // ---- data --------------------------------------------------------------------------
 
-// One decoded copy per directory for the whole process, shared read-only by
-// the runs (60k x 784 floats = 188 MB: one per run would not fit 2 threads).
-std::shared_ptr<const data::ImageDataset> fashion_mnist(const json& want) {
-  static std::mutex mu;
-  static std::map<std::string, std::shared_ptr<const data::ImageDataset>> cache;
-  const auto dir = data::resolve_data_dir(std::nullopt, data::data_dir_from_environment());
-  std::lock_guard lock(mu);
-  auto& slot = cache[dir.dir.string()];
-  if (!slot) {
+// The context's data directory, decoded once per cache (the caller's: one
+// copy shared read-only by the runs, 60k x 784 floats = 188 MB).
+std::shared_ptr<const data::ImageDataset> fashion_mnist(const json& want, const RunContext& ctx) {
+  auto load = [](const std::filesystem::path& dir) {
     try {
-      slot = std::make_shared<const data::ImageDataset>(data::load_fashion_mnist(dir.dir));
+      return data::load_fashion_mnist(dir);
     } catch (const data::DataError& e) {
-      cache.erase(dir.dir.string());
       throw data::DataError(e.path, e.expected, e.found,
                             "suite 001 needs Fashion-MNIST (apt-get install dataset-fashion-mnist), "
                             "or pass --data-dir / set LRBENCH_DATA_DIR to a directory holding its four IDX files");
     }
-  }
-  const auto ds = slot;
+  };
+  const auto ds = ctx.datasets ? ctx.datasets->images(ctx.data_dir, load)
+                               : std::make_shared<const data::ImageDataset>(load(ctx.data_dir));
   const auto& sha = want.at("sha256");
   for (size_t i = 0; i < ds->files.size() && i < sha.size(); ++i)
     if (ds->files[i].sha256 != sha[i].get<std::string>())
@@ -182,7 +185,7 @@ std::shared_ptr<const data::ImageDataset> fashion_mnist(const json& want) {
                                                    " (Debian's dataset-fashion-mnist)",
                             ds->files[i].sha256,
                             "suite 001 records are addressed by the Fashion-MNIST content; point "
-                            "LRBENCH_DATA_DIR (" + dir.source + ": " + dir.dir.string() +
+                            "--data-dir / LRBENCH_DATA_DIR (" + ctx.data_dir_source + ": " + ctx.data_dir.string() +
                                 ") at the Debian files");
   const auto n_train = want.at("n_train").get<size_t>(), n_test = want.at("n_test").get<size_t>();
   if (ds->train.n < n_train || ds->test.n < n_test || ds->train.rows != 28 || ds->train.cols != 28)
@@ -289,15 +292,14 @@ Training train_once(const optim::Optimizer& opt, const train::Examples<float>& t
   return out;
 }
 
-const json& epoch_field(const json& epochs, size_t i, const char* key) {
-  static const json null;
-  return i < epochs.size() ? epochs[i].at(key) : null;
+json epoch_field(const json& epochs, size_t i, const char* key) {
+  return i < epochs.size() ? epochs[i].at(key) : json();
 }
 
-RunResult execute_lr_find(const RunSpec& run) {
+RunResult execute_lr_find(const RunSpec& run, const RunContext& ctx) {
   const json& p = run.params;
   const json& dsp = p.at("dataset");
-  const auto ds = fashion_mnist(dsp);
+  const auto ds = fashion_mnist(dsp, ctx);
   const auto n = dsp.at("n_train").get<size_t>();
   const auto opt = optim::optimizer_from_spec(spec::parse(p.at("optimizer").get<std::string>()));
   const json& rg = p.at("range");
@@ -314,7 +316,7 @@ RunResult execute_lr_find(const RunSpec& run) {
   auto state = optim::make_state<float>(opt, model.params.size());
   const auto t0 = std::chrono::steady_clock::now();
   const auto r = train::lr_range_test<float>(model, state, opt, rows(ds->train, 0, n), c, [&](int step, double, double) {
-    report_progress(static_cast<double>(step + 1) / c.steps, fmt::format("lr-find step {}/{}", step + 1, c.steps));
+    ctx.report(static_cast<double>(step + 1) / c.steps, fmt::format("lr-find step {}/{}", step + 1, c.steps));
   });
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   json curve = {{"lr", json::array()}, {"loss", json::array()}, {"smoothed", json::array()}};
@@ -340,12 +342,12 @@ RunResult execute_lr_find(const RunSpec& run) {
               {"dataset", {{"name", ds->name}, {"files", files}, {"n_train", n}}}};
 }
 
-RunResult execute(const RunSpec& run) {
+RunResult execute(const RunSpec& run, const RunContext& ctx) {
   const json& p = run.params;
-  if (p.at("kind") == "lr_find001") return execute_lr_find(run);
+  if (p.at("kind") == "lr_find001") return execute_lr_find(run, ctx);
   if (p.at("kind") != "cnn001") throw std::invalid_argument("suite 001: unknown params.kind " + p.at("kind").dump());
   const json& dsp = p.at("dataset");
-  const auto ds = fashion_mnist(dsp);
+  const auto ds = fashion_mnist(dsp, ctx);
   const auto n_train = dsp.at("n_train").get<size_t>(), n_test = dsp.at("n_test").get<size_t>();
   const auto n_eval = std::min(n_train, dsp.at("train_eval_n").get<size_t>());
   const uint64_t seed = static_cast<uint64_t>(run.seed);

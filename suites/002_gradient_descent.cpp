@@ -4,7 +4,12 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <span>
 
+#include "core/optim/optim.hpp"
+#include "core/problems/problems.hpp"
+#include "core/schedules/schedule.hpp"
+#include "core/train/full_batch.hpp"
 #include "suites/common.hpp"
 
 namespace lrb::suites {
@@ -15,38 +20,34 @@ namespace {
 //   h = X.theta;  loss = (1/m) sum((h - y)^2);  g = (1/m) X^T (h - y);  theta -= lr*g
 //   theta_history.append(theta)      <- appends the SAME array every time
 // The loss printed is the 1/m convention while the gradient is that of the 1/(2m)
-// one; the fixed point is theta = 2 either way.  Gradient descent contracts
-// theta - 2 by (1 - lr*7.5) per iteration ((1/m) sum x^2 = 7.5): stable for
-// lr < 2/7.5 = 0.267, oscillating (sign flips) for lr > 1/7.5 = 0.133.
-// Divergence: loss not finite or > 1e8 * max(1, first loss) (train::train's rule).
+// one (problems::linreg002 computes both in this order); the fixed point is
+// theta = 2 either way.  Gradient descent contracts theta - 2 by (1 - lr*7.5) per
+// iteration ((1/m) sum x^2 = 7.5): stable for lr < 2/7.5 = 0.267, oscillating
+// (sign flips) for lr > 1/7.5 = 0.133.  The loop is train::run_full_batch with
+// Keras' gd (theta - g * lr, no fused multiply-add: NumPy's arithmetic) and the
+// one divergence rule: a loss that is not finite or > 1e8 * max(1, first loss),
+// judged on the losses before each update (judge_last_loss = false: the
+// tutorial's loop computes no loss after its last update).
 RunResult execute_gd002(const RunSpec& run) {
   const json& p = run.params;
-  const double lr = p.at("lr").get<double>();
+  optim::Optimizer gd = optim::optimizer_preset("gd", optim::Convention::keras);
+  gd.lr = p.at("lr").get<double>();
   const int iterations = p.at("iterations").get<int>();
-  const double X[4] = {1, 2, 3, 4}, y[4] = {2, 4, 6, 8};
-  const double m = 4;
-  double theta = p.at("theta0").get<double>();
+  const problems::Problem problem{.kind = problems::Kind::linreg002, .dim = 1};
+  const train::Objective<double> f = [&](std::span<const double> x, std::span<double> g) {
+    return problems::loss_and_grad<double>(problem, x, g);
+  };
   std::vector<double> history, losses;  // history: a copy per iteration (what was meant)
-  double first_loss = std::nan("");
-  std::string status = "ok";
-  json diverged_at;
-  for (int it = 0; it < iterations; ++it) {
-    double r[4], sq = 0, g = 0;
-    for (int i = 0; i < 4; ++i) r[i] = X[i] * theta - y[i];
-    for (int i = 0; i < 4; ++i) sq += r[i] * r[i];
-    for (int i = 0; i < 4; ++i) g += X[i] * r[i];
-    const double loss = (1 / m) * sq;
-    g = (1 / m) * g;
-    if (it == 0) first_loss = loss;
-    if (!std::isfinite(loss) || loss > 1e8 * std::max(1.0, first_loss)) {
-      status = "diverged";
-      diverged_at = it + 1;
-      break;
-    }
-    losses.push_back(loss);
-    theta -= lr * g;
-    history.push_back(theta);
-  }
+  const auto res = train::run_full_batch<double>(
+      f, {p.at("theta0").get<double>()}, gd, sched::Schedule{sched::Constant{gd.lr}},
+      {.steps = iterations, .judge_last_loss = false}, [&](const train::FullBatchPoint<double>& pt) {
+        if (pt.t >= 1) history.push_back(pt.x[0]);                        // theta after update t
+        if (!pt.diverged && pt.t < iterations) losses.push_back(pt.loss);  // loss before update t + 1
+      });
+  const double theta = res.x[0];
+  const std::string status = res.ok() ? "ok" : "diverged";
+  // diverged_at_step: the 1-based iteration whose loss broke (train::train's convention).
+  const json diverged_at = res.ok() ? json() : json(*res.diverged_at + 1);
   // `theta_history.append(theta)` keeps references to one array: every entry
   // reads as the array's final value.
   std::vector<double> as_coded(history.size(), theta);
@@ -88,8 +89,9 @@ json gd_params(double lr) {
 
 std::vector<RunSpec> plan(const Budget& b) {
   std::vector<RunSpec> runs;
-  runs.push_back({"002", "tutorial", 0, gd_params(0.01)});
-  for (double lr : kSweep) runs.push_back({"002", sweep_config(lr), 0, gd_params(lr)});
+  runs.push_back({"002", "tutorial", 0, gd_params(0.01), {{"experiment", "tutorial"}, {"lr", 0.01}}});
+  for (double lr : kSweep)
+    runs.push_back({"002", sweep_config(lr), 0, gd_params(lr), {{"experiment", "lr_sweep"}, {"lr", lr}}});
   const int seeds = b.seeds > 0 ? b.seeds : (b.quick ? 3 : 10);
   TrainParams t;
   t.generator = "noisy_linear";
@@ -118,13 +120,14 @@ std::vector<RunSpec> plan(const Budget& b) {
       v.plateau_metric = "val_loss";
     }
     const json params = train_params(v);
-    for (int s = 0; s < seeds; ++s) runs.push_back({"002", name, s, params});
+    const Factors factors = {{"experiment", "noisy"}, {"strategy", name.substr(name.find('/') + 1)}};
+    for (int s = 0; s < seeds; ++s) runs.push_back({"002", name, s, params, factors});
   }
   return runs;
 }
 
-RunResult execute(const RunSpec& run) {
-  return run.params.at("kind") == "gd002" ? execute_gd002(run) : execute_train(run);
+RunResult execute(const RunSpec& run, const RunContext& context) {
+  return run.params.at("kind") == "gd002" ? execute_gd002(run) : execute_train(run, context);
 }
 
 // One deterministic record (seed 0): null when missing.
@@ -291,7 +294,7 @@ Suite suite_002() {
            "10 seeds (quick: 3)."},
       .deviations =
           {"The tutorial gives no data for its LR strategies: we use the textbook noisy line "
-           "(Geron ch. 4) with a validation split, as EXPERIMENTS.md asks.",
+           "(Geron ch. 4) with a validation split, which the plateau strategy needs.",
            "Mini-batch SGD (batch 32) instead of full-batch GD for the strategies: on a convex "
            "quadratic with exact gradients a fixed LR converges to the optimum, so decay can only "
            "slow it; the strategies are about gradient noise.",

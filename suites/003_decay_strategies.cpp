@@ -8,11 +8,13 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <span>
 
 #include "core/models/model.hpp"
 #include "core/optim/optim.hpp"
 #include "core/schedules/schedule.hpp"
 #include "core/spec/spec.hpp"
+#include "core/train/full_batch.hpp"
 #include "core/train/train.hpp"
 #include "datasets/rng.hpp"
 #include "datasets/sampling.hpp"
@@ -37,8 +39,11 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // MSE's; the fixed point (OLS) is the same.  On y = 4 + 3x + N(0,1), x ~ U[0,2),
 // the Hessian (1/m) X^T X ~ [[1, 1], [1, 4/3]] has eigenvalues ~2.18 and ~0.153:
 // GD is stable for lr < 2/2.18 ~ 0.92, and ascent grows |theta| by ~(1 + 2.18 lr)
-// per step.  Divergence: loss not finite or > 1e8 * max(1, first loss)
-// (train::train's rule).
+// per step.  The loop is train::run_full_batch with Keras' gd (theta - d * lr,
+// d = -g corrected, d = g as coded: the same bits as theta +- lr g) and the one
+// divergence rule: a loss that is not finite or > 1e8 * max(1, first loss),
+// judged on the losses before each update (judge_last_loss = false: the
+// tutorial's loop computes no loss after its last update).
 struct Design {
   std::vector<double> x;  // (m, p) row-major, column 0 = 1
   std::vector<double> y;  // (m)
@@ -69,9 +74,10 @@ Design subset(const Design& d, const std::vector<size_t>& rows) {
   return s;
 }
 
-// (1/m) sum (y - X theta)^2, left to right; writes g = (1/m) X^T (y - X theta) when given.
-double mse(const Design& d, const std::vector<double>& theta, std::vector<double>* g = nullptr) {
-  if (g) std::fill(g->begin(), g->end(), 0.0);
+// (1/m) sum (y - X theta)^2, left to right; writes g = (1/m) X^T (y - X theta)
+// when g is not empty.
+double mse(const Design& d, std::span<const double> theta, std::span<double> g = {}) {
+  std::fill(g.begin(), g.end(), 0.0);
   double sq = 0;
   for (size_t i = 0; i < d.m; ++i) {
     const double* xi = d.x.data() + i * d.p;
@@ -79,12 +85,11 @@ double mse(const Design& d, const std::vector<double>& theta, std::vector<double
     for (size_t j = 0; j < d.p; ++j) h += xi[j] * theta[j];
     const double r = d.y[i] - h;
     sq += r * r;
-    if (g)
-      for (size_t j = 0; j < d.p; ++j) (*g)[j] += xi[j] * r;
+    if (!g.empty())
+      for (size_t j = 0; j < d.p; ++j) g[j] += xi[j] * r;
   }
   const double inv_m = 1.0 / static_cast<double>(d.m);
-  if (g)
-    for (auto& v : *g) v *= inv_m;
+  for (auto& v : g) v *= inv_m;
   return sq * inv_m;
 }
 
@@ -99,24 +104,32 @@ GdRun gd(const Design& d, const sched::Schedule& s, int iterations, bool ascent,
          std::vector<double> theta0) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
+  // The schedule gives every LR; the optimizer's own lr is not used.
+  const optim::Optimizer opt = optim::optimizer_preset("gd", optim::Convention::keras);
+  // What the optimizer gets as the gradient: -g = (1/m) X^T (X theta - y)
+  // (corrected), or g itself (as coded: gradient ascent).
+  const train::Objective<double> f = [&](std::span<const double> theta, std::span<double> grad) {
+    const double loss = mse(d, theta, grad);
+    if (!ascent)
+      for (auto& v : grad) v = -v;
+    return loss;
+  };
   GdRun run;
-  run.theta = std::move(theta0);
-  std::vector<double> g(d.p);
-  double first = 0;
-  for (int t = 0; t < iterations; ++t) {
-    const double lr = sched::lr_at(s, t);
-    const double loss = mse(d, run.theta, &g);
-    if (t == 0) first = loss;
-    if (!std::isfinite(loss) || loss > 1e8 * std::max(1.0, first)) {
-      run.status = "diverged";
-      run.diverged_at = t + 1;
-      break;
-    }
-    const double sign = ascent ? -1.0 : 1.0;  // as coded: theta -= lr * g
-    for (size_t j = 0; j < d.p; ++j) run.theta[j] += sign * lr * g[j];
-    run.loss.push_back(loss);
-    run.lr.push_back(lr);
-    run.wall.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+  double prev_loss = 0;
+  const auto res = train::run_full_batch<double>(
+      f, std::move(theta0), opt, s, {.steps = iterations, .judge_last_loss = false},
+      [&](const train::FullBatchPoint<double>& pt) {
+        if (pt.t >= 1) {  // update t happened: its LR and the loss it started from
+          run.loss.push_back(prev_loss);
+          run.lr.push_back(*pt.lr);
+          run.wall.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+        }
+        prev_loss = pt.loss;
+      });
+  run.theta = res.x;
+  if (!res.ok()) {
+    run.status = "diverged";
+    run.diverged_at = *res.diverged_at + 1;
   }
   return run;
 }
@@ -455,20 +468,23 @@ std::vector<RunSpec> plan(const Budget& b) {
   const int iterations = b.quick ? 200 : 500;
   const int epochs = b.quick ? 30 : 100;
   std::vector<RunSpec> runs;
-  auto add = [&](const std::string& config, const json& params) {
-    for (int s = 0; s < seeds; ++s) runs.push_back({"003", config, s, params});
+  // Factor "code": the tutorial's code as written vs the corrected form of the same thing.
+  auto add = [&](const std::string& config, const json& params, const Factors& factors) {
+    for (int s = 0; s < seeds; ++s) runs.push_back({"003", config, s, params, factors});
   };
-  add("gd/as_coded", gd_params("constant", iterations, true, "zeros"));
-  add("gd/corrected", gd_params("constant", iterations, false, "zeros"));
+  add("gd/as_coded", gd_params("constant", iterations, true, "zeros"), {{"experiment", "gd"}, {"code", "as_written"}});
+  add("gd/corrected", gd_params("constant", iterations, false, "zeros"), {{"experiment", "gd"}, {"code", "corrected"}});
   for (const char* st : kStrategies)
     for (const char* v : {"as_coded", "hoisted", "coded_per_step", "formula"})
       if (!(std::string(st) == "custom" && std::string(v) == "coded_per_step"))  // = formula
         add(fmt::format("{}/{}", st, v),
-            gd_params(decay_schedule(st, v, iterations), iterations, std::string(v) == "as_coded", "zeros"));
+            gd_params(decay_schedule(st, v, iterations), iterations, std::string(v) == "as_coded", "zeros"),
+            {{"experiment", "decay"}, {"strategy", st}, {"variant", v}});
   add("heatstart/as_coded",
-      gd_params(decay_schedule("linear", "as_coded", iterations), iterations, true, "normal", 0.01));
-  add("select/kfold_grid", select_params("kfold_grid"));
-  add("select/random_search", select_params("random_search"));
+      gd_params(decay_schedule("linear", "as_coded", iterations), iterations, true, "normal", 0.01),
+      {{"experiment", "heatstart"}, {"variant", "as_coded"}});
+  add("select/kfold_grid", select_params("kfold_grid"), {{"experiment", "select"}, {"method", "kfold_grid"}});
+  add("select/random_search", select_params("random_search"), {{"experiment", "select"}, {"method", "random_search"}});
   for (const auto& [config, init] : kInits) {
     TrainParams t = mlp_params(epochs);
     const bool tutorial = std::string(init) == "tutorial003_he";
@@ -478,26 +494,30 @@ std::vector<RunSpec> plan(const Budget& b) {
       p["kind"] = "train_tutorial_he";
       p["init"] = init;
     }
-    add(config, p);
+    // The tutorial's He formula (as written) against He as defined (corrected).
+    const std::string name = std::string(config).substr(5);  // after "init/"
+    Factors factors = {{"experiment", "init"}, {"init", tutorial ? "he" : name}};
+    if (tutorial || name == "he") factors.push_back({"code", tutorial ? "as_written" : "corrected"});
+    add(config, p, factors);
   }
   for (double lr : kWarmLrs) {
     TrainParams w = mlp_params(epochs);
     w.init = "he_normal";
     w.optimizer = fmt::format("sgd:lr={},convention=keras", lr);
-    add(warm_config("none", lr), train_params(w));
+    add(warm_config("none", lr), train_params(w), {{"experiment", "warmup"}, {"warmup", "none"}, {"lr", lr}});
     w.schedule =
         fmt::format("warmup:steps={},mode=linear,start_factor=0.1,shift=true,then=[constant]", kWarmupSteps);
-    add(warm_config("linear", lr), train_params(w));
+    add(warm_config("linear", lr), train_params(w), {{"experiment", "warmup"}, {"warmup", "linear"}, {"lr", lr}});
   }
   return runs;
 }
 
-RunResult execute(const RunSpec& run) {
+RunResult execute(const RunSpec& run, const RunContext& context) {
   const auto& kind = run.params.at("kind");
   if (kind == "gd003") return execute_gd003(run);
   if (kind == "select003") return execute_select003(run);
   if (kind == "train_tutorial_he") return execute_tutorial_he(run);
-  return execute_train(run);
+  return execute_train(run, context);
 }
 
 // ---- claims ------------------------------------------------------------------------
@@ -766,7 +786,7 @@ std::vector<Claim> claims() {
                }});
   c.push_back({"003.12", "Initialization matters: He initialization trains the ReLU MLP better than zeros "
                          "(zero kernels get zero gradients through ReLU)",
-               "EXPERIMENTS.md 003 (initializations)", "test MSE of init/he vs init/zeros, paired by seed",
+               "lrbench: the initializations tutorial 003 names (zeros, Gaussian, Glorot, He)", "test MSE of init/he vs init/zeros, paired by seed",
                "as 003.6 (+-1%)",
                [=](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  return claim_better(rs, plan, "init/zeros", "init/he", test, true, 0.01);
@@ -797,7 +817,7 @@ std::vector<Claim> claims() {
   c.push_back(
       {"003.14", "A real LR warmup (linear from 0.1 lr to lr over the first 5 epochs) trains better at a high LR "
                  "than no warmup",
-       "EXPERIMENTS.md 003 (real LR warmup)",
+       "lrbench: real LR warmup (tutorial 003's \"warm start\" is an initialization)",
        "test MSE with and without warmup at lr 0.5 and 0.8 (He init), paired by (lr, seed); a diverged run "
        "counts as worse than any finite one",
        "exact two-sided sign test over the pairs (ties dropped): p < 0.05 with more warmup wins supported, "

@@ -47,7 +47,8 @@ std::vector<RunSpec> plan(const Budget& b) {
     t.dtype = "float32";
     t.keras_accuracy = true;
     const json params = train_params(t);
-    for (int s = 0; s < seeds; ++s) runs.push_back({"004", v.config, s, params});
+    const Factors factors = {{"schedule", v.config}, {"lr_unit", v.lr_unit}};
+    for (int s = 0; s < seeds; ++s) runs.push_back({"004", v.config, s, params, factors});
   }
   return runs;
 }
@@ -234,7 +235,7 @@ Suite suite_004() {
            "2.10 semantics); the two formulas as written (delta = 1e-6; t = epoch); StepLR(30, "
            "0.1) and ExponentialLR(0.96) per epoch; Keras ReduceLROnPlateau(loss, 0.5, 5)."},
       .deviations =
-          {"Synthetic teacher data, since the tutorial gives none (EXPERIMENTS.md).",
+          {"Synthetic teacher data, since the tutorial gives none.",
            "Keras 3 ignores `decay`; we use the tf.keras <= 2.10 meaning the tutorial relied on.",
            "Plateau watches the training loss: there is no validation split in the tutorial's "
            "fit() call, and watching the test split would leak it.",

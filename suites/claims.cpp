@@ -1,14 +1,16 @@
-// Claims evaluation and its three sinks (text, markdown, JSON).
-#include <fmt/format.h>
+// Claims evaluation, its rows as plain verdicts, and the verdict files.
+#include <algorithm>
 
-#include "suites/common.hpp"
+#include "datasets/sha256.hpp"
+#include "records/results_dir.hpp"
 #include "suites/runner.hpp"
 
 namespace lrb::suites {
 
-std::vector<ClaimRow> evaluate_claims(const LoadedResults& loaded, const std::vector<RunSpec>& plan,
+std::vector<ClaimRow> evaluate_claims(const records::LoadedResults& loaded, const std::vector<RunSpec>& plan,
                                       const std::vector<std::string>& suite_ids) {
-  const auto sets = select(loaded, plan);
+  const auto sets = records::select(loaded, plan);
+  const ResultSet empty;
   std::vector<ClaimRow> rows;
   for (const auto& s : registry()) {
     if (!suite_ids.empty() && std::find(suite_ids.begin(), suite_ids.end(), s.id) == suite_ids.end())
@@ -16,7 +18,6 @@ std::vector<ClaimRow> evaluate_claims(const LoadedResults& loaded, const std::ve
     std::vector<RunSpec> mine;
     for (const auto& r : plan)
       if (r.suite == s.id) mine.push_back(r);
-    static const ResultSet empty;
     const auto it = sets.find(s.id);
     const ResultSet& rs = it == sets.end() ? empty : it->second;
     for (const auto& c : s.claims) {
@@ -32,54 +33,50 @@ std::vector<ClaimRow> evaluate_claims(const LoadedResults& loaded, const std::ve
   return rows;
 }
 
-namespace {
-std::string verdict_text(const ClaimRow& r) {
-  return r.error.empty() ? to_string(r.result.verdict) : "ERROR";
-}
-std::string detail(const ClaimRow& r) { return r.error.empty() ? r.result.summary : r.error; }
-}  // namespace
-
-std::string format_claims(const std::vector<ClaimRow>& rows, ClaimsFormat format) {
-  std::string out;
-  if (format == ClaimsFormat::json) {
-    json a = json::array();
-    for (const auto& r : rows)
-      a.push_back({{"suite", r.suite},
-                   {"id", r.claim->id},
-                   {"statement", r.claim->statement},
-                   {"source", r.claim->source},
-                   {"metric", r.claim->metric},
-                   {"test", r.claim->test},
-                   {"verdict", r.error.empty() ? json(to_string(r.result.verdict)) : json("error")},
-                   {"summary", r.result.summary},
-                   {"error", r.error.empty() ? json() : json(r.error)},
-                   {"expected_runs", r.result.expected},
-                   {"missing_runs", r.result.missing},
-                   {"diverged_runs", r.result.diverged},
-                   {"evidence", r.result.evidence}});
-    return a.dump(1) + "\n";
-  }
-  if (format == ClaimsFormat::markdown) {
-    out += "| claim | verdict | statement | evidence |\n|---|---|---|---|\n";
-    for (const auto& r : rows) {
-      auto esc = [](std::string s) {
-        for (size_t i = 0; (i = s.find('|', i)) != std::string::npos; i += 2) s.replace(i, 1, "\\|");
-        return s;
-      };
-      out += fmt::format("| {} | **{}** | {} | {} |\n", r.claim->id, verdict_text(r),
-                         esc(r.claim->statement), esc(detail(r)));
-    }
-    return out;
-  }
-  int counts[4] = {0, 0, 0, 0};
-  for (const auto& r : rows) {
-    ++counts[r.error.empty() ? static_cast<int>(r.result.verdict) : 3];
-    out += fmt::format("{:<7} {:<12} {}\n{:20}{}\n", r.claim->id, verdict_text(r), r.claim->statement,
-                       "", detail(r));
-  }
-  out += fmt::format("{} claims: {} supported, {} refuted, {} inconclusive, {} errors\n", rows.size(),
-                     counts[0], counts[1], counts[2], counts[3]);
+std::vector<records::ClaimVerdict> verdicts(const std::vector<ClaimRow>& rows) {
+  std::vector<records::ClaimVerdict> out;
+  for (const auto& r : rows)
+    out.push_back({.suite = r.suite,
+                   .claim = {r.claim->id, r.claim->statement, r.claim->source, r.claim->metric, r.claim->test},
+                   .verdict = r.error.empty() ? to_string(r.result.verdict) : "error",
+                   .summary = r.result.summary,
+                   .error = r.error,
+                   .expected = r.result.expected,
+                   .missing = r.result.missing,
+                   .diverged = r.result.diverged,
+                   .evidence = r.result.evidence});
   return out;
+}
+
+std::string format_claims(const std::vector<ClaimRow>& rows, records::ClaimsFormat format) {
+  return records::format_claims(verdicts(rows), format);
+}
+
+void record_claims(const std::string& dir, const records::LoadedResults& loaded, const std::vector<ClaimRow>& rows,
+                   const Budget& budget) {
+  const auto all = verdicts(rows);
+  std::vector<std::string> suites;
+  for (const auto& r : rows)
+    if (std::find(suites.begin(), suites.end(), r.suite) == suites.end()) suites.push_back(r.suite);
+  for (const auto& id : suites) {
+    const auto m = manifest(find_suite(id), budget);
+    records::write_manifest(dir, m);
+    const std::string text = records::manifest_text(m);
+    records::SuiteVerdicts v;
+    v.suite = id;
+    v.budget = budget;
+    v.manifest_sha256 = data::sha256_hex(
+        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    std::vector<std::string> addresses;
+    for (const auto& c : m.configs)
+      for (const auto& r : c.runs) addresses.push_back(r.address);
+    v.planned = static_cast<int>(addresses.size());
+    for (const auto& a : addresses) v.present += loaded.by_address.count(a) ? 1 : 0;
+    v.records_digest = records::records_digest(loaded, addresses);
+    for (const auto& r : all)
+      if (r.suite == id) v.claims.push_back(r);
+    records::write_verdicts(dir, v);
+  }
 }
 
 }  // namespace lrb::suites

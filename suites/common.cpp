@@ -111,7 +111,7 @@ double mean_loss(models::Model<T>& m, const Split<T>& s) {
 }
 
 template <class T>
-RunResult execute_train_t(const RunSpec& run) {
+RunResult execute_train_t(const RunSpec& run, const RunContext& context) {
   const json& p = run.params;
   const json& ds = p.at("dataset");
   const auto gen = ds.at("generator").get<std::string>();
@@ -159,8 +159,8 @@ RunResult execute_train_t(const RunSpec& run) {
   const auto monitor = has_val ? va.examples() : te.examples();
   train::Callbacks progress;
   progress.on_epoch = [&](const train::EpochRecord& e) {
-    report_progress(static_cast<double>(e.epoch) / tc.epochs,
-                    fmt::format("epoch {}/{} loss {:.4g}", e.epoch, tc.epochs, e.train_loss));
+    context.report(static_cast<double>(e.epoch) / tc.epochs,
+                   fmt::format("epoch {}/{} loss {:.4g}", e.epoch, tc.epochs, e.train_loss));
   };
   const auto res = train::train<T>(model, opt, sch, tr.examples(), monitor, tc, progress);
 
@@ -208,9 +208,9 @@ RunResult execute_train_t(const RunSpec& run) {
 
 }  // namespace
 
-RunResult execute_train(const RunSpec& run) {
-  return run.params.at("dtype") == "float64" ? execute_train_t<double>(run)
-                                             : execute_train_t<float>(run);
+RunResult execute_train(const RunSpec& run, const RunContext& context) {
+  return run.params.at("dtype") == "float64" ? execute_train_t<double>(run, context)
+                                             : execute_train_t<float>(run, context);
 }
 
 // ---- claims helpers -------------------------------------------------------------

@@ -40,7 +40,7 @@ struct TrainParams {
 // Canonical params JSON: optimizer and schedule parsed and re-written with
 // every parameter explicit (a bad spec throws spec::SpecError here, at plan time).
 json train_params(const TrainParams& p);
-RunResult execute_train(const RunSpec& run);
+RunResult execute_train(const RunSpec& run, const RunContext& context);
 
 // Keras' metrics=['accuracy'] with an MSE loss and one output resolves to
 // binary_accuracy: mean(y_true == (y_pred > 0.5)), in the model dtype.

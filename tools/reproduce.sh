@@ -3,7 +3,8 @@
 #
 #   1. the tutorial suites (`lrbench run`: 000-004, suite 001 with an LR range
 #      test per optimizer and seed), resuming whatever is already done, then
-#      their claim verdicts (`lrbench claims`);
+#      their claim verdicts (`lrbench claims`: RESULTS/claims.md, and the
+#      verdict files in RESULTS/suites/verdicts that the report reads);
 #   2. the trajectory study of the optimizers and schedules on the built-in
 #      problems (tutorial 002's regression; Rosenbrock and an ill-conditioned
 #      quadratic for tutorial 000's overview) and its gnuplot figures;
@@ -111,7 +112,7 @@ bench_flag=(); [ -d "$results/bench" ] && bench_flag=(--bench "$results/bench")
 "$lrbench" report --results "$suites" --out "$results/report" "${quick_flag[@]}" "${bench_flag[@]}"
 echo
 # One screen of verdicts: one line per claim, then the totals.
-verdicts=$("$lrbench" claims "$suites" "${quick_flag[@]}" --format text 2>/dev/null || true)
+verdicts=$("$lrbench" claims "$suites" "${quick_flag[@]}" --format text --print-only 2>/dev/null || true)
 printf '%s\n' "$verdicts" | grep -E '^[0-9]+\.[0-9]+ ' | cut -c1-110
 count() { printf '%s\n' "$verdicts" | grep -cE "^[0-9]+\.[0-9]+ +$1" || true; }
 echo "claims: $(count supported) supported, $(count refuted) refuted, $(count inconclusive) inconclusive"

@@ -44,7 +44,8 @@ base_packages=(
 # committed lockfile.  Many images ship their own node/npm; only when none is
 # on PATH do we take Debian's.
 command -v npm >/dev/null 2>&1 || base_packages+=(nodejs npm)
-peer_packages=(python3-torch python3-numpy python3-scipy python3-statsmodels)  # goldens, reference values, bench-peer
+# python3-mpmath: the 40-digit quadratures behind tests/stats/gen_verdict_references.py.
+peer_packages=(python3-torch python3-numpy python3-scipy python3-statsmodels python3-mpmath)  # goldens, reference values, bench-peer
 
 packages=("${base_packages[@]}")
 [ "$want_peer" = 1 ] && packages+=("${peer_packages[@]}")
@@ -55,11 +56,11 @@ for p in "${packages[@]}"; do
   [ "$status" = "install ok installed" ] || missing+=("$p")
 done
 
-# Front-end packages: `npm ci` from reports/web/package-lock.json into
-# reports/web/node_modules, redone only when the lockfile changed (a stamp
+# Front-end packages: `npm ci` from tools/web/package-lock.json into
+# tools/web/node_modules, redone only when the lockfile changed (a stamp
 # file holds the lockfile's hash).  No network at run time: the report inlines
 # what is installed here.
-web_dir="$(cd "$(dirname "$0")/.." && pwd)/reports/web"
+web_dir="$(cd "$(dirname "$0")/.." && pwd)/tools/web"
 npm_packages() {
   [ -f "$web_dir/package-lock.json" ] || return 0
   local want have
@@ -67,10 +68,10 @@ npm_packages() {
   have=$(cat "$web_dir/node_modules/.lrbench-lock-sha256" 2>/dev/null || true)
   [ "$want" = "$have" ] && return 0
   if [ "$check_only" = 1 ]; then
-    echo "setup: npm packages of reports/web not installed (run tools/setup.sh)" >&2
+    echo "setup: npm packages of tools/web not installed (run tools/setup.sh)" >&2
     return 1
   fi
-  echo "setup: npm ci in reports/web"
+  echo "setup: npm ci in tools/web"
   (cd "$web_dir" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$want" > "$web_dir/node_modules/.lrbench-lock-sha256"
 }

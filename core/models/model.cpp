@@ -24,16 +24,25 @@ ModelConfig model_from_spec(const spec::Spec& s) {
     c.widths = {20, 10, 10, 1};
   } else if (s.name == "linear") {
     const auto in = a.integer({"in"}, 1);
-    if (in < 1 || in > 1000000) throw spec::SpecError("linear: in must be in [1, 1e6]");
+    if (in < 1 || in > 1000000)
+      throw spec::SpecError("linear: in must be in [1, 1e6], got " + std::to_string(in));
     c.widths = {static_cast<int>(in), 1};
     c.bias = a.boolean({"bias"}, true);
   } else if (s.name == "mlp") {
-    for (auto w : a.integers({"widths"}, {}))
-      c.widths.push_back(static_cast<int>(w));
-    if (c.widths.size() < 2) throw spec::SpecError("mlp: widths needs at least [in, out]");
-    for (int w : c.widths)
+    // Checked in int64 before narrowing: 4294967297 must not become 1.
+    for (const int64_t w : a.integers({"widths"}, {})) {
       if (w < 1 || w > 1000000)
         throw spec::SpecError("mlp: every width must be in [1, 1e6], got " + std::to_string(w));
+      c.widths.push_back(static_cast<int>(w));
+    }
+    if (c.widths.size() < 2) throw spec::SpecError("mlp: widths needs at least [in, out]");
+    // Every width may be in range and the product still claim terabytes.
+    double params = 0;
+    for (size_t l = 0; l + 1 < c.widths.size(); ++l)
+      params += double(c.widths[l]) * double(c.widths[l + 1]) + double(c.widths[l + 1]);
+    if (params > 1e8)
+      throw spec::SpecError("mlp: widths give " + std::to_string(static_cast<int64_t>(params)) +
+                            " parameters, more than the limit of 1e8");
     c.head = a.choice({"head"}, "mse", {"mse", "softmax_ce"}) == "mse" ? Head::mse
                                                                       : Head::softmax_ce;
     c.bias = a.boolean({"bias"}, true);

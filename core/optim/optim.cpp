@@ -1,12 +1,18 @@
-// Presets, spec parsing and validation, canonical text, catalog, state layout.
-// The update kernels are in update.cpp.
-#include <charconv>
-#include <cmath>
+// The optimizer table: one entry per optimizer (name, summary, default LR
+// per convention, each hyperparameter with its key, aliases, defaults per
+// convention, valid range and help, the rules that tie parameters together,
+// the state it keeps).  Presets, spec parsing and validation, canonical text
+// and `lrbench list` are all derived from it; the math is in optim.hpp, the
+// kernels in update.cpp.  A new optimizer is its Hyper struct, one entry in
+// table() and its kernel.
+#include <array>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/optim/optim.hpp"
+#include "core/spec/params.hpp"
 
 namespace lrb::optim {
 
@@ -18,521 +24,389 @@ std::string_view convention_name(Convention c) {
 
 namespace {
 
-constexpr std::string_view kNames[] = {"gd",      "sgd",  "ema_momentum", "rmsprop",
-                                       "rmsprop_tutorial001", "adagrad", "adam", "adamw",
-                                       "nadam",   "adamax", "adadelta", "adam_tutorial000"};
+using spec::Field, spec::Key, spec::Range;
+constexpr Convention kPyTorch = Convention::pytorch, kKeras = Convention::keras;
+constexpr std::string_view na;  // "does not exist in this convention"
 
-std::string fmt_num(double x) {
-  // Shortest text that reads back to the same double.
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, x);
-  return std::string(buf, r.ptr);
+// Help texts several rows share.
+constexpr std::string_view kSgdMomentumHelp = "momentum factor (>= 0; keras <= 1); 0 = plain SGD",
+                           kDecayHelp = "decay of the squared-gradient average, {range}",
+                           kBetasHelp = "moment decay rates, each {range}",
+                           kAdamEpsHelp =
+                               "pytorch: added to sqrt(v_hat); keras: eps-hat added to sqrt(v), {range}";
+
+// One hyperparameter of the Hyper struct H: its row in each convention
+// (nullopt: the parameter does not exist there).
+template <class H>
+struct Param {
+  std::optional<Field<H>> pytorch, keras;
+  const std::optional<Field<H>>& in(Convention c) const { return c == kPyTorch ? pytorch : keras; }
+};
+
+// The same key, aliases, range and help in both conventions; a default per
+// convention as spec text (na: absent there).
+template <class H>
+Param<H> num(double H::*m, const Key& key, std::string_view pytorch, std::string_view keras,
+             Range range, std::string_view help) {
+  auto in = [&](std::string_view def) {
+    return def.empty() ? std::nullopt : std::optional(spec::number(m, key, def, range, help));
+  };
+  return {in(pytorch), in(keras)};
 }
-std::string fmt_bool(bool b) { return b ? "true" : "false"; }
-std::string fmt_pair(double a, double b) { return "[" + fmt_num(a) + "," + fmt_num(b) + "]"; }
+template <class H>
+Param<H> flag(bool H::*m, std::string_view key, std::string_view pytorch, std::string_view keras,
+              std::string_view help) {
+  auto in = [&](std::string_view def) {
+    return def.empty() ? std::nullopt : std::optional(spec::flag(m, key, def, help));
+  };
+  return {in(pytorch), in(keras)};
+}
+// betas=[b1,b2], or Keras' beta_1=, beta_2=; (0.9, 0.999) everywhere.
+constexpr Range kBetasRange = spec::closed_open(0, 1);
+template <class H>
+Param<H> betas(std::string_view help) {
+  const Field<H> f = spec::field<H>(
+      Key{"betas", {"beta_1", "beta_2"}}, "[0.9,0.999]", spec::help_text(help, kBetasRange),
+      [](spec::Reader& r, H& h) {
+        const bool list = r.a.has({"betas"});
+        if (list && r.a.has({"beta_1", "beta_2"}))
+          throw SpecError(r.name + ": give betas=[b1,b2] or beta_1/beta_2, not both");
+        const auto v = r.a.numbers({"betas"}, {0.9, 0.999});
+        if (list && v.size() != 2)
+          throw SpecError(r.name + ": betas must be a list of 2 numbers, got " +
+                          std::to_string(v.size()));
+        h.beta1 = list ? v[0] : r.a.number({"beta_1"}, 0.9);
+        h.beta2 = list ? v[1] : r.a.number({"beta_2"}, 0.999);
+        spec::check(r.name, "betas[0]", h.beta1, kBetasRange);
+        spec::check(r.name, "betas[1]", h.beta2, kBetasRange);
+      },
+      [](const H& h, spec::Spec& out) {
+        spec::put(out, "betas",
+                  spec::list_value({spec::number_value(h.beta1), spec::number_value(h.beta2)}));
+      });
+  return {f, f};
+}
+// Rows many optimizers share.
+template <class H>
+Param<H> eps(std::string_view pytorch, std::string_view keras, std::string_view help) {
+  return num(&H::eps, Key{"eps", {"epsilon"}}, pytorch, keras, spec::at_least(0), help);
+}
+template <class H>
+Param<H> coupled_weight_decay() {
+  return num(&H::weight_decay, "weight_decay", "0", na, spec::at_least(0),
+             "pytorch: coupled L2 added to g; keras: decoupled p -= lr*wd*p ({range})");
+}
+template <class H>
+Param<H> maximize() {
+  return flag(&H::maximize, "maximize", "false", na, "ascend instead of descend");
+}
 
-std::string known_names() {
-  std::string s;
-  for (auto n : kNames) s += (s.empty() ? "" : ", ") + std::string(n);
-  return s;
+// One optimizer, type-erased over its Hyper alternative.
+struct Def {
+  std::string_view name, summary;
+  std::array<double, 2> lr;   // default per convention: pytorch, keras
+  double keras_weight_decay;  // default of Keras' optimizer-wide weight_decay
+  Hyper blank;                // the Hyper alternative, before any row is read
+  // Reads every row of convention c (defaults where the spec is silent),
+  // then the rules across rows.
+  std::function<void(spec::Reader&, Hyper&, Convention)> read;
+  std::function<void(const Hyper&, Convention, spec::Spec&)> write;
+  std::vector<spec::Row> rows;                          // key, aliases, help: pytorch's if any
+  std::vector<std::array<bool, 2>> in;                  // rows[i] exists in pytorch, keras
+  std::function<int(const Hyper&)> slots;               // state slots (state_slots)
+  std::function<bool(const Hyper&)> has_momentum;       // a buffer a schedule can drive
+  bool has_beta1;                                       // a beta1 a schedule can drive
+};
+
+template <class H>
+Def def(std::string_view name, std::string_view summary, std::array<double, 2> lr,
+        std::vector<Param<H>> params, int (*slots)(const H&),
+        bool (*has_momentum)(const H&) = nullptr,
+        void (*check)(const std::string&, const H&) = nullptr, double keras_weight_decay = 0) {
+  Def d{name, summary, lr, keras_weight_decay, H{}, nullptr, nullptr, {}, {}, nullptr, nullptr,
+        requires(H h) { h.beta1; }};
+  for (const auto& p : params) {
+    d.rows.push_back((p.pytorch ? p.pytorch : p.keras)->row);
+    d.in.push_back({p.pytorch.has_value(), p.keras.has_value()});
+  }
+  d.read = [params, check](spec::Reader& r, Hyper& hyper, Convention c) {
+    H& h = std::get<H>(hyper);
+    for (const auto& p : params)
+      if (p.in(c)) p.in(c)->read(r, h);
+    if (check) check(r.name, h);
+  };
+  d.write = [params](const Hyper& hyper, Convention c, spec::Spec& out) {
+    for (const auto& p : params)
+      if (p.in(c)) p.in(c)->write(std::get<H>(hyper), out);
+  };
+  d.slots = [slots](const Hyper& h) { return slots(std::get<H>(h)); };
+  d.has_momentum = [has_momentum](const Hyper& h) {
+    return has_momentum && has_momentum(std::get<H>(h));
+  };
+  return d;
+}
+
+const std::vector<Def>& table() {
+  using spec::at_least, spec::closed, spec::closed_open;
+  static const std::vector<Def> t = {
+      def<GdHyper>("gd", "plain gradient descent p -= lr*g (tutorials 000, 002)", {1e-3, 0.01},
+                   {}, [](const GdHyper&) { return 0; }),
+      def<SgdHyper>(
+          "sgd", "SGD with momentum; PyTorch: LR outside the buffer, Keras: inside", {1e-3, 0.01},
+          {{spec::number(&SgdHyper::momentum, "momentum", "0", at_least(0), kSgdMomentumHelp),
+            spec::number(&SgdHyper::momentum, "momentum", "0", closed(0, 1), kSgdMomentumHelp)},
+           num(&SgdHyper::dampening, "dampening", "0", na, closed(0, 1),
+               "dampening of the buffer update, {range} (not on the first step)"),
+           flag(&SgdHyper::nesterov, "nesterov", "false", "false",
+                "Nesterov momentum (needs momentum > 0, dampening 0)"),
+           coupled_weight_decay<SgdHyper>(), maximize<SgdHyper>()},
+          [](const SgdHyper& h) { return h.momentum != 0 ? 1 : 0; },
+          [](const SgdHyper& h) { return h.momentum != 0; },
+          [](const std::string& n, const SgdHyper& h) {
+            if (h.nesterov && (h.momentum <= 0 || h.dampening != 0))
+              throw SpecError(n + ": nesterov requires momentum > 0 and dampening = 0, got "
+                                  "momentum=" + spec::number_text(h.momentum) +
+                              ", dampening=" + spec::number_text(h.dampening));
+          }),
+      def<EmaMomentumHyper>(
+          "ema_momentum", "tutorial 000's EMA momentum v = b*v + (1-b)*g, p -= lr*v", {0.01, 0.01},
+          {num(&EmaMomentumHyper::beta, Key{"beta", {"momentum"}}, "0.9", "0.9", closed_open(0, 1),
+               "EMA factor of the gradient average, {range}")},
+          [](const EmaMomentumHyper&) { return 1; },
+          [](const EmaMomentumHyper&) { return true; }),
+      def<RmspropHyper>(
+          "rmsprop", "RMSprop; PyTorch: eps outside the root, Keras: inside", {1e-2, 1e-3},
+          {{spec::number(&RmspropHyper::alpha, Key{"alpha", {"rho"}}, "0.99", closed(0, 1),
+                         kDecayHelp),
+            spec::number(&RmspropHyper::alpha, Key{"rho", {"alpha"}}, "0.9", closed(0, 1),
+                         kDecayHelp)},
+           eps<RmspropHyper>("1e-8", "1e-7",
+                             "added to sqrt(v) (pytorch) or to v under the root (keras), {range}"),
+           num(&RmspropHyper::momentum, "momentum", "0", "0", at_least(0), "momentum factor ({range})"),
+           flag(&RmspropHyper::centered, "centered", "false", "false",
+                "normalise by the variance estimate v - avg(g)^2"),
+           coupled_weight_decay<RmspropHyper>(), maximize<RmspropHyper>()},
+          [](const RmspropHyper& h) { return 1 + (h.momentum > 0 ? 1 : 0) + (h.centered ? 1 : 0); },
+          [](const RmspropHyper& h) { return h.momentum > 0; }),
+      def<RmspropTutorial001Hyper>(
+          "rmsprop_tutorial001",
+          "tutorial 001's RMSprop as printed: p -= lr/sqrt(v+eps), no gradient", {1e-3, 1e-3},
+          {num(&RmspropTutorial001Hyper::rho, Key{"rho", {"alpha"}}, "0.9", "0.9", closed(0, 1),
+               kDecayHelp),
+           eps<RmspropTutorial001Hyper>("1e-7", "1e-7", "under the root, {range}")},
+          [](const RmspropTutorial001Hyper&) { return 1; }),
+      def<AdagradHyper>(
+          "adagrad", "Adagrad; Keras starts the accumulator at 0.1 with eps inside the root",
+          {1e-2, 1e-3},
+          {num(&AdagradHyper::lr_decay, "lr_decay", "0", na, at_least(0),
+               "inverse-time decay lr/(1+(t-1)*lr_decay), {range}"),
+           num(&AdagradHyper::initial_accumulator_value, "initial_accumulator_value", "0", "0.1",
+               at_least(0), "start of the sum of squares, {range}"),
+           eps<AdagradHyper>("1e-10", "1e-7",
+                             "added to sqrt(S) (pytorch) or to S under the root (keras), {range}"),
+           coupled_weight_decay<AdagradHyper>(), maximize<AdagradHyper>()},
+          [](const AdagradHyper&) { return 1; }),
+      def<AdamHyper>(
+          "adam", "Adam; PyTorch eps (Algorithm 1) vs Keras eps-hat", {1e-3, 1e-3},
+          {betas<AdamHyper>(kBetasHelp), eps<AdamHyper>("1e-8", "1e-7", kAdamEpsHelp),
+           coupled_weight_decay<AdamHyper>(),
+           flag(&AdamHyper::amsgrad, "amsgrad", "false", "false", "use the running max of v"),
+           maximize<AdamHyper>()},
+          [](const AdamHyper& h) { return h.amsgrad ? 3 : 2; }),
+      def<AdamHyper>(
+          "adamw", "Adam with decoupled weight decay (PyTorch wd 1e-2, Keras 0.004)", {1e-3, 1e-3},
+          {betas<AdamHyper>(kBetasHelp), eps<AdamHyper>("1e-8", "1e-7", kAdamEpsHelp),
+           num(&AdamHyper::decoupled_weight_decay, "weight_decay", "1e-2", na, at_least(0),
+               "decoupled: pytorch p *= 1 - lr*wd; keras p -= lr*wd*p ({range})"),
+           flag(&AdamHyper::amsgrad, "amsgrad", "false", "false", "use the running max of v"),
+           maximize<AdamHyper>()},
+          [](const AdamHyper& h) { return h.amsgrad ? 3 : 2; }, nullptr, nullptr, 0.004),
+      def<NadamHyper>(
+          "nadam", "NAdam (PyTorch 1.13 with momentum_decay; Keras 0.96^t schedule)", {2e-3, 1e-3},
+          {betas<NadamHyper>(kBetasHelp),
+           eps<NadamHyper>("1e-8", "1e-7", "added to sqrt(v_hat), {range}"),
+           coupled_weight_decay<NadamHyper>(),
+           num(&NadamHyper::momentum_decay, "momentum_decay", "4e-3", na, at_least(0),
+               "psi in mu_t = b1*(1 - 0.5*0.96^(t*psi)), {range}")},
+          [](const NadamHyper&) { return 2; }),
+      def<AdamaxHyper>(
+          "adamax", "Adamax (infinity-norm Adam)", {2e-3, 1e-3},
+          {betas<AdamaxHyper>("decay rates of m and of the infinity norm, each {range}"),
+           eps<AdamaxHyper>("1e-8", "1e-7",
+                            "pytorch: inside the max with |g|; keras: added after it, {range}"),
+           coupled_weight_decay<AdamaxHyper>(), maximize<AdamaxHyper>()},
+          [](const AdamaxHyper&) { return 2; }),
+      def<AdadeltaHyper>(
+          "adadelta", "Adadelta", {1.0, 1e-3},
+          {num(&AdadeltaHyper::rho, "rho", "0.9", "0.95", closed(0, 1),
+               "decay of both averages, {range}"),
+           eps<AdadeltaHyper>("1e-6", "1e-7", "under both roots, {range}"),
+           coupled_weight_decay<AdadeltaHyper>(), maximize<AdadeltaHyper>()},
+          [](const AdadeltaHyper&) { return 2; }),
+      def<AdamTutorial000Hyper>(
+          "adam_tutorial000", "tutorial 000's Adam as printed: no bias correction", {1e-3, 1e-3},
+          {betas<AdamTutorial000Hyper>(kBetasHelp),
+           eps<AdamTutorial000Hyper>("1e-7", "1e-7", "added to sqrt(v), {range}")},
+          [](const AdamTutorial000Hyper&) { return 2; }),
+  };
+  return t;
+}
+
+// Options every optimizer of one convention has: PyTorch's
+// torch.nn.utils.clip_grad_*_ called before step(), Keras' optimizer-wide
+// clipping arguments (at most one of each convention's).  Keras' other
+// optimizer-wide argument, weight_decay, has a default per optimizer (Def).
+struct Clip {
+  std::string_view key;
+  Convention convention;
+  std::optional<double> Optimizer::*at;
+  std::string_view help;
+};
+constexpr Clip kClips[] = {
+    {"clip_grad_norm", kPyTorch, &Optimizer::clip_grad_norm,
+     "torch.nn.utils.clip_grad_norm_(max_norm) over all tensors, > 0"},
+    {"clip_grad_value", kPyTorch, &Optimizer::clip_grad_value,
+     "torch.nn.utils.clip_grad_value_, > 0"},
+    {"clipnorm", kKeras, &Optimizer::clipnorm, "per-tensor gradient norm clip, > 0"},
+    {"clipvalue", kKeras, &Optimizer::clipvalue, "elementwise gradient clip, > 0"},
+    {"global_clipnorm", kKeras, &Optimizer::global_clipnorm,
+     "clip the norm over all tensors, > 0 (one of the three keras clips at most)"},
+};
+
+const Def& def_of(std::string_view name) {
+  for (const Def& d : table())
+    if (d.name == name) return d;
+  std::vector<std::string_view> names;
+  for (const Def& d : table()) names.push_back(d.name);
+  throw SpecError("unknown optimizer '" + spec::quote(name) +
+                  "' (valid: " + spec::join(names, ", ", ", ") + ")");
+}
+
+// Optimizers sharing a Hyper (adam, adamw) share its state layout.
+const Def& def_of_hyper(const Hyper& h) {
+  for (const Def& d : table())
+    if (d.blank.index() == h.index()) return d;
+  throw std::logic_error("optim: a Hyper alternative has no table entry");
+}
+
+// Keys that exist only in the other convention get a sentence saying so.
+void reject_other_convention(const Def& d, const spec::ArgReader& a, Convention c) {
+  const int here = c == kPyTorch ? 0 : 1;
+  auto refuse = [&](std::string_view key) {
+    if (c == kKeras && key == "weight_decay") return;  // Keras' optimizer-wide one
+    if (!a.has({key})) return;
+    throw SpecError(std::string(d.name) + ": " + std::string(key) + " is a " +
+                    (c == kPyTorch ? "Keras" : "PyTorch") +
+                    " option, not available with convention=" + std::string(convention_name(c)));
+  };
+  for (size_t i = 0; i < d.rows.size(); ++i) {
+    if (d.in[i][here] || !d.in[i][1 - here]) continue;
+    refuse(d.rows[i].key);
+    for (const auto& alias : d.rows[i].aliases) refuse(alias);
+  }
+  for (const Clip& clip : kClips)
+    if (clip.convention != c) refuse(clip.key);
 }
 
 }  // namespace
 
 Optimizer optimizer_preset(std::string_view name, Convention c) {
-  const bool pt = c == Convention::pytorch;
+  const Def& d = def_of(name);
   Optimizer o;
   o.name = std::string(name);
   o.convention = c;
-  if (name == "gd") {
-    o.lr = pt ? 1e-3 : 0.01;
-    o.hyper = GdHyper{};
-  } else if (name == "sgd") {
-    o.lr = pt ? 1e-3 : 0.01;
-    o.hyper = SgdHyper{};
-  } else if (name == "ema_momentum") {
-    o.lr = 0.01;
-    o.hyper = EmaMomentumHyper{.beta = 0.9};
-  } else if (name == "rmsprop") {
-    o.lr = pt ? 1e-2 : 1e-3;
-    o.hyper = RmspropHyper{.alpha = pt ? 0.99 : 0.9, .eps = pt ? 1e-8 : 1e-7};
-  } else if (name == "rmsprop_tutorial001") {
-    o.lr = 1e-3;
-    o.hyper = RmspropTutorial001Hyper{.rho = 0.9, .eps = 1e-7};
-  } else if (name == "adagrad") {
-    o.lr = pt ? 1e-2 : 1e-3;
-    o.hyper = AdagradHyper{.initial_accumulator_value = pt ? 0.0 : 0.1,
-                           .eps = pt ? 1e-10 : 1e-7};
-  } else if (name == "adam") {
-    o.lr = 1e-3;
-    o.hyper = AdamHyper{.eps = pt ? 1e-8 : 1e-7};
-  } else if (name == "adamw") {
-    o.lr = 1e-3;
-    o.hyper = AdamHyper{.eps = pt ? 1e-8 : 1e-7, .decoupled_weight_decay = pt ? 1e-2 : 0.0};
-    if (!pt) o.keras_weight_decay = 0.004;
-  } else if (name == "nadam") {
-    o.lr = pt ? 2e-3 : 1e-3;
-    o.hyper = NadamHyper{.eps = pt ? 1e-8 : 1e-7};
-  } else if (name == "adamax") {
-    o.lr = pt ? 2e-3 : 1e-3;
-    o.hyper = AdamaxHyper{.eps = pt ? 1e-8 : 1e-7};
-  } else if (name == "adadelta") {
-    o.lr = pt ? 1.0 : 1e-3;
-    o.hyper = AdadeltaHyper{.rho = pt ? 0.9 : 0.95, .eps = pt ? 1e-6 : 1e-7};
-  } else if (name == "adam_tutorial000") {
-    o.lr = 1e-3;
-    o.hyper = AdamTutorial000Hyper{};
-  } else {
-    throw SpecError("unknown optimizer '" + std::string(name) + "' (valid: " + known_names() +
-                    ")");
-  }
+  o.lr = d.lr[c == kPyTorch ? 0 : 1];
+  o.hyper = d.blank;
+  const spec::Spec silent{o.name, {}};
+  spec::Reader r(silent);
+  d.read(r, o.hyper, c);  // every row at its default
+  if (c == kKeras) o.keras_weight_decay = d.keras_weight_decay;
   return o;
 }
-
-// ---------------------------------------------------------------------------
-// Parsing.  Each optimizer reads exactly the keys its convention has, so
-// ArgReader::finish() rejects the rest; keys that exist only in the other
-// convention get a sentence saying so first.
-
-namespace {
-
-struct Reader {
-  spec::ArgReader a;
-  std::string name;
-  Convention conv;
-  bool pt() const { return conv == Convention::pytorch; }
-
-  [[noreturn]] void fail(const std::string& key, const std::string& rule, double v) const {
-    throw SpecError(name + ": " + key + " must be " + rule + ", got " + fmt_num(v));
-  }
-  double num(std::initializer_list<std::string_view> keys, double def) {
-    const double v = a.number(keys, def);
-    if (std::isnan(v) || std::isinf(v)) fail(std::string(*keys.begin()), "finite", v);
-    return v;
-  }
-  // lo <= v (<= or <) hi
-  void range(const std::string& key, double v, double lo, double hi, bool hi_open) const {
-    const bool ok = v >= lo && (hi_open ? v < hi : v <= hi);
-    if (!ok)
-      fail(key,
-           "in [" + fmt_num(lo) + ", " + fmt_num(hi) + (hi_open ? ")" : "]"), v);
-  }
-  void nonneg(const std::string& key, double v) const {
-    if (!(v >= 0)) fail(key, ">= 0", v);
-  }
-  void positive(const std::string& key, double v) const {
-    if (!(v > 0)) fail(key, "> 0", v);
-  }
-  // betas=[b1,b2] or Keras' beta_1=, beta_2=.
-  void betas(double& b1, double& b2) {
-    const bool list = a.has({"betas"});
-    if (list && a.has({"beta_1", "beta_2"}))
-      throw SpecError(name + ": give betas=[b1,b2] or beta_1/beta_2, not both");
-    const auto v = a.numbers({"betas"}, {b1, b2});  // also lists `betas` as a valid key
-    if (list) {
-      if (v.size() != 2)
-        throw SpecError(name + ": betas must be a list of 2 numbers, got " +
-                        std::to_string(v.size()));
-      b1 = v[0];
-      b2 = v[1];
-    } else {
-      b1 = num({"beta_1"}, b1);
-      b2 = num({"beta_2"}, b2);
-    }
-    range("betas[0]", b1, 0, 1, true);
-    range("betas[1]", b2, 0, 1, true);
-  }
-  void other_convention_keys(std::initializer_list<std::string_view> keys) const {
-    for (auto k : keys)
-      if (a.has({k}))
-        throw SpecError(name + ": " + std::string(k) + " is a " +
-                        (pt() ? "Keras" : "PyTorch") + " option, not available with convention=" +
-                        std::string(convention_name(conv)));
-  }
-};
-
-}  // namespace
 
 Optimizer optimizer_from_spec(const spec::Spec& s) {
-  // Validate the name before reading anything.
-  (void)optimizer_preset(s.name, Convention::pytorch);
-  Reader r{spec::ArgReader(s), s.name, Convention::pytorch};
-  const std::string conv = r.a.choice({"convention"}, "pytorch", {"pytorch", "keras"});
-  r.conv = conv == "keras" ? Convention::keras : Convention::pytorch;
-  Optimizer o = optimizer_preset(s.name, r.conv);
-  const bool pt = r.pt();
-  const std::string& n = s.name;
-
-  o.lr = r.num({"lr", "learning_rate"}, o.lr);
-  r.nonneg("lr", o.lr);
-
-  // Keys of the other convention (checked before finish() for a clearer message).
-  if (pt)
-    r.other_convention_keys({"clipnorm", "clipvalue", "global_clipnorm"});
-  else
-    r.other_convention_keys({"clip_grad_norm", "clip_grad_value", "maximize", "dampening",
-                             "lr_decay", "momentum_decay"});
-
-  // Convention-wide options.
-  if (pt) {
-    if (auto v = r.a.number({"clip_grad_norm"})) {
-      r.positive("clip_grad_norm", *v);
-      if (std::isinf(*v)) r.fail("clip_grad_norm", "finite", *v);
-      o.clip_grad_norm = *v;
-    }
-    if (auto v = r.a.number({"clip_grad_value"})) {
-      r.positive("clip_grad_value", *v);
-      if (std::isinf(*v)) r.fail("clip_grad_value", "finite", *v);
-      o.clip_grad_value = *v;
-    }
-    if (o.clip_grad_norm && o.clip_grad_value)
-      throw SpecError(n + ": give one of clip_grad_norm and clip_grad_value, not both");
-  } else {
-    o.keras_weight_decay = r.num({"weight_decay"}, o.keras_weight_decay);
-    r.nonneg("weight_decay", o.keras_weight_decay);
-    int set = 0;
-    for (auto [key, dst] : {std::pair{"clipnorm", &o.clipnorm},
-                            std::pair{"clipvalue", &o.clipvalue},
-                            std::pair{"global_clipnorm", &o.global_clipnorm}}) {
-      if (auto v = r.a.number({key})) {
-        r.positive(key, *v);
-        if (std::isinf(*v)) r.fail(key, "finite", *v);
-        *dst = *v;
-        ++set;
-      }
-    }
-    if (set > 1)
-      throw SpecError(n + ": only one of clipnorm, clipvalue and global_clipnorm can be set");
+  const Def& d = def_of(s.name);  // the name first, before any key
+  spec::Reader r(s);
+  spec::ArgReader& a = r.a;
+  const Convention c =
+      a.choice({"convention"}, "pytorch", {"pytorch", "keras"}) == "keras" ? kKeras : kPyTorch;
+  Optimizer o = optimizer_preset(s.name, c);
+  o.lr = a.number({"lr", "learning_rate"}, o.lr);
+  spec::check(s.name, "lr", o.lr, spec::at_least(0));
+  reject_other_convention(d, a, c);
+  if (c == kKeras) {
+    o.keras_weight_decay = a.number({"weight_decay"}, o.keras_weight_decay);
+    spec::check(s.name, "weight_decay", o.keras_weight_decay, spec::at_least(0));
   }
-
-  std::visit(
-      [&](auto& h) {
-        using H = std::decay_t<decltype(h)>;
-        if constexpr (std::is_same_v<H, GdHyper>) {
-        } else if constexpr (std::is_same_v<H, SgdHyper>) {
-          h.momentum = r.num({"momentum"}, h.momentum);
-          h.nesterov = r.a.boolean({"nesterov"}, h.nesterov);
-          if (pt) {
-            h.dampening = r.num({"dampening"}, h.dampening);
-            h.weight_decay = r.num({"weight_decay"}, h.weight_decay);
-            h.maximize = r.a.boolean({"maximize"}, h.maximize);
-            r.nonneg("momentum", h.momentum);
-            r.range("dampening", h.dampening, 0, 1, false);
-            r.nonneg("weight_decay", h.weight_decay);
-          } else {
-            r.range("momentum", h.momentum, 0, 1, false);
-          }
-          if (h.nesterov && (h.momentum <= 0 || h.dampening != 0))
-            throw SpecError(n + ": nesterov requires momentum > 0 and dampening = 0, got momentum=" +
-                            fmt_num(h.momentum) + ", dampening=" + fmt_num(h.dampening));
-        } else if constexpr (std::is_same_v<H, EmaMomentumHyper>) {
-          h.beta = r.num({"beta", "momentum"}, h.beta);
-          r.range("beta", h.beta, 0, 1, true);
-        } else if constexpr (std::is_same_v<H, RmspropHyper>) {
-          h.alpha = r.num({"alpha", "rho"}, h.alpha);
-          h.eps = r.num({"eps", "epsilon"}, h.eps);
-          h.momentum = r.num({"momentum"}, h.momentum);
-          h.centered = r.a.boolean({"centered"}, h.centered);
-          if (pt) {
-            h.weight_decay = r.num({"weight_decay"}, h.weight_decay);
-            h.maximize = r.a.boolean({"maximize"}, h.maximize);
-            r.nonneg("weight_decay", h.weight_decay);
-          }
-          r.range(pt ? "alpha" : "rho", h.alpha, 0, 1, false);
-          r.nonneg("eps", h.eps);
-          r.nonneg("momentum", h.momentum);
-        } else if constexpr (std::is_same_v<H, RmspropTutorial001Hyper>) {
-          h.rho = r.num({"rho", "alpha"}, h.rho);
-          h.eps = r.num({"eps", "epsilon"}, h.eps);
-          r.range("rho", h.rho, 0, 1, false);
-          r.nonneg("eps", h.eps);
-        } else if constexpr (std::is_same_v<H, AdagradHyper>) {
-          h.initial_accumulator_value =
-              r.num({"initial_accumulator_value"}, h.initial_accumulator_value);
-          h.eps = r.num({"eps", "epsilon"}, h.eps);
-          if (pt) {
-            h.lr_decay = r.num({"lr_decay"}, h.lr_decay);
-            h.weight_decay = r.num({"weight_decay"}, h.weight_decay);
-            h.maximize = r.a.boolean({"maximize"}, h.maximize);
-            r.nonneg("lr_decay", h.lr_decay);
-            r.nonneg("weight_decay", h.weight_decay);
-          }
-          r.nonneg("initial_accumulator_value", h.initial_accumulator_value);
-          r.nonneg("eps", h.eps);
-        } else if constexpr (std::is_same_v<H, AdamHyper>) {
-          r.betas(h.beta1, h.beta2);
-          h.eps = r.num({"eps", "epsilon"}, h.eps);
-          h.amsgrad = r.a.boolean({"amsgrad"}, h.amsgrad);
-          if (pt) {
-            double& wd = n == "adamw" ? h.decoupled_weight_decay : h.weight_decay;
-            wd = r.num({"weight_decay"}, wd);
-            h.maximize = r.a.boolean({"maximize"}, h.maximize);
-            r.nonneg("weight_decay", wd);
-          }
-          r.nonneg("eps", h.eps);
-        } else if constexpr (std::is_same_v<H, NadamHyper>) {
-          r.betas(h.beta1, h.beta2);
-          h.eps = r.num({"eps", "epsilon"}, h.eps);
-          if (pt) {
-            h.weight_decay = r.num({"weight_decay"}, h.weight_decay);
-            h.momentum_decay = r.num({"momentum_decay"}, h.momentum_decay);
-            r.nonneg("weight_decay", h.weight_decay);
-            r.nonneg("momentum_decay", h.momentum_decay);
-          }
-          r.nonneg("eps", h.eps);
-        } else if constexpr (std::is_same_v<H, AdamaxHyper>) {
-          r.betas(h.beta1, h.beta2);
-          h.eps = r.num({"eps", "epsilon"}, h.eps);
-          if (pt) {
-            h.weight_decay = r.num({"weight_decay"}, h.weight_decay);
-            h.maximize = r.a.boolean({"maximize"}, h.maximize);
-            r.nonneg("weight_decay", h.weight_decay);
-          }
-          r.nonneg("eps", h.eps);
-        } else if constexpr (std::is_same_v<H, AdadeltaHyper>) {
-          h.rho = r.num({"rho"}, h.rho);
-          h.eps = r.num({"eps", "epsilon"}, h.eps);
-          if (pt) {
-            h.weight_decay = r.num({"weight_decay"}, h.weight_decay);
-            h.maximize = r.a.boolean({"maximize"}, h.maximize);
-            r.nonneg("weight_decay", h.weight_decay);
-          }
-          r.range("rho", h.rho, 0, 1, false);
-          r.nonneg("eps", h.eps);
-        } else if constexpr (std::is_same_v<H, AdamTutorial000Hyper>) {
-          r.betas(h.beta1, h.beta2);
-          h.eps = r.num({"eps", "epsilon"}, h.eps);
-          r.nonneg("eps", h.eps);
-        }
-      },
-      o.hyper);
-
-  if (n == "adamw" && !pt && !(o.keras_weight_decay >= 0))
-    throw SpecError("adamw: weight_decay must be a number >= 0");
-  r.a.finish();
+  std::vector<std::string_view> clips, given;  // this convention's, and those set
+  for (const Clip& clip : kClips) {
+    if (clip.convention != c) continue;
+    clips.push_back(clip.key);
+    auto v = a.number({clip.key});
+    if (!v) continue;
+    spec::check(s.name, clip.key, *v, spec::above(0));
+    o.*clip.at = *v;
+    given.push_back(clip.key);
+  }
+  if (given.size() > 1)
+    throw SpecError(s.name + ": give only one of " + spec::join(clips, ", ", " and ") + ", got " +
+                    spec::join(given, ", ", " and "));
+  d.read(r, o.hyper, c);
+  a.finish();
   return o;
 }
 
-// ---------------------------------------------------------------------------
-
 std::string to_spec_string(const Optimizer& o) {
-  const bool pt = o.convention == Convention::pytorch;
-  std::string s = o.name + ":lr=" + fmt_num(o.lr);
-  auto kv = [&](std::string_view k, const std::string& v) {
-    s += ",";
-    s += k;
-    s += "=";
-    s += v;
-  };
-  std::visit(
-      [&](const auto& h) {
-        using H = std::decay_t<decltype(h)>;
-        if constexpr (std::is_same_v<H, SgdHyper>) {
-          kv("momentum", fmt_num(h.momentum));
-          if (pt) kv("dampening", fmt_num(h.dampening));
-          kv("nesterov", fmt_bool(h.nesterov));
-          if (pt) kv("weight_decay", fmt_num(h.weight_decay));
-          if (pt) kv("maximize", fmt_bool(h.maximize));
-        } else if constexpr (std::is_same_v<H, EmaMomentumHyper>) {
-          kv("beta", fmt_num(h.beta));
-        } else if constexpr (std::is_same_v<H, RmspropHyper>) {
-          kv(pt ? "alpha" : "rho", fmt_num(h.alpha));
-          kv("eps", fmt_num(h.eps));
-          kv("momentum", fmt_num(h.momentum));
-          kv("centered", fmt_bool(h.centered));
-          if (pt) kv("weight_decay", fmt_num(h.weight_decay));
-          if (pt) kv("maximize", fmt_bool(h.maximize));
-        } else if constexpr (std::is_same_v<H, RmspropTutorial001Hyper>) {
-          kv("rho", fmt_num(h.rho));
-          kv("eps", fmt_num(h.eps));
-        } else if constexpr (std::is_same_v<H, AdagradHyper>) {
-          if (pt) kv("lr_decay", fmt_num(h.lr_decay));
-          kv("initial_accumulator_value", fmt_num(h.initial_accumulator_value));
-          kv("eps", fmt_num(h.eps));
-          if (pt) kv("weight_decay", fmt_num(h.weight_decay));
-          if (pt) kv("maximize", fmt_bool(h.maximize));
-        } else if constexpr (std::is_same_v<H, AdamHyper>) {
-          kv("betas", fmt_pair(h.beta1, h.beta2));
-          kv("eps", fmt_num(h.eps));
-          if (pt)
-            kv("weight_decay",
-               fmt_num(o.name == "adamw" ? h.decoupled_weight_decay : h.weight_decay));
-          kv("amsgrad", fmt_bool(h.amsgrad));
-          if (pt) kv("maximize", fmt_bool(h.maximize));
-        } else if constexpr (std::is_same_v<H, NadamHyper>) {
-          kv("betas", fmt_pair(h.beta1, h.beta2));
-          kv("eps", fmt_num(h.eps));
-          if (pt) kv("weight_decay", fmt_num(h.weight_decay));
-          if (pt) kv("momentum_decay", fmt_num(h.momentum_decay));
-        } else if constexpr (std::is_same_v<H, AdamaxHyper>) {
-          kv("betas", fmt_pair(h.beta1, h.beta2));
-          kv("eps", fmt_num(h.eps));
-          if (pt) kv("weight_decay", fmt_num(h.weight_decay));
-          if (pt) kv("maximize", fmt_bool(h.maximize));
-        } else if constexpr (std::is_same_v<H, AdadeltaHyper>) {
-          kv("rho", fmt_num(h.rho));
-          kv("eps", fmt_num(h.eps));
-          if (pt) kv("weight_decay", fmt_num(h.weight_decay));
-          if (pt) kv("maximize", fmt_bool(h.maximize));
-        } else if constexpr (std::is_same_v<H, AdamTutorial000Hyper>) {
-          kv("betas", fmt_pair(h.beta1, h.beta2));
-          kv("eps", fmt_num(h.eps));
-        }
-      },
-      o.hyper);
-  if (pt) {
-    if (o.clip_grad_norm) kv("clip_grad_norm", fmt_num(*o.clip_grad_norm));
-    if (o.clip_grad_value) kv("clip_grad_value", fmt_num(*o.clip_grad_value));
-  } else {
-    kv("weight_decay", fmt_num(o.keras_weight_decay));
-    if (o.clipnorm) kv("clipnorm", fmt_num(*o.clipnorm));
-    if (o.clipvalue) kv("clipvalue", fmt_num(*o.clipvalue));
-    if (o.global_clipnorm) kv("global_clipnorm", fmt_num(*o.global_clipnorm));
-  }
-  kv("convention", std::string(convention_name(o.convention)));
-  return s;
+  const Convention c = o.convention;
+  spec::Spec out{o.name, {}};
+  spec::put(out, "lr", spec::number_value(o.lr));
+  def_of(o.name).write(o.hyper, c, out);
+  if (c == kKeras) spec::put(out, "weight_decay", spec::number_value(o.keras_weight_decay));
+  for (const Clip& clip : kClips)
+    if (clip.convention == c && o.*clip.at) spec::put(out, clip.key, spec::number_value(*(o.*clip.at)));
+  spec::put(out, "convention", spec::text_value(std::string(convention_name(c))));
+  return spec::to_string(out);
 }
 
-// ---------------------------------------------------------------------------
-// Catalog: defaults are formatted from the presets, so the numbers live once.
-
 std::vector<OptimizerInfo> optimizer_catalog() {
-  struct Entry {
-    std::string_view name, summary;
-  };
-  static constexpr Entry entries[] = {
-      {"gd", "plain gradient descent p -= lr*g (tutorials 000, 002)"},
-      {"sgd", "SGD with momentum; PyTorch: LR outside the buffer, Keras: inside"},
-      {"ema_momentum", "tutorial 000's EMA momentum v = b*v + (1-b)*g, p -= lr*v"},
-      {"rmsprop", "RMSprop; PyTorch: eps outside the root, Keras: inside"},
-      {"rmsprop_tutorial001", "tutorial 001's RMSprop as printed: p -= lr/sqrt(v+eps), no gradient"},
-      {"adagrad", "Adagrad; Keras starts the accumulator at 0.1 with eps inside the root"},
-      {"adam", "Adam; PyTorch eps (Algorithm 1) vs Keras eps-hat"},
-      {"adamw", "Adam with decoupled weight decay (PyTorch wd 1e-2, Keras 0.004)"},
-      {"nadam", "NAdam (PyTorch 1.13 with momentum_decay; Keras 0.96^t schedule)"},
-      {"adamax", "Adamax (infinity-norm Adam)"},
-      {"adadelta", "Adadelta"},
-      {"adam_tutorial000", "tutorial 000's Adam as printed: no bias correction"},
-  };
   std::vector<OptimizerInfo> out;
-  for (const auto& e : entries) {
-    const Optimizer P = optimizer_preset(e.name, Convention::pytorch);
-    const Optimizer K = optimizer_preset(e.name, Convention::keras);
-    OptimizerInfo info{std::string(e.name), std::string(e.summary), {}};
-    auto add = [&](std::string name, std::vector<std::string> aliases,
-                   std::optional<std::string> p, std::optional<std::string> k, std::string help) {
-      info.params.push_back({std::move(name), std::move(aliases), std::move(p), std::move(k),
-                             std::move(help)});
-    };
-    const std::optional<std::string> none;
-    add("lr", {"learning_rate"}, fmt_num(P.lr), fmt_num(K.lr),
-        "base learning rate (>= 0); a schedule multiplies/replaces it per step");
-    std::visit(
-        [&](const auto& p) {
-          using H = std::decay_t<decltype(p)>;
-          const H& k = std::get<H>(K.hyper);
-          if constexpr (std::is_same_v<H, SgdHyper>) {
-            add("momentum", {}, fmt_num(p.momentum), fmt_num(k.momentum),
-                "momentum factor (>= 0; keras <= 1); 0 = plain SGD");
-            add("dampening", {}, fmt_num(p.dampening), none,
-                "dampening of the buffer update, in [0, 1] (not on the first step)");
-            add("nesterov", {}, fmt_bool(p.nesterov), fmt_bool(k.nesterov),
-                "Nesterov momentum (needs momentum > 0, dampening 0)");
-            add("weight_decay", {}, fmt_num(p.weight_decay), fmt_num(K.keras_weight_decay),
-                "pytorch: coupled L2 added to g; keras: decoupled p -= lr*wd*p (>= 0)");
-            add("maximize", {}, fmt_bool(p.maximize), none, "ascend instead of descend");
-          } else if constexpr (std::is_same_v<H, EmaMomentumHyper>) {
-            add("beta", {"momentum"}, fmt_num(p.beta), fmt_num(k.beta),
-                "EMA factor of the gradient average, in [0, 1)");
-          } else if constexpr (std::is_same_v<H, RmspropHyper>) {
-            add("alpha", {"rho"}, fmt_num(p.alpha), fmt_num(k.alpha),
-                "decay of the squared-gradient average, in [0, 1]");
-            add("eps", {"epsilon"}, fmt_num(p.eps), fmt_num(k.eps),
-                "added to sqrt(v) (pytorch) or to v under the root (keras), >= 0");
-            add("momentum", {}, fmt_num(p.momentum), fmt_num(k.momentum), "momentum factor (>= 0)");
-            add("centered", {}, fmt_bool(p.centered), fmt_bool(k.centered),
-                "normalise by the variance estimate v - avg(g)^2");
-          } else if constexpr (std::is_same_v<H, RmspropTutorial001Hyper>) {
-            add("rho", {"alpha"}, fmt_num(p.rho), fmt_num(k.rho),
-                "decay of the squared-gradient average, in [0, 1]");
-            add("eps", {"epsilon"}, fmt_num(p.eps), fmt_num(k.eps), "under the root, >= 0");
-          } else if constexpr (std::is_same_v<H, AdagradHyper>) {
-            add("lr_decay", {}, fmt_num(p.lr_decay), none,
-                "inverse-time decay lr/(1+(t-1)*lr_decay), >= 0");
-            add("initial_accumulator_value", {}, fmt_num(p.initial_accumulator_value),
-                fmt_num(k.initial_accumulator_value), "start of the sum of squares, >= 0");
-            add("eps", {"epsilon"}, fmt_num(p.eps), fmt_num(k.eps),
-                "added to sqrt(S) (pytorch) or to S under the root (keras), >= 0");
-          } else if constexpr (std::is_same_v<H, AdamHyper>) {
-            add("betas", {"beta_1", "beta_2"},
-                fmt_pair(p.beta1, p.beta2), fmt_pair(k.beta1, k.beta2),
-                "moment decay rates, each in [0, 1)");
-            add("eps", {"epsilon"}, fmt_num(p.eps), fmt_num(k.eps),
-                "pytorch: added to sqrt(v_hat); keras: eps-hat added to sqrt(v), >= 0");
-            add("amsgrad", {}, fmt_bool(p.amsgrad), fmt_bool(k.amsgrad),
-                "use the running max of v");
-            add("maximize", {}, fmt_bool(p.maximize), none, "ascend instead of descend");
-          } else if constexpr (std::is_same_v<H, NadamHyper>) {
-            add("betas", {"beta_1", "beta_2"},
-                fmt_pair(p.beta1, p.beta2), fmt_pair(k.beta1, k.beta2),
-                "moment decay rates, each in [0, 1)");
-            add("eps", {"epsilon"}, fmt_num(p.eps), fmt_num(k.eps), "added to sqrt(v_hat), >= 0");
-            add("momentum_decay", {}, fmt_num(p.momentum_decay), none,
-                "psi in mu_t = b1*(1 - 0.5*0.96^(t*psi)), >= 0");
-          } else if constexpr (std::is_same_v<H, AdamaxHyper>) {
-            add("betas", {"beta_1", "beta_2"},
-                fmt_pair(p.beta1, p.beta2), fmt_pair(k.beta1, k.beta2),
-                "decay rates of m and of the infinity norm, each in [0, 1)");
-            add("eps", {"epsilon"}, fmt_num(p.eps), fmt_num(k.eps),
-                "pytorch: inside the max with |g|; keras: added after it, >= 0");
-            add("maximize", {}, fmt_bool(p.maximize), none, "ascend instead of descend");
-          } else if constexpr (std::is_same_v<H, AdadeltaHyper>) {
-            add("rho", {}, fmt_num(p.rho), fmt_num(k.rho), "decay of both averages, in [0, 1]");
-            add("eps", {"epsilon"}, fmt_num(p.eps), fmt_num(k.eps), "under both roots, >= 0");
-            add("maximize", {}, fmt_bool(p.maximize), none, "ascend instead of descend");
-          } else if constexpr (std::is_same_v<H, AdamTutorial000Hyper>) {
-            add("betas", {"beta_1", "beta_2"},
-                fmt_pair(p.beta1, p.beta2), fmt_pair(k.beta1, k.beta2),
-                "moment decay rates, each in [0, 1)");
-            add("eps", {"epsilon"}, fmt_num(p.eps), fmt_num(k.eps), "added to sqrt(v), >= 0");
-          }
-        },
-        P.hyper);
-    // weight_decay: per-optimizer (pytorch) and optimizer-wide (keras).
-    const bool has_wd_row = [&] {
-      for (const auto& p : info.params)
-        if (p.name == "weight_decay") return true;
-      return false;
-    }();
-    if (!has_wd_row) {
-      std::optional<std::string> pwd;
-      std::string help = "keras: decoupled p -= lr*wd*p before the update (>= 0)";
-      std::visit(
-          [&](const auto& p) {
-            using H = std::decay_t<decltype(p)>;
-            if constexpr (std::is_same_v<H, AdamHyper>) {
-              pwd = fmt_num(e.name == "adamw" ? p.decoupled_weight_decay : p.weight_decay);
-              help = e.name == "adamw"
-                         ? "decoupled: pytorch p *= 1 - lr*wd; keras p -= lr*wd*p (>= 0)"
-                         : "pytorch: coupled L2 added to g; keras: decoupled p -= lr*wd*p (>= 0)";
-            } else if constexpr (requires { p.weight_decay; }) {
-              pwd = fmt_num(p.weight_decay);
-              help = "pytorch: coupled L2 added to g; keras: decoupled p -= lr*wd*p (>= 0)";
-            }
-          },
-          P.hyper);
-      add("weight_decay", {}, pwd, fmt_num(K.keras_weight_decay), help);
+  for (const Def& d : table()) {
+    // Defaults as the canonical text writes them: each row writes one key.
+    std::vector<std::optional<std::string>> defaults[2];
+    for (Convention c : {kPyTorch, kKeras}) {
+      spec::Spec preset{std::string(d.name), {}};
+      d.write(optimizer_preset(d.name, c).hyper, c, preset);
+      const int k = c == kPyTorch ? 0 : 1;
+      size_t j = 0;
+      for (size_t i = 0; i < d.rows.size(); ++i)
+        defaults[k].push_back(d.in[i][k] ? std::optional(spec::to_string(preset.args.at(j++).second))
+                                         : std::nullopt);
     }
-    add("clip_grad_norm", {}, std::string("none"), none,
-        "torch.nn.utils.clip_grad_norm_(max_norm) over all tensors, > 0");
-    add("clip_grad_value", {}, std::string("none"), none,
-        "torch.nn.utils.clip_grad_value_, > 0");
-    add("clipnorm", {}, none, std::string("none"), "per-tensor gradient norm clip, > 0");
-    add("clipvalue", {}, none, std::string("none"), "elementwise gradient clip, > 0");
-    add("global_clipnorm", {}, none, std::string("none"),
-        "clip the norm over all tensors, > 0 (one of the three keras clips at most)");
-    add("convention", {}, std::string("pytorch"), std::string("keras"),
-        "pytorch | keras: whose arithmetic and defaults");
+    auto text = [](double v) { return spec::number_text(v); };
+    OptimizerInfo info{std::string(d.name), std::string(d.summary), {}};
+    info.params.push_back({"lr", {"learning_rate"}, text(d.lr[0]), text(d.lr[1]),
+                           "base learning rate (>= 0); a schedule multiplies/replaces it per step"});
+    // weight_decay: one row for PyTorch's per-optimizer parameter (if any) and
+    // Keras' optimizer-wide one, listed with the optimizer-wide options.
+    ParamInfo weight_decay{"weight_decay", {}, std::nullopt, text(d.keras_weight_decay),
+                           "keras: decoupled p -= lr*wd*p before the update (>= 0)"};
+    for (size_t i = 0; i < d.rows.size(); ++i) {
+      const spec::Row& row = d.rows[i];
+      if (row.key == "weight_decay") {
+        weight_decay.pytorch_default = defaults[0][i];
+        weight_decay.help = row.help;
+      } else {
+        info.params.push_back({row.key, row.aliases, defaults[0][i], defaults[1][i], row.help});
+      }
+    }
+    info.params.push_back(std::move(weight_decay));
+    for (const Clip& clip : kClips) {
+      const std::optional<std::string> none = "none";
+      info.params.push_back({std::string(clip.key), {}, clip.convention == kPyTorch ? none : std::nullopt,
+                             clip.convention == kKeras ? none : std::nullopt, std::string(clip.help)});
+    }
+    info.params.push_back({"convention", {}, "pytorch", "keras",
+                           "pytorch | keras: whose arithmetic and defaults"});
     out.push_back(std::move(info));
   }
   return out;
@@ -540,22 +414,7 @@ std::vector<OptimizerInfo> optimizer_catalog() {
 
 // ---------------------------------------------------------------------------
 
-int state_slots(const Optimizer& opt) {
-  return std::visit(
-      [&](const auto& h) -> int {
-        using H = std::decay_t<decltype(h)>;
-        if constexpr (std::is_same_v<H, GdHyper>) return 0;
-        else if constexpr (std::is_same_v<H, SgdHyper>) return h.momentum != 0 ? 1 : 0;
-        else if constexpr (std::is_same_v<H, EmaMomentumHyper>) return 1;
-        else if constexpr (std::is_same_v<H, RmspropHyper>)
-          return 1 + (h.momentum > 0 ? 1 : 0) + (h.centered ? 1 : 0);
-        else if constexpr (std::is_same_v<H, RmspropTutorial001Hyper>) return 1;
-        else if constexpr (std::is_same_v<H, AdagradHyper>) return 1;
-        else if constexpr (std::is_same_v<H, AdamHyper>) return h.amsgrad ? 3 : 2;
-        else return 2;  // nadam, adamax, adadelta, adam_tutorial000
-      },
-      opt.hyper);
-}
+int state_slots(const Optimizer& opt) { return def_of_hyper(opt.hyper).slots(opt.hyper); }
 
 template <class T>
 OptimizerState<T> make_state(const Optimizer& opt, size_t n_params) {
@@ -570,17 +429,8 @@ OptimizerState<T> make_state(const Optimizer& opt, size_t n_params) {
 template OptimizerState<float> make_state<float>(const Optimizer&, size_t);
 template OptimizerState<double> make_state<double>(const Optimizer&, size_t);
 
-bool has_momentum(const Optimizer& opt) {
-  if (const auto* h = std::get_if<SgdHyper>(&opt.hyper)) return h->momentum != 0;
-  if (const auto* h = std::get_if<RmspropHyper>(&opt.hyper)) return h->momentum > 0;
-  return std::holds_alternative<EmaMomentumHyper>(opt.hyper);
-}
+bool has_momentum(const Optimizer& opt) { return def_of_hyper(opt.hyper).has_momentum(opt.hyper); }
 
-bool has_beta1(const Optimizer& opt) {
-  return std::holds_alternative<AdamHyper>(opt.hyper) ||
-         std::holds_alternative<NadamHyper>(opt.hyper) ||
-         std::holds_alternative<AdamaxHyper>(opt.hyper) ||
-         std::holds_alternative<AdamTutorial000Hyper>(opt.hyper);
-}
+bool has_beta1(const Optimizer& opt) { return def_of_hyper(opt.hyper).has_beta1; }
 
 }  // namespace lrb::optim

@@ -6,9 +6,13 @@
 //   OptimizerState<float> st = make_state<float>(opt, n);     // one arena
 //   for (t = 1..T) update<float>(params, grads, st, opt, lr_at(schedule, t - 1));
 //
-// Notation (CONVENTIONS.md): p parameters, g gradient, lr the scheduled LR of
-// this step (passed in by the caller, a double), t = 1, 2, ... the step being
-// taken (PyTorch's `step` after its increment; Keras' `iterations + 1`).
+// Notation: p parameters, g gradient, lr the scheduled LR of this step
+// (passed in by the caller, a double), t = 1, 2, ... the step being taken
+// (PyTorch's `step` after its increment; Keras' `iterations + 1`: Keras counts
+// k = t - 1, 0 during the first update).  Both use t = 1 for the first bias
+// correction.  PyTorch semantics are those of torch.optim in 1.13 (Debian
+// bookworm's python3-torch, which the goldens run); Keras' are Keras 3's
+// keras/src/optimizers/*.py, implemented from its source and documentation.
 // state.step counts completed updates (= t after the update).
 //
 // ---------------------------------------------------------------------------
@@ -60,7 +64,9 @@
 //   clipvalue=c        (Keras)  g <- clip(g, -c, c)
 //
 // Each optimizer's block below gives its update as implemented, its defaults
-// per convention, and where the frameworks differ.
+// per convention, and where the frameworks differ.  The defaults and ranges
+// that parsing enforces live in one table in optim.cpp (`lrbench list` prints
+// it); tests/optim pins its canonical text.
 // ---------------------------------------------------------------------------
 #include <cstddef>
 #include <cstdint>

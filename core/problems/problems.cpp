@@ -18,10 +18,12 @@ Problem problem_from_spec(const spec::Spec& s) {
   Problem p;
   if (s.name == "quadratic") {
     p.kind = Kind::quadratic;
-    p.dim = static_cast<int>(a.integer({"dim"}, 2));
+    // Checked in int64 before narrowing: 4294967298 must not become 2.
+    const int64_t dim = a.integer({"dim"}, 2);
+    if (dim < 1 || dim > 100000000)
+      throw spec::SpecError("quadratic: dim must be in [1, 1e8], got " + std::to_string(dim));
+    p.dim = static_cast<int>(dim);
     p.cond = a.number({"cond"}, 10.0);
-    if (p.dim < 1 || p.dim > 100000000)
-      throw spec::SpecError("quadratic: dim must be in [1, 1e8], got " + std::to_string(p.dim));
     if (!(p.cond >= 1.0) || !std::isfinite(p.cond))
       throw spec::SpecError("quadratic: cond must be a finite number >= 1, got " +
                             spec::to_string(s));

@@ -193,7 +193,10 @@
 //     per epoch in a loop that counts optimizer steps.
 //
 // ---------------------------------------------------------------------------
-// Tutorial formulas, as written (see /work/shared/tutorials)
+// Tutorial formulas, as written: tutorial 003 (choosing the LR: decay
+// strategies; its linear, "custom" and hoisted-out-of-the-loop decays) and
+// tutorial 004 (LR adjustment and scheduling on an MLP; its "exponential" and
+// "step" decays as its code computes them)
 // ---------------------------------------------------------------------------
 // tutorial003_linear:alpha       lr = eta0*(1 - alpha*t)   (NOT clamped: it
 //                                turns negative for t > 1/alpha, as written)

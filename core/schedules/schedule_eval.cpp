@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/schedules/schedule.hpp"
+#include "core/spec/params.hpp"
 
 namespace lrb::sched {
 namespace {
@@ -104,13 +105,17 @@ T keras_lr(const CosineDecayRestarts& d, int64_t k) {
   return lr0 * decayed;
 }
 
-double lr_impl(const Schedule& s, int64_t t, Precision prec);
+// Composites evaluate their children one level deeper; schedule_from_spec
+// builds at most kMaxDepth levels, and a Schedule built in code deeper than
+// that is refused here rather than exhausting the stack.
+constexpr int kMaxDepth = spec::kMaxNesting;
+double lr_impl(const Schedule& s, int64_t t, Precision prec, int depth = 0);
 
 // tf.keras legacy optimizer `_decayed_lr`: lr_t / (1 + decay_t * local_step),
 // in the variable dtype.
 template <class T>
-T keras_legacy(const KerasLegacyDecay& d, int64_t k, Precision prec) {
-  const T lr = d.then.empty() ? T(d.base_lr) : T(lr_impl(d.then.front(), k, prec));
+T keras_legacy(const KerasLegacyDecay& d, int64_t k, Precision prec, int depth) {
+  const T lr = d.then.empty() ? T(d.base_lr) : T(lr_impl(d.then.front(), k, prec, depth + 1));
   return lr / (T(1) + T(d.decay) * T(k));
 }
 
@@ -179,19 +184,27 @@ std::pair<double, double> cyclic(const CyclicLR& c, int64_t t) {
   return {lr, m};
 }
 
+// PyTorch's step(): T_cur += 1; past T_i, T_cur -= T_i and T_i *= T_mult (in
+// Python ints, which do not overflow).  Once T_i * T_mult would overflow
+// int64 the next cycle is longer than any step, so it is the current one: its
+// length is then only needed as a double.  At most 63 cycles for T_mult >= 2.
 double warm_restarts(const CosineAnnealingWarmRestarts& w, int64_t t) {
   int64_t T_i = w.T_0, T_cur = t;
+  double cycle = static_cast<double>(T_i);
   if (w.T_mult == 1) {
     T_cur = t % w.T_0;
   } else {
     while (T_cur >= T_i) {
       T_cur -= T_i;
-      T_i *= w.T_mult;
+      if (__builtin_mul_overflow(T_i, w.T_mult, &T_i)) {
+        cycle *= static_cast<double>(w.T_mult);  // > INT64_MAX > T_cur
+        break;
+      }
+      cycle = static_cast<double>(T_i);
     }
   }
-  return w.eta_min + (w.base_lr - w.eta_min) *
-                         (1 + std::cos(kPi * static_cast<double>(T_cur) /
-                                       static_cast<double>(T_i))) / 2;
+  return w.eta_min +
+         (w.base_lr - w.eta_min) * (1 + std::cos(kPi * static_cast<double>(T_cur) / cycle)) / 2;
 }
 
 // The sequential child active at t and its local step.
@@ -210,9 +223,9 @@ std::pair<size_t, int64_t> sequential_child(const SequentialLR& s, int64_t t) {
 // (they multiplied the 0), children after it g_i(t)/g_i(t_s - 1), and the
 // cosine its own factor (its value at t_s is that increment).  A child that
 // has reached 0 by then (linear_lr to 0, polynomial_lr) stays 0 with ratio 1.
-double chained(const ChainedScheduler& x, int64_t t, Precision prec) {
+double chained(const ChainedScheduler& x, int64_t t, Precision prec, int depth) {
   const double eta0 = x.base_lr;
-  auto g = [&](const Schedule& c, int64_t u) { return lr_impl(c, u, prec) / eta0; };
+  auto g = [&](const Schedule& c, int64_t u) { return lr_impl(c, u, prec, depth + 1) / eta0; };
   size_t j = x.schedulers.size();
   int64_t T = 0;
   for (size_t i = 0; i < x.schedulers.size(); ++i)
@@ -241,7 +254,31 @@ double chained(const ChainedScheduler& x, int64_t t, Precision prec) {
                   "plateau_lr (needs_metric() is true)");
 }
 
-double lr_impl(const Schedule& s, int64_t t, Precision prec) {
+// SequentialLR at t: child i at its local step.  MultiplicativeLR has no
+// closed form: SequentialLR's step(0) leaves the LR where the previous child
+// put it, then keeps multiplying; a run of such children is a product over
+// their segments, folded left to right from the last other child (a loop,
+// not a recursion: the run may be as long as the list).
+double sequential(const SequentialLR& x, int64_t t, Precision prec, int depth) {
+  auto [i, local] = sequential_child(x, t);
+  auto factor_of = [&](size_t k) -> const MultiplicativeLR* {
+    return k > 0 ? std::get_if<MultiplicativeLR>(&x.schedulers[k].v) : nullptr;
+  };
+  auto length = [&](size_t k) {  // local step of child k's last step
+    return x.milestones[k] - 1 - (k == 0 ? 0 : x.milestones[k - 1]);
+  };
+  size_t j = i;
+  while (factor_of(j)) --j;  // the child the run continues from
+  double lr = lr_impl(x.schedulers[j], j == i ? local : length(j), prec, depth + 1);
+  for (size_t k = j + 1; k <= i; ++k)
+    lr *= std::pow(factor_of(k)->factor, static_cast<double>(k == i ? local : length(k)));
+  return lr;
+}
+
+double lr_impl(const Schedule& s, int64_t t, Precision prec, int depth) {
+  if (depth > kMaxDepth)
+    throw SpecError(schedule_name(s) + ": schedules nested deeper than " +
+                    std::to_string(kMaxDepth) + " levels (the limit)");
   return std::visit(
       [&](const auto& x) -> double {
         using T = std::decay_t<decltype(x)>;
@@ -279,19 +316,9 @@ double lr_impl(const Schedule& s, int64_t t, Precision prec) {
                              std::is_same_v<T, KerasReduceLROnPlateau>) {
           plateau_has_no_closed_form(s);
         } else if constexpr (std::is_same_v<T, SequentialLR>) {
-          auto [i, local] = sequential_child(x, t);
-          const Schedule& child = x.schedulers[i];
-          // MultiplicativeLR has no closed form: SequentialLR's step(0) leaves
-          // the LR where the previous child put it, then keeps multiplying.
-          if (i > 0) {
-            if (const auto* m = std::get_if<MultiplicativeLR>(&child.v)) {
-              const double prev = lr_impl(s, x.milestones[i - 1] - 1, prec);
-              return prev * std::pow(m->factor, static_cast<double>(local));
-            }
-          }
-          return lr_impl(child, local, prec);
+          return sequential(x, t, prec, depth);
         } else if constexpr (std::is_same_v<T, ChainedScheduler>) {
-          return chained(x, t, prec);
+          return chained(x, t, prec, depth);
         } else if constexpr (std::is_same_v<T, ExponentialDecay> ||
                              std::is_same_v<T, PiecewiseConstantDecay> ||
                              std::is_same_v<T, PolynomialDecay> ||
@@ -300,25 +327,25 @@ double lr_impl(const Schedule& s, int64_t t, Precision prec) {
                              std::is_same_v<T, CosineDecayRestarts>) {
           return keras_eval(x, t, prec);
         } else if constexpr (std::is_same_v<T, KerasLegacyDecay>) {
-          return prec == Precision::f32 ? static_cast<double>(keras_legacy<float>(x, t, prec))
-                                        : keras_legacy<double>(x, t, prec);
+          return prec == Precision::f32 ? static_cast<double>(keras_legacy<float>(x, t, prec, depth))
+                                        : keras_legacy<double>(x, t, prec, depth);
         } else if constexpr (std::is_same_v<T, Warmup>) {
           const Schedule& inner = x.then.front();
-          if (t >= x.steps) return lr_impl(inner, x.shift ? t - x.steps : t, prec);
+          if (t >= x.steps) return lr_impl(inner, x.shift ? t - x.steps : t, prec, depth + 1);
           const double g = x.mode == WarmupMode::constant
                                ? x.start_factor
                                : x.start_factor + (1 - x.start_factor) * static_cast<double>(t) /
                                                       static_cast<double>(x.steps);
-          return lr_impl(inner, x.shift ? 0 : t, prec) * g;
+          return lr_impl(inner, x.shift ? 0 : t, prec, depth + 1) * g;
         } else if constexpr (std::is_same_v<T, PerEpoch>) {
-          return lr_impl(x.then.front(), t / x.steps_per_epoch, prec);
+          return lr_impl(x.then.front(), t / x.steps_per_epoch, prec, depth + 1);
         } else if constexpr (std::is_same_v<T, Tutorial003Linear>) {
           return x.base_lr * (1 - x.alpha * static_cast<double>(t));
         } else if constexpr (std::is_same_v<T, Tutorial003Custom>) {
           return x.base_lr / (1 + static_cast<double>(t));
         } else if constexpr (std::is_same_v<T, Tutorial003Hoisted>) {
           const double N = static_cast<double>(x.total);
-          if (!x.fn) return lr_impl(x.inner.front(), x.total, prec);
+          if (!x.fn) return lr_impl(x.inner.front(), x.total, prec, depth + 1);
           switch (*x.fn) {
             case Tutorial003Fn::linear_decay: return x.base_lr / (1 + x.base_lr * N);
             case Tutorial003Fn::exponential_decay: return std::pow(x.gamma, N);
@@ -334,7 +361,10 @@ double lr_impl(const Schedule& s, int64_t t, Precision prec) {
       s.v);
 }
 
-std::optional<double> momentum_impl(const Schedule& s, int64_t t) {
+std::optional<double> momentum_impl(const Schedule& s, int64_t t, int depth = 0) {
+  if (depth > kMaxDepth)
+    throw SpecError(schedule_name(s) + ": schedules nested deeper than " +
+                    std::to_string(kMaxDepth) + " levels (the limit)");
   return std::visit(
       [&](const auto& x) -> std::optional<double> {
         using T = std::decay_t<decltype(x)>;
@@ -347,18 +377,18 @@ std::optional<double> momentum_impl(const Schedule& s, int64_t t) {
           return lm.second;
         } else if constexpr (std::is_same_v<T, SequentialLR>) {
           auto [i, local] = sequential_child(x, t);
-          return momentum_impl(x.schedulers[i], local);
+          return momentum_impl(x.schedulers[i], local, depth + 1);
         } else if constexpr (std::is_same_v<T, Warmup>) {
           const int64_t u = t >= x.steps ? (x.shift ? t - x.steps : t) : (x.shift ? 0 : t);
-          return momentum_impl(x.then.front(), u);
+          return momentum_impl(x.then.front(), u, depth + 1);
         } else if constexpr (std::is_same_v<T, PerEpoch>) {
-          return momentum_impl(x.then.front(), t / x.steps_per_epoch);
+          return momentum_impl(x.then.front(), t / x.steps_per_epoch, depth + 1);
         } else if constexpr (std::is_same_v<T, KerasLegacyDecay>) {
           if (x.then.empty()) return std::nullopt;
-          return momentum_impl(x.then.front(), t);
+          return momentum_impl(x.then.front(), t, depth + 1);
         } else if constexpr (std::is_same_v<T, Tutorial003Hoisted>) {
           if (x.inner.empty()) return std::nullopt;
-          return momentum_impl(x.inner.front(), x.total);
+          return momentum_impl(x.inner.front(), x.total, depth + 1);
         } else {
           return std::nullopt;
         }
@@ -366,9 +396,10 @@ std::optional<double> momentum_impl(const Schedule& s, int64_t t) {
       s.v);
 }
 
+// Steps up to 2^53: exact as doubles, and t + T of two of them cannot overflow.
 void check_step(int64_t step) {
-  if (step < 0)
-    throw SpecError("schedule step must be >= 0 (completed optimizer steps), got " +
+  if (step < 0 || step > spec::kMaxInteger)
+    throw SpecError("schedule step must be in [0, 2^53] (completed optimizer steps), got " +
                     std::to_string(step));
 }
 

@@ -14,7 +14,9 @@ bool is_name_char(char c) {
 }
 
 // Recursive-descent parser over the grammar in spec.hpp.  Whitespace around
-// tokens is ignored so multi-line config files can pretty-print specs.
+// tokens is ignored so multi-line config files can pretty-print specs.  Every
+// '[' and nested '(' counts one level; past kMaxNesting the parse fails, so
+// the recursion (and every later walk of the Spec) stays shallow.
 class Parser {
  public:
   explicit Parser(std::string_view s) : s_(s) {}
@@ -27,7 +29,7 @@ class Parser {
     expect(':');
     args(out, /*closer=*/'\0');
     skip_ws();
-    if (!at_end()) fail("unexpected '" + std::string(1, s_[i_]) + "'");
+    if (!at_end()) fail("unexpected '" + quote(s_.substr(i_, 1)) + "'");
     return out;
   }
 
@@ -54,15 +56,24 @@ class Parser {
     }
   }
 
+  // Entering a list or a nested spec.
+  void deeper() {
+    if (++depth_ > kMaxNesting)
+      fail("nested deeper than " + std::to_string(kMaxNesting) +
+           " levels of '[' and '(' (the limit)");
+  }
+
   Value value() {
     skip_ws();
     Value v;
     if (peek() == '[') {
+      deeper();
       ++i_;
       v.kind = Value::Kind::list;
       skip_ws();
       if (peek() == ']') {
         ++i_;
+        --depth_;
         return v;
       }
       while (true) {
@@ -74,6 +85,7 @@ class Parser {
         }
         if (peek() == ']') {
           ++i_;
+          --depth_;
           return v;
         }
         fail(at_end() ? "unexpected end (missing ']')" : "expected ',' or ']' in list");
@@ -91,12 +103,14 @@ class Parser {
       // nested spec NAME(key=value,...)
       if (tok.empty() || !std::all_of(tok.begin(), tok.end(), is_name_char))
         fail("expected a name before '('");
+      deeper();
       ++i_;
       auto nested = std::make_shared<Spec>();
       nested->name = tok;
       skip_ws();
       if (peek() != ')') args(*nested, ')');
       expect(')');
+      --depth_;
       v.kind = Value::Kind::spec;
       v.nested = std::move(nested);
       return v;
@@ -118,7 +132,7 @@ class Parser {
     skip_ws();
     if (peek() != c) {
       fail(std::string("expected '") + c + "'" +
-           (at_end() ? " but the spec ended" : std::string(", found '") + s_[i_] + "'"));
+           (at_end() ? " but the spec ended" : ", found '" + quote(s_.substr(i_, 1)) + "'"));
     }
     ++i_;
   }
@@ -128,12 +142,13 @@ class Parser {
   char peek() const { return at_end() ? '\0' : s_[i_]; }
   bool at_end() const { return i_ >= s_.size(); }
   [[noreturn]] void fail(const std::string& what) const {
-    throw SpecError("bad spec '" + std::string(s_) + "' at position " + std::to_string(i_) +
+    throw SpecError("bad spec '" + quote(s_, 200, i_) + "' at position " + std::to_string(i_) +
                     ": " + what);
   }
 
   std::string_view s_;
   size_t i_ = 0;
+  int depth_ = 0;  // '[' and '(' open at i_
 };
 
 std::string join_names(const std::vector<std::string>& names) {
@@ -143,6 +158,33 @@ std::string join_names(const std::vector<std::string>& names) {
 }
 
 }  // namespace
+
+std::string quote(std::string_view text, size_t max, size_t at) {
+  size_t from = 0, to = text.size();
+  if (to > max) {  // a window of `max` bytes around `at`
+    from = std::min(at > max / 2 ? at - max / 2 : 0, text.size() - max);
+    to = from + max;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = from > 0 ? "..." : "";
+  for (size_t i = from; i < to; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return to < text.size() ? out + "..." : out;
+}
+
+std::string number_text(double v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);  // "inf", "-inf" for infinities
+  return std::string(buf, r.ptr);
+}
 
 Spec parse(std::string_view text) { return Parser(text).top(); }
 
@@ -183,8 +225,12 @@ std::optional<double> to_double(std::string_view t) {
       return std::nullopt;
     return *num / *den;
   }
-  // from_chars rejects a leading '+'; accept it as users write "+1e-3".
-  if (t.front() == '+') t.remove_prefix(1);
+  // from_chars rejects a leading '+'; accept it as users write "+1e-3" (one
+  // sign only: "+-0.1" is not a number).
+  if (t.front() == '+') {
+    t.remove_prefix(1);
+    if (t.empty() || t.front() == '-' || t.front() == '+') return std::nullopt;
+  }
   double v = 0;
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (ec != std::errc() || p != t.data() + t.size()) return std::nullopt;
@@ -194,7 +240,10 @@ std::optional<double> to_double(std::string_view t) {
 
 std::optional<int64_t> to_int(std::string_view t) {
   if (t.empty()) return std::nullopt;
-  if (t.front() == '+') t.remove_prefix(1);
+  if (t.front() == '+') {
+    t.remove_prefix(1);
+    if (t.empty() || t.front() == '-' || t.front() == '+') return std::nullopt;
+  }
   int64_t v = 0;
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (ec == std::errc() && p == t.data() + t.size()) return v;
@@ -213,22 +262,22 @@ std::optional<bool> to_bool(std::string_view t) {
 
 ArgReader::ArgReader(const Spec& spec) : spec_(spec), used_(spec.args.size(), false) {}
 
-bool ArgReader::has(std::initializer_list<std::string_view> names) const {
+bool ArgReader::has(const Names& names) const {
   for (const auto& kv : spec_.args)
-    for (auto n : names)
+    for (auto n : names.v)
       if (kv.first == n) return true;
   return false;
 }
 
-const Value* ArgReader::find(std::initializer_list<std::string_view> names) {
-  if (names.size() == 0) return nullptr;
-  const std::string canonical(*names.begin());
+const Value* ArgReader::find(const Names& names) {
+  if (names.v.empty()) return nullptr;
+  const std::string canonical(names.v.front());
   if (std::find(known_.begin(), known_.end(), canonical) == known_.end())
     known_.push_back(canonical);
   const Value* hit = nullptr;
   std::string hit_name;
   for (size_t i = 0; i < spec_.args.size(); ++i) {
-    for (auto n : names) {
+    for (auto n : names.v) {
       if (spec_.args[i].first != n) continue;
       if (hit)
         throw SpecError(spec_.name + ": '" + hit_name + "' and '" + std::string(n) +
@@ -243,60 +292,60 @@ const Value* ArgReader::find(std::initializer_list<std::string_view> names) {
 
 void ArgReader::bad(std::string_view key, const Value& v, std::string_view expected) const {
   throw SpecError(spec_.name + ": " + std::string(key) + " must be " + std::string(expected) +
-                  ", got '" + to_string(v) + "'");
+                  ", got '" + quote(to_string(v)) + "'");
 }
 
-std::optional<double> ArgReader::number(std::initializer_list<std::string_view> names) {
+std::optional<double> ArgReader::number(const Names& names) {
   const Value* v = find(names);
   if (!v) return std::nullopt;
   auto d = v->kind == Value::Kind::scalar ? to_double(v->text) : std::nullopt;
-  if (!d) bad(*names.begin(), *v, "a number");
+  if (!d) bad(names.v.front(), *v, "a number");
   return d;
 }
 
-double ArgReader::number(std::initializer_list<std::string_view> names, double def) {
+double ArgReader::number(const Names& names, double def) {
   return number(names).value_or(def);
 }
 
-std::optional<int64_t> ArgReader::integer(std::initializer_list<std::string_view> names) {
+std::optional<int64_t> ArgReader::integer(const Names& names) {
   const Value* v = find(names);
   if (!v) return std::nullopt;
   auto d = v->kind == Value::Kind::scalar ? to_int(v->text) : std::nullopt;
-  if (!d) bad(*names.begin(), *v, "an integer");
+  if (!d) bad(names.v.front(), *v, "an integer");
   return d;
 }
 
-int64_t ArgReader::integer(std::initializer_list<std::string_view> names, int64_t def) {
+int64_t ArgReader::integer(const Names& names, int64_t def) {
   return integer(names).value_or(def);
 }
 
-bool ArgReader::boolean(std::initializer_list<std::string_view> names, bool def) {
+bool ArgReader::boolean(const Names& names, bool def) {
   const Value* v = find(names);
   if (!v) return def;
   auto b = v->kind == Value::Kind::scalar ? to_bool(v->text) : std::nullopt;
-  if (!b) bad(*names.begin(), *v, "true or false");
+  if (!b) bad(names.v.front(), *v, "true or false");
   return *b;
 }
 
-std::string ArgReader::text(std::initializer_list<std::string_view> names, std::string def) {
+std::string ArgReader::text(const Names& names, std::string def) {
   const Value* v = find(names);
   if (!v) return def;
-  if (v->kind != Value::Kind::scalar) bad(*names.begin(), *v, "a single word");
+  if (v->kind != Value::Kind::scalar) bad(names.v.front(), *v, "a single word");
   return v->text;
 }
 
-std::string ArgReader::choice(std::initializer_list<std::string_view> names, std::string def,
-                              std::initializer_list<std::string_view> choices) {
+std::string ArgReader::choice(const Names& names, std::string def,
+                              const std::vector<std::string_view>& choices) {
   std::string t = text(names, std::move(def));
   for (auto c : choices)
     if (t == c) return t;
   std::string list;
   for (auto c : choices) list += (list.empty() ? "" : "|") + std::string(c);
-  throw SpecError(spec_.name + ": " + std::string(*names.begin()) + " must be one of " + list +
-                  ", got '" + t + "'");
+  throw SpecError(spec_.name + ": " + std::string(names.v.front()) + " must be one of " + list +
+                  ", got '" + quote(t) + "'");
 }
 
-std::vector<double> ArgReader::numbers(std::initializer_list<std::string_view> names,
+std::vector<double> ArgReader::numbers(const Names& names,
                                        std::vector<double> def) {
   const Value* v = find(names);
   if (!v) return def;
@@ -304,38 +353,38 @@ std::vector<double> ArgReader::numbers(std::initializer_list<std::string_view> n
   // A single scalar is accepted as a one-element list ("milestones=30").
   if (v->kind == Value::Kind::scalar) {
     auto d = to_double(v->text);
-    if (!d) bad(*names.begin(), *v, "a number or a list of numbers");
+    if (!d) bad(names.v.front(), *v, "a number or a list of numbers");
     return {*d};
   }
-  if (v->kind != Value::Kind::list) bad(*names.begin(), *v, "a list of numbers");
+  if (v->kind != Value::Kind::list) bad(names.v.front(), *v, "a list of numbers");
   for (const auto& it : v->items) {
     auto d = it.kind == Value::Kind::scalar ? to_double(it.text) : std::nullopt;
-    if (!d) bad(*names.begin(), *v, "a list of numbers");
+    if (!d) bad(names.v.front(), *v, "a list of numbers");
     out.push_back(*d);
   }
   return out;
 }
 
-std::vector<int64_t> ArgReader::integers(std::initializer_list<std::string_view> names,
+std::vector<int64_t> ArgReader::integers(const Names& names,
                                          std::vector<int64_t> def) {
   const Value* v = find(names);
   if (!v) return def;
   if (v->kind == Value::Kind::scalar) {
     auto d = to_int(v->text);
-    if (!d) bad(*names.begin(), *v, "an integer or a list of integers");
+    if (!d) bad(names.v.front(), *v, "an integer or a list of integers");
     return {*d};
   }
-  if (v->kind != Value::Kind::list) bad(*names.begin(), *v, "a list of integers");
+  if (v->kind != Value::Kind::list) bad(names.v.front(), *v, "a list of integers");
   std::vector<int64_t> out;
   for (const auto& it : v->items) {
     auto d = it.kind == Value::Kind::scalar ? to_int(it.text) : std::nullopt;
-    if (!d) bad(*names.begin(), *v, "a list of integers");
+    if (!d) bad(names.v.front(), *v, "a list of integers");
     out.push_back(*d);
   }
   return out;
 }
 
-std::vector<Spec> ArgReader::specs(std::initializer_list<std::string_view> names) {
+std::vector<Spec> ArgReader::specs(const Names& names) {
   const Value* v = find(names);
   if (!v) return {};
   // One item: a nested spec NAME(k=v) or a bare NAME (all defaults).
@@ -344,7 +393,7 @@ std::vector<Spec> ArgReader::specs(std::initializer_list<std::string_view> names
     if (it.kind == Value::Kind::scalar && !it.text.empty() &&
         std::all_of(it.text.begin(), it.text.end(), is_name_char))
       return Spec{it.text, {}};
-    bad(*names.begin(), *v, "a spec like name(k=v) or a list of them");
+    bad(names.v.front(), *v, "a spec like name(k=v) or a list of them");
   };
   if (v->kind != Value::Kind::list) return {one(*v)};  // "then=cosine_decay(...)"
   std::vector<Spec> out;
@@ -355,7 +404,7 @@ std::vector<Spec> ArgReader::specs(std::initializer_list<std::string_view> names
 void ArgReader::finish() const {
   for (size_t i = 0; i < spec_.args.size(); ++i) {
     if (used_[i]) continue;
-    throw SpecError(spec_.name + ": unknown parameter '" + spec_.args[i].first +
+    throw SpecError(spec_.name + ": unknown parameter '" + quote(spec_.args[i].first) +
                     "' (valid: " + join_names(known_) + ")");
   }
 }

@@ -48,6 +48,23 @@ double quantile(std::span<const double> x, double p) {
 
 double median(std::span<const double> x) { return quantile(x, 0.5); }
 
+double skewness(std::span<const double> x) {
+  detail::check_sample(x, "skewness");
+  if (x.size() < 3)
+    throw std::invalid_argument("skewness: needs at least 3 values, got " + std::to_string(x.size()));
+  const double n = static_cast<double>(x.size()), m = mean(x);
+  double m2 = 0.0, m3 = 0.0;
+  for (double v : x) {
+    const double d = v - m;
+    m2 += d * d;
+    m3 += d * d * d;
+  }
+  m2 /= n;
+  m3 /= n;
+  if (m2 == 0.0) return std::numeric_limits<double>::quiet_NaN();
+  return std::sqrt(n * (n - 1.0)) / (n - 2.0) * m3 / std::pow(m2, 1.5);
+}
+
 std::vector<double> average_ranks(std::span<const double> x) {
   detail::check_sample(x, "average_ranks");
   std::vector<size_t> order(x.size());
@@ -112,31 +129,60 @@ double cohens_d(std::span<const double> x, std::span<const double> y) {
   return diff / pooled;
 }
 
-WelchResult welch_t_test(std::span<const double> x, std::span<const double> y,
-                         double confidence) {
-  detail::check_confidence(confidence);
-  detail::check_sample(x, "welch_t_test");
-  detail::check_sample(y, "welch_t_test");
+MeanDifference paired_mean_difference(std::span<const double> differences) {
+  detail::check_sample(differences, "paired_mean_difference");
+  if (differences.size() < 2)
+    throw std::invalid_argument("paired_mean_difference: needs at least 2 pairs, got " +
+                                std::to_string(differences.size()));
+  const double n = static_cast<double>(differences.size());
+  MeanDifference r;
+  r.estimate = mean(differences);
+  r.se = sd(differences) / std::sqrt(n);
+  r.df = n - 1.0;
+  r.n_baseline = r.n_contender = differences.size();
+  r.paired = true;
+  return r;
+}
+
+MeanDifference paired_mean_difference(std::span<const double> baseline,
+                                      std::span<const double> contender) {
+  return paired_mean_difference(paired_differences(baseline, contender));
+}
+
+MeanDifference welch_mean_difference(std::span<const double> x, std::span<const double> y) {
+  detail::check_sample(x, "welch_mean_difference");
+  detail::check_sample(y, "welch_mean_difference");
   if (x.size() < 2 || y.size() < 2)
-    throw std::invalid_argument("welch_t_test: needs at least 2 values per sample, got " +
+    throw std::invalid_argument("welch_mean_difference: needs at least 2 values per sample, got " +
                                 std::to_string(x.size()) + " and " + std::to_string(y.size()));
   const double n1 = static_cast<double>(x.size()), n2 = static_cast<double>(y.size());
   const double a = variance(x) / n1, b = variance(y) / n2;
+  MeanDifference r;
+  r.estimate = mean(y) - mean(x);
+  r.se = std::sqrt(a + b);
+  r.n_baseline = x.size();
+  r.n_contender = y.size();
+  // Welch-Satterthwaite; a zero variance term drops out naturally.
+  r.df = r.se == 0.0 ? n1 + n2 - 2 : (a + b) * (a + b) / (a * a / (n1 - 1) + b * b / (n2 - 1));
+  return r;
+}
+
+WelchResult welch_t_test(std::span<const double> x, std::span<const double> y,
+                         double confidence) {
+  detail::check_confidence(confidence);
+  const MeanDifference d = welch_mean_difference(x, y);
   WelchResult r;
-  r.diff = mean(y) - mean(x);
-  const double se = std::sqrt(a + b);
-  if (se == 0.0) {
+  r.diff = d.estimate;
+  r.df = d.df;
+  if (d.se == 0.0) {
     r.ci_low = r.ci_high = r.diff;
-    r.df = n1 + n2 - 2;
     r.t = r.diff == 0.0 ? 0.0 : std::copysign(kInf, r.diff);
     r.p = r.diff == 0.0 ? 1.0 : 0.0;
     return r;
   }
-  // Welch-Satterthwaite; a zero variance term drops out naturally.
-  r.df = (a + b) * (a + b) / (a * a / (n1 - 1) + b * b / (n2 - 1));
-  r.t = r.diff / se;
+  r.t = r.diff / d.se;
   r.p = std::min(1.0, 2.0 * student_t_sf(std::fabs(r.t), r.df));
-  const double half = student_t_quantile(0.5 * (1.0 + confidence), r.df) * se;
+  const double half = student_t_quantile(0.5 * (1.0 + confidence), r.df) * d.se;
   r.ci_low = r.diff - half;
   r.ci_high = r.diff + half;
   return r;

@@ -14,8 +14,18 @@
 //     on the sorted sample.
 //   * A confidence interval of a mean is Student's t:
 //       mean +- t_{(1+c)/2, n-1} * sd / sqrt(n);
-//     t quantiles are computed (inverting the regularized incomplete beta
-//     function), not read from a table, so non-integer Welch df work too.
+//     t quantiles are computed (Boost.Math inverts the regularized
+//     incomplete beta function), not read from a table, so non-integer Welch
+//     df work too.
+//
+// The verdict statistics built on these live in their own headers:
+//   power.hpp         power, minimum detectable effect, seeds needed (t, TOST)
+//   equivalence.hpp   two one-sided tests (TOST), paired and Welch
+//   multiplicity.hpp  Holm / Benjamini-Hochberg / Bonferroni over a family
+//   verdict.hpp       interval -> verdict; which kind an inconclusive one is
+//   sequential.hpp    group-sequential seeds in batches (Lan-DeMets spending)
+//   bootstrap.hpp     seeded percentile bootstrap
+//   profiles.hpp      Dolan-More performance profiles, AlgoPerf score, bands
 //
 // Mann-Whitney U (two-sided), matching scipy.stats.mannwhitneyu(x, y,
 // alternative='two-sided', method='auto', use_continuity=True):
@@ -57,6 +67,12 @@ double mean(std::span<const double> x);
 double variance(std::span<const double> x);  // divisor n - 1; NaN when n < 2
 double sd(std::span<const double> x);        // sqrt(variance)
 double median(std::span<const double> x);
+// Sample skewness, the adjusted Fisher-Pearson G1 (scipy.stats.skew(x,
+// bias=False)): with central moments m_k = mean((x - mean)^k),
+//   G1 = sqrt(n (n - 1)) / (n - 2) * m3 / m2^(3/2);  n >= 3, NaN if m2 = 0.
+// t-based verdicts assume roughly symmetric differences (sequential.hpp):
+// report it next to them.
+double skewness(std::span<const double> x);
 double quantile(std::span<const double> x, double p);  // type 7, p in [0, 1]
 // Ranks 1..n, ties get the average of the ranks they span.
 std::vector<double> average_ranks(std::span<const double> x);
@@ -89,17 +105,51 @@ std::vector<double> paired_differences(std::span<const double> x, std::span<cons
 double cohens_d(std::span<const double> x, std::span<const double> y);
 
 // ---- distributions -----------------------------------------------------------
+// Boost.Math underneath (distributions.cpp says which algorithm each uses).
+// "sf" is the upper tail 1 - F, "isf" its inverse: isf(q) = quantile(1 - q)
+// without forming 1 - q, so tiny upper-tail levels (a sequential boundary's
+// 1e-7) keep their digits.
 
 double normal_cdf(double z);
 double normal_sf(double z);        // 1 - Phi(z), accurate in the upper tail
 double normal_quantile(double p);  // p in (0, 1); |relative error| < 1e-15
+double normal_isf(double q);       // z with 1 - Phi(z) = q, q in (0, 1)
 // I_x(a, b), a, b > 0, x in [0, 1].
 double regularized_incomplete_beta(double a, double b, double x);
 double student_t_cdf(double t, double df);  // df > 0 (non-integer allowed; inf = normal)
 double student_t_sf(double t, double df);
 double student_t_quantile(double p, double df);  // p in (0, 1)
+double student_t_isf(double q, double df);      // t with P(T > t) = q
+// Noncentral t with df degrees of freedom and noncentrality delta:
+// T' = (Z + delta) / sqrt(V / df), Z ~ N(0, 1), V ~ chi^2_df independent.  The
+// distribution of the one-sample t statistic when the mean is delta standard
+// errors away from the null (power.hpp).  df = inf gives N(delta, 1).
+double noncentral_t_cdf(double x, double df, double delta);
+double noncentral_t_sf(double x, double df, double delta);
+double noncentral_t_quantile(double p, double df, double delta);
 
 // ---- tests and intervals of two samples ----------------------------------------
+
+// A mean difference (contender - baseline) with its standard error and the
+// degrees of freedom of its t statistic: what every t-based test, interval,
+// TOST and sequential look in this library is computed from.
+//   paired  d_i = contender_i - baseline_i, estimate = mean(d),
+//           se = sd(d) / sqrt(n), df = n - 1  (n >= 2 pairs)
+//   Welch   estimate = mean(y) - mean(x), se^2 = s_x^2 / n_x + s_y^2 / n_y,
+//           df = se^4 / ((s_x^2/n_x)^2 / (n_x - 1) + (s_y^2/n_y)^2 / (n_y - 1))
+//           (Welch-Satterthwaite; n >= 2 per side; se = 0: df = n_x + n_y - 2)
+// se may be 0 (identical runs); the functions using it say what they do then.
+struct MeanDifference {
+  double estimate = 0, se = 0, df = 0;
+  size_t n_baseline = 0, n_contender = 0;
+  bool paired = false;
+};
+MeanDifference paired_mean_difference(std::span<const double> baseline,
+                                      std::span<const double> contender);
+// From the per-pair differences directly (d_i in seed order).
+MeanDifference paired_mean_difference(std::span<const double> differences);
+MeanDifference welch_mean_difference(std::span<const double> baseline,
+                                     std::span<const double> contender);
 
 // Welch's unequal-variance t: diff = mean(y) - mean(x), its interval at
 // `confidence`, t, the Welch-Satterthwaite df and the two-sided p.  Needs

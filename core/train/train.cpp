@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/train/batch.hpp"
+#include "core/train/full_batch.hpp"
 #include "datasets/sampling.hpp"
 
 namespace lrb::train {
@@ -55,6 +56,12 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
   check_examples(model, train_set, "training set");
   if (test_set.n) check_examples(model, test_set, "test set");
   sched::check_momentum_support(schedule, optim::has_momentum(opt), optim::has_beta1(opt));
+  const bool metric_driven = sched::needs_metric(schedule);
+  // Reduce-on-plateau on the test loss needs it measured every epoch (an
+  // unmeasured one, NaN, would count as "not better").
+  const bool plateau_on_test = metric_driven && config.plateau_metric == PlateauMetric::test_loss;
+  if (plateau_on_test && test_set.n == 0)
+    throw std::invalid_argument("reduce-on-plateau watches the test loss, but the test set is empty");
 
   const bool classify = model.config.head == models::Head::softmax_ce;
   const std::size_t features = model.input_size(), outputs = model.output_size();
@@ -63,7 +70,6 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
   std::vector<std::int32_t> by_l(classify ? B : 0);
   auto state = optim::make_state<T>(opt, model.params.size());
   auto plateau = sched::plateau_init(schedule);
-  const bool metric_driven = sched::needs_metric(schedule);
   const auto ranges = data::batch_ranges(train_set.n, B, data::LastBatch::keep);
   const std::int64_t steps_per_epoch = static_cast<std::int64_t>(ranges.size());
 
@@ -99,8 +105,7 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
           std::span<const T>(by_t.data(), classify ? 0 : count * outputs),
           static_cast<int>(count));
       if (std::isnan(first_loss)) first_loss = loss;
-      const bool broke = !std::isfinite(loss) ||
-                         loss > config.explode_factor * std::max(1.0, std::fabs(first_loss));
+      const bool broke = is_diverged(loss, first_loss, config.explode_factor);
       if (!broke)
         optim::update<T>(model.params, model.grads, state, opt, lr, momentum,
                          model.tensor_offsets);
@@ -126,7 +131,8 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
     rec.steps = out.steps;
     rec.train_loss = seen ? loss_sum / static_cast<double>(seen) : kNaN;
     const bool last = e + 1 == config.epochs || out.status != "ok";
-    if (test_set.n && out.status == "ok" && ((e + 1) % config.eval_every == 0 || last)) {
+    if (test_set.n && out.status == "ok" &&
+        ((e + 1) % config.eval_every == 0 || last || plateau_on_test)) {
       const auto s = evaluate_all(model, test_set);
       rec.test_loss = s.loss_sum / static_cast<double>(s.count);
       if (classify) rec.test_accuracy = static_cast<double>(s.correct) / static_cast<double>(s.count);

@@ -16,6 +16,7 @@
 //       stop with status "diverged" if loss is not finite or exceeds
 //       explode_factor * max(1, first loss)
 //     evaluate the test set every eval_every epochs and after the last
+//       (every epoch when the plateau below watches the test loss)
 //     plateau observes the epoch's metric (train loss or test loss)
 //
 // Bit-reproducible: the only randomness is the derived shuffle seed, and the
@@ -52,8 +53,10 @@ struct TrainConfig {
   std::uint64_t seed = 0;            // shuffle stream: derive_seed(seed, "shuffle", epoch)
   LrUnit lr_unit = LrUnit::step;
   PlateauMetric plateau_metric = PlateauMetric::train_loss;
-  int eval_every = 1;                // epochs between test evaluations (last always)
-  double explode_factor = 1e8;       // loss > factor * max(1, first loss) = diverged
+  int eval_every = 1;                // epochs between test evaluations (last always; every
+                                     // epoch when reduce-on-plateau watches the test loss)
+  double explode_factor = 1e8;       // loss > factor * max(1, |first loss|) = diverged
+                                     // (train::is_diverged, core/train/full_batch.hpp)
   bool record_lr_per_step = true;
 };
 

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "fuzz_util.hpp"
-#include "known_open.hpp"
+#include "records/results_dir.hpp"
+#include "records/run_record.hpp"
+#include "records/verdicts.hpp"
 #include "reports/report.hpp"
 #include "suites/runner.hpp"
 #include "tools/lrbench/cli.hpp"
@@ -18,11 +20,7 @@ namespace {
 
 // perf-check maps bad input to exit 2 itself; an exception escaping it would
 // reach main() as a run failure (exit 1).
-// `files`: the JSON files it will read.
-void perf_check(const std::vector<std::string>& args, const std::vector<fs::path>& files) {
-  if (open::kSkip)
-    for (const auto& f : files)
-      if (open::perf_check_number_overflow(f)) return;
+void perf_check(const std::vector<std::string>& args) {
   const int rc = cli::cmd_perf_check(args);
   if (rc < 0 || rc > 2) fail("perf-check returned " + std::to_string(rc));
 }
@@ -45,36 +43,35 @@ bool known_suite(const std::string& id) {
 }  // namespace
 
 void read_results_folder(const fs::path& dir) {
-  const suites::LoadedResults loaded = suites::load_results(dir.string());
+  const records::LoadedResults loaded = records::load_results(dir.string());
   std::vector<std::string> ids;
   for (const auto& [address, record] : loaded.by_address) {
-    suites::strip_volatile(record);
+    records::strip_volatile(record);
     const std::string id = record["suite"].get<std::string>();  // checked by load_results
     if (known_suite(id) && (ids.empty() || ids.back() != id)) ids.push_back(id);
   }
   for (const auto& id : ids) {
     const auto& plan = quick_plan(id);
-    suites::status(loaded, plan);
+    records::status(loaded, plan);
     const auto rows = suites::evaluate_claims(loaded, plan, {id});
-    for (const auto format : {suites::ClaimsFormat::text, suites::ClaimsFormat::markdown,
-                              suites::ClaimsFormat::json})
+    for (const auto format : {records::ClaimsFormat::text, records::ClaimsFormat::markdown,
+                              records::ClaimsFormat::json})
       suites::format_claims(rows, format);
+    records::SuiteVerdicts v;  // what `claims` writes for the report
+    v.suite = id;
+    v.claims = suites::verdicts(rows);
+    records::verdicts_text(v);
   }
   const fs::path merged = scratch_dir() / "merged";
   reset_dir(merged);
-  suites::merge({dir.string()}, merged.string());
-  std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) files.push_back(e.path());
-  perf_check({"--convergence", "--baseline", dir.string(), "--contender", dir.string()}, files);
+  records::merge({dir.string()}, merged.string());
+  perf_check({"--convergence", "--baseline", dir.string(), "--contender", dir.string()});
 }
 
 void read_benchmark_json(const fs::path& file) {
-  perf_check({"--baseline", file.string(), "--contender", file.string(), "--format", "json"},
-             {file});
+  perf_check({"--baseline", file.string(), "--contender", file.string(), "--format", "json"});
   perf_check({"--baseline", file.string(), "--contender", file.string(), "--normalize",
-              "calibration", "--metric", "cpu_time"},
-             {file});
+              "calibration", "--metric", "cpu_time"});
 }
 
 void build_report(const fs::path& results_dir, const fs::path& bench_dir) {
@@ -84,7 +81,8 @@ void build_report(const fs::path& results_dir, const fs::path& bench_dir) {
   const reports::Report r = reports::load_report(o);
   reports::build_figures(r);
   reports::gaps(r);
-  for (const auto& s : r.suites) suites::format_claims(s.claims, suites::ClaimsFormat::json);
+  reports::claim_errors(r);
+  for (const auto& s : r.suites) records::format_claims(s.claims, records::ClaimsFormat::json);
 }
 
 }  // namespace lrb::fuzz

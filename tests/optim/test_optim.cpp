@@ -146,7 +146,7 @@ const Bad kInvalid[] = {
     {"gd:momentum=0.9", "gd: unknown parameter 'momentum'"},
     {"gd:clip_grad_norm=0", "gd: clip_grad_norm must be > 0, got 0"},
     {"gd:clip_grad_value=-1", "gd: clip_grad_value must be > 0, got -1"},
-    {"gd:clip_grad_norm=1,clip_grad_value=1", "one of clip_grad_norm and clip_grad_value"},
+    {"gd:clip_grad_norm=1,clip_grad_value=1", "only one of clip_grad_norm and clip_grad_value"},
     {"gd:clipnorm=-1,convention=keras", "gd: clipnorm must be > 0, got -1"},
     {"gd:clipnorm=1,clipvalue=1,convention=keras",
      "only one of clipnorm, clipvalue and global_clipnorm"},
@@ -175,8 +175,26 @@ TEST(OptimSpec, CanonicalTextRoundTrips) {
   }
 }
 
-// The framework defaults, pinned (CONVENTIONS.md tables), through the same
-// canonical text that results files record.
+// The canonical text of every preset, registry entry, golden spec and every
+// optimizer recorded by a full `make reproduce`, as the code before the
+// parameter table (optim.cpp) wrote it.  These strings enter the content
+// address of every cached run: changing one recomputes every run that uses it.
+TEST(OptimSpec, CanonicalTextIsPinned) {
+  std::ifstream in(std::string(LRBENCH_SOURCE_DIR) + "/tests/optim/canonical_specs.tsv");
+  ASSERT_TRUE(in) << "tests/optim/canonical_specs.tsv";
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    const size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    EXPECT_EQ(to_spec_string(opt_of(line.substr(0, tab))), line.substr(tab + 1));
+    ++n;
+  }
+  EXPECT_GT(n, 300);
+}
+
+// The framework defaults, pinned (PyTorch 1.13's and Keras 3's signatures),
+// through the same canonical text that results files record.
 TEST(OptimSpec, DefaultsPerConvention) {
   const std::pair<const char*, const char*> cases[] = {
       {"gd", "gd:lr=0.001,convention=pytorch"},
@@ -499,7 +517,9 @@ TEST(OptimConvergence, Tutorial002FirstIterationWithin1e6) {
 }
 
 // PyTorch vs Keras SGD momentum: the same trajectory at a constant LR (up to
-// rounding), different after a x0.1 LR drop (CONVENTIONS.md 2).
+// rounding), different after a x0.1 LR drop: PyTorch keeps the LR outside the
+// momentum buffer (b = mu*b + g; p -= lr*b), Keras inside (m = mu*m - lr*g;
+// p += m), so the two agree only while the LR is constant.
 TEST(OptimConvergence, SgdMomentumConventionsAgreeOnlyAtConstantLr) {
   const auto prob = problems::problem_from_spec(spec::parse("quadratic:dim=5,cond=100"));
   auto run = [&](const char* s, bool drop) {
@@ -561,11 +581,17 @@ Run<T> run_steps(const Optimizer& opt, size_t n, int steps, int threads,
   return r;
 }
 
+// Same size and bytes.  An empty vector's data() may be null, and memcmp on a
+// null pointer is undefined even for 0 bytes (gd keeps no state).
+template <class A, class B>
+bool bitwise_equal(const A& a, const B& b) {
+  return a.size() == b.size() &&
+         (a.size() == 0 || std::memcmp(a.data(), b.data(), a.size() * sizeof(*a.data())) == 0);
+}
+
 template <class T>
 bool same_bytes(const Run<T>& a, const Run<T>& b) {
-  return a.x.size() == b.x.size() && a.st.arena.size() == b.st.arena.size() &&
-         std::memcmp(a.x.data(), b.x.data(), a.x.size() * sizeof(T)) == 0 &&
-         std::memcmp(a.st.arena.data(), b.st.arena.data(), a.st.arena.size() * sizeof(T)) == 0 &&
+  return bitwise_equal(a.x, b.x) && bitwise_equal(a.st.arena, b.st.arena) &&
          a.st.step == b.st.step && a.st.mu_product == b.st.mu_product;
 }
 
@@ -611,8 +637,8 @@ TEST(OptimDeterminism, ResumeFromCopiedStateEqualsUninterrupted) {
       fill(g, 100 + k, 2.0);
       update<double>(cx, g, cst, opt, opt.lr, std::nullopt, offsets);
     }
-    EXPECT_EQ(std::memcmp(x.data(), cx.data(), n * sizeof(double)), 0);
-    EXPECT_EQ(std::memcmp(st.arena.data(), cst.arena.data(), st.arena.size() * sizeof(double)), 0);
+    EXPECT_TRUE(bitwise_equal(x, cx));
+    EXPECT_TRUE(bitwise_equal(st.arena, cst.arena));
     EXPECT_EQ(st.step, 20);
     EXPECT_EQ(cst.step, 20);
   }

@@ -6,7 +6,7 @@
 //
 //   node tests/reports/browser_test.mjs REPORT/index.html SCREENSHOT.png
 // Env: LRBENCH_WEB_DIR (node_modules with playwright-core; default: the
-// source tree's reports/web/node_modules), LRBENCH_CHROMIUM (/usr/bin/chromium).
+// source tree's tools/web/node_modules), LRBENCH_CHROMIUM (/usr/bin/chromium).
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const webDir = process.env.LRBENCH_WEB_DIR || path.join(here, '..', '..', 'reports', 'web', 'node_modules');
+const webDir = process.env.LRBENCH_WEB_DIR || path.join(here, '..', '..', 'tools', 'web', 'node_modules');
 const [page_path, shot] = process.argv.slice(2);
 if (!page_path || !shot) {
   console.error('usage: node browser_test.mjs REPORT/index.html SCREENSHOT.png');

@@ -1,13 +1,16 @@
 // lrbench report: the generic figure builders on synthetic records, and the
 // command end to end on the committed fixture tests/fixtures/results (real
-// `lrbench run --quick --seeds 2` records and one `lrbench lr-find` curve):
-// every figure the page names has its PNG/SVG/PDF/CSV/gp, each output parses
-// and is not blank; missing, corrupt and bad-flag behaviour.
+// `lrbench run --quick --seeds 2` records with their manifests and verdicts,
+// and one `lrbench lr-find` curve): every figure the page names has its
+// PNG/SVG/PDF/CSV/gp, each output parses and is not blank; missing, stale,
+// corrupt and bad-flag behaviour; output safety (staged, atomic, no leftovers,
+// refused --out paths).
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -180,25 +183,33 @@ struct Synthetic {
   std::vector<json> records;  // owns what the SuiteReport points to
   SuiteReport s;
 };
+// Config names say nothing to the report: the factors do (the names below
+// are deliberately unlike the factors).
 Synthetic synthetic() {
   Synthetic x;
   x.records.reserve(64);
-  auto add = [&](const json& r) {
+  auto add = [&](const json& r, const lrb::records::Factors& factors) {
     x.records.push_back(r);
     const std::string c = r["config"];
     if (std::find(x.s.config_order.begin(), x.s.config_order.end(), c) == x.s.config_order.end())
       x.s.config_order.push_back(c);
     x.s.by_config[c].push_back({&x.records.back(), "/nonexistent/" + c});
+    x.s.factors[c] = factors;
   };
   x.s.id = "900";
   for (int seed = 0; seed < 3; ++seed) {
-    add(train_record("adam/as_written", seed, {3, 2.5, 2.2, 2.0}));
-    add(train_record("adam/corrected", seed, {3, 1.5, 0.8, 0.5 + 0.01 * seed}));
-    add(train_record("fixed", seed, {3, 2, 1.5, 1.2}));
+    add(train_record("adam/as_written", seed, {3, 2.5, 2.2, 2.0}), {{"optimizer", "adam"}, {"code", "as_written"}});
+    add(train_record("adam/corrected", seed, {3, 1.5, 0.8, 0.5 + 0.01 * seed}),
+        {{"optimizer", "adam"}, {"code", "corrected"}});
+    add(train_record("fixed", seed, {3, 2, 1.5, 1.2}), {{"optimizer", "sgd"}, {"lr", 0.1}, {"schedule", "fixed"}});
   }
-  for (double lr : {0.001, 0.01, 0.1, 1.0, 10.0})
+  int k = 0;
+  for (double lr : {0.001, 0.01, 0.1, 1.0, 10.0}) {
+    ++k;
     for (int seed = 0; seed < 2; ++seed)
-      add(train_record("sweep/lr=" + std::to_string(lr).substr(0, 5) + "/sgd", seed, {3, 2, 1 / (1 + lr)}, lr >= 1.0));
+      add(train_record("run-" + std::to_string(k), seed, {3, 2, 1 / (1 + lr)}, lr >= 1.0),
+          {{"experiment", "sweep"}, {"lr", lr}, {"optimizer", "sgd"}});
+  }
   return x;
 }
 
@@ -233,7 +244,7 @@ TEST(ReportFigures, EpochFiguresHaveBandsOverSeedsAndSkipSweepConfigs) {
   EXPECT_NE(find(figs, "900-lr-per-step"), nullptr);
 }
 
-TEST(ReportFigures, LrSweepIsDetectedFromTheNameAndMarksTheDivergenceEdge) {
+TEST(ReportFigures, LrSweepIsDetectedFromTheFactorsAndMarksTheDivergenceEdge) {
   const auto x = synthetic();
   const auto figs = lrb::reports::suite_figures(x.s);
   const Figure* f = find(figs, "900-lr-sweep");
@@ -248,7 +259,7 @@ TEST(ReportFigures, LrSweepIsDetectedFromTheNameAndMarksTheDivergenceEdge) {
   EXPECT_NEAR(f->markers[0].x, std::sqrt(0.1 * 1.0), 1e-12);
 }
 
-TEST(ReportFigures, AsWrittenAndCorrectedConfigsPairUp) {
+TEST(ReportFigures, AsWrittenAndCorrectedConfigsPairUpByTheirCodeFactor) {
   const auto x = synthetic();
   const auto figs = lrb::reports::suite_figures(x.s);
   const Figure* f = find(figs, "900-as-written-vs-corrected");
@@ -379,7 +390,7 @@ TEST(ReportCommand, EmptyResultsStillRender) {
                          d / "log.txt");
   ASSERT_EQ(r.rc, 0) << r.out;
   const std::string html = slurp(d / "out" / "index.html");
-  EXPECT_NE(html.find("runs missing"), std::string::npos);
+  EXPECT_NE(html.find("holds no manifest and no run record"), std::string::npos);
   EXPECT_TRUE(figure_ids(html).empty());
 }
 
@@ -403,7 +414,7 @@ TEST(ReportCommand, CorruptLrFindFileIsADataError) {
   const auto r = lrbench("report --results '" + (d / "results").string() + "' --out '" + (d / "out").string() + "'",
                          d / "log.txt");
   EXPECT_EQ(r.rc, 3) << r.out;
-  EXPECT_NE(r.out.find("x.json: \"lr\" has 2 values but \"loss\" has 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("x.json: loss: has 1 values but \"lr\" has 2"), std::string::npos) << r.out;
 }
 
 TEST(ReportCommand, BadFlagsAreUsageErrors) {
@@ -427,4 +438,222 @@ TEST(ReportCommand, MissingUplotSaysRunSetup) {
                          d / "log.txt");
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_NE(r.out.find("run tools/setup.sh"), std::string::npos) << r.out;
+}
+
+// ---- manifests and verdicts -----------------------------------------------------
+
+namespace {
+// A private copy of the fixture; returns its results folder.  `only`: keep
+// just this suite (its records, manifest and verdicts; no lr-find), so a test
+// that renders the report draws a handful of figures, not all of them.
+fs::path fixture_copy(const fs::path& d, const std::string& only = "") {
+  fs::copy(kFixture, d / "results", fs::copy_options::recursive);
+  const fs::path res = d / "results";
+  if (!only.empty()) {
+    fs::remove_all(res / "lr-find");
+    for (const char* folder : {"", "manifests", "verdicts"})
+      for (const auto& e : fs::directory_iterator(res / folder)) {
+        const std::string name = e.path().filename().string();
+        if (name.size() >= 3 && std::isdigit(static_cast<unsigned char>(name[0])) && name.substr(0, 3) != only)
+          fs::remove_all(e.path());
+      }
+  }
+  return res;
+}
+Cli report(const fs::path& results, const fs::path& out, const fs::path& log, const std::string& extra = "") {
+  return lrbench("report --results '" + results.string() + "' --out '" + out.string() + "'" + extra, log);
+}
+}  // namespace
+
+TEST(ReportCommand, EverySuiteComesFromItsManifestIncludingOneWithoutRecords) {
+  const auto r = lrb::reports::load_report({.results_dir = kFixture});
+  ASSERT_EQ(r.suites.size(), 5u);
+  for (const auto& s : r.suites) {
+    EXPECT_EQ(lrb::records::budget_key(s.manifest.budget), "quick-seeds2") << s.id;
+    ASSERT_EQ(s.manifest.sections.size(), 3u) << s.id;
+    EXPECT_EQ(s.manifest.sections[2].title, "Deviations");
+    EXPECT_FALSE(s.manifest.sections[0].items.empty()) << s.id;
+    EXPECT_FALSE(s.claims.empty()) << s.id;
+    EXPECT_TRUE(s.claims_note.empty()) << s.id << ": " << s.claims_note;
+    for (const auto& c : s.config_order) EXPECT_FALSE(s.factors.at(c).empty()) << s.id << " " << c;
+  }
+  EXPECT_EQ(r.suites[0].id, "000");
+  EXPECT_EQ(r.suites[0].missing, r.suites[0].expected);  // its records are left out of the fixture
+  EXPECT_GT(r.suites[0].expected, 0);
+}
+
+TEST(ReportCommand, MissingAndStaleVerdictsAreStated) {
+  const fs::path d = scratch("verdicts");
+  const fs::path res = fixture_copy(d);
+  fs::remove(res / "verdicts" / "002.quick-seeds2.json");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(res / "004")) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  fs::remove(files.front());  // the 004 verdicts now describe records that are gone
+  const auto r = lrb::reports::load_report({.results_dir = res.string()});
+  std::string all;
+  for (const auto& g : lrb::reports::gaps(r)) all += g + "\n";
+  EXPECT_NE(all.find("002: claims not evaluated (no " + (res / "verdicts" / "002.quick-seeds2.json").string() +
+                     "): run `lrbench claims " + res.string() + " --quick --seeds 2`"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("004: verdicts are stale: computed from "), std::string::npos) << all;
+  // A manifest rewritten after the verdicts (another plan): stale too.
+  const fs::path m = res / "manifests" / "003.quick-seeds2.json";
+  std::ofstream(m, std::ios::app) << " ";
+  for (const auto& g : lrb::reports::gaps(lrb::reports::load_report({.results_dir = res.string()})))
+    all += g + "\n";
+  EXPECT_NE(all.find("003: verdicts are stale: checked against another plan"), std::string::npos) << all;
+}
+
+TEST(ReportCommand, AClaimThatCouldNotBeEvaluatedExitsOne) {
+  const fs::path d = scratch("claim-error");
+  const fs::path res = fixture_copy(d, "003");
+  const fs::path v = res / "verdicts" / "003.quick-seeds2.json";
+  json j = json::parse(slurp(v));
+  j["claims"][0]["verdict"] = "error";
+  j["claims"][0]["error"] = "the check threw";
+  std::ofstream(v, std::ios::trunc) << j.dump(1);
+  const auto r = report(res, d / "out", d / "log.txt");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_NE(r.out.find("1 claim could not be evaluated"), std::string::npos) << r.out;
+  EXPECT_NE(slurp(d / "out" / "index.html").find("the check threw"), std::string::npos);  // the page is written
+}
+
+// Hostile results files: exit 3 naming the file, never a crash or exit 1.
+TEST(ReportCommand, DeepForeignAndLoopingFilesAreDataErrors) {
+  auto victim_of = [](const fs::path& res) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(res / "002")) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    return files.front();
+  };
+  {
+    const fs::path d = scratch("deep");
+    const fs::path res = fixture_copy(d);
+    const fs::path v = victim_of(res);
+    std::string t = slurp(v);
+    const auto at = t.find("\"final\": ") + 9;
+    int depth = 0;
+    size_t end = at;
+    do depth += t[end] == '{' ? 1 : t[end] == '}' ? -1 : 0; while (++end, depth > 0);
+    t = t.substr(0, at) + std::string(1'000'000, '[') + std::string(1'000'000, ']') + t.substr(end);
+    std::ofstream(v, std::ios::trunc) << t;
+    const auto r = report(res, d / "out", d / "log.txt");
+    EXPECT_EQ(r.rc, 3) << r.out;
+    EXPECT_NE(r.out.find(v.string() + ": nested deeper than 64 levels"), std::string::npos) << r.out;
+  }
+  {
+    const fs::path d = scratch("schema5");
+    const fs::path res = fixture_copy(d);
+    const fs::path v = victim_of(res);
+    json j = json::parse(slurp(v));
+    j["schema"] = 5;
+    std::ofstream(v, std::ios::trunc) << j.dump();
+    const auto r = report(res, d / "out", d / "log.txt");
+    EXPECT_EQ(r.rc, 3) << r.out;
+    EXPECT_NE(r.out.find(v.string() + ": schema: expected \"lrbench.run/1\""), std::string::npos) << r.out;
+  }
+  {
+    const fs::path d = scratch("loop");
+    const fs::path res = fixture_copy(d);
+    fs::create_symlink(res / "002" / "b.json", res / "002" / "a.json");
+    fs::create_symlink(res / "002" / "a.json", res / "002" / "b.json");
+    const auto r = report(res, d / "out", d / "log.txt");
+    EXPECT_EQ(r.rc, 3) << r.out;
+    EXPECT_NE(r.out.find("a.json: cannot be read (Too many levels of symbolic links)"), std::string::npos) << r.out;
+  }
+  {
+    const fs::path d = scratch("bad-manifest");
+    const fs::path res = fixture_copy(d);
+    const fs::path m = res / "manifests" / "004.quick-seeds2.json";
+    json j = json::parse(slurp(m));
+    j["configs"][0]["runs"][0]["seed"] = "zero";
+    std::ofstream(m, std::ios::trunc) << j.dump();
+    const auto r = report(res, d / "out", d / "log.txt");
+    EXPECT_EQ(r.rc, 3) << r.out;
+    EXPECT_NE(r.out.find(m.string() + ": configs[0].runs[0].seed: expected an integer"), std::string::npos) << r.out;
+  }
+}
+
+// ---- output safety -----------------------------------------------------------------
+
+namespace {
+// Hidden staging folders next to `out`.
+std::vector<std::string> leftovers(const fs::path& out) {
+  std::vector<std::string> found;
+  for (const auto& e : fs::directory_iterator(out.parent_path()))
+    if (e.path().filename().string().find(".lrbench-tmp-") != std::string::npos) found.push_back(e.path());
+  if (fs::is_directory(out / "figures"))
+    for (const auto& e : fs::directory_iterator(out / "figures"))
+      if (e.path().filename().string()[0] == '.') found.push_back(e.path());
+  return found;
+}
+}  // namespace
+
+TEST(ReportOutput, AFailedReportLeavesThePreviousOneAndNoTempFolder) {
+  const fs::path d = scratch("atomic");
+  const fs::path res = fixture_copy(d, "002"), out = d / "site" / "report";
+  ASSERT_EQ(report(res, out, d / "a.txt").rc, 0);
+  const std::string page = slurp(out / "index.html");
+  std::ofstream(out / "figures" / "stale-figure.png") << "from an older report";
+  std::ofstream(out / "notes.txt") << "the user's own file";
+  // gnuplot fails: exit 1, gnuplot named, the old report untouched.
+  const fs::path fake = d / "failing-gnuplot";
+  std::ofstream(fake) << "#!/bin/sh\necho 'line 3: simulated error' >&2\nexit 7\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  auto r = report(res, out, d / "b.txt", " --gnuplot '" + fake.string() + "'");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_NE(r.out.find("gnuplot failed on figure"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("simulated error"), std::string::npos) << r.out;
+  EXPECT_EQ(slurp(out / "index.html"), page);
+  EXPECT_TRUE(fs::exists(out / "figures" / "stale-figure.png"));
+  EXPECT_TRUE(leftovers(out).empty()) << leftovers(out).front();
+  // gnuplot "succeeds" but writes nothing: the missing output is named.
+  const fs::path lazy = d / "lazy-gnuplot";
+  std::ofstream(lazy) << "#!/bin/sh\nexit 0\n";
+  fs::permissions(lazy, fs::perms::owner_all);
+  r = report(res, out, d / "c.txt", " --gnuplot '" + lazy.string() + "'");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_NE(r.out.find("missing or empty"), std::string::npos) << r.out;
+  EXPECT_TRUE(leftovers(out).empty());
+  // A file-size limit (a stand-in for a full disk): the OS error is named, nothing half written.
+  const std::string limited = "ulimit -f 64; '" + kExe + "' report --results '" + res.string() + "' --out '" +
+                              out.string() + "' > '" + (d / "e.txt").string() + "' 2>&1";
+  const int st = std::system(("bash -c \"" + limited + "\"").c_str());
+  EXPECT_EQ(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 1) << slurp(d / "e.txt");
+  EXPECT_NE(slurp(d / "e.txt").find("File too large"), std::string::npos) << slurp(d / "e.txt");
+  EXPECT_TRUE(leftovers(out).empty());
+  EXPECT_EQ(slurp(out / "notes.txt"), "the user's own file");
+  // A good run replaces figures/ as a whole: the stale figure is gone, the user's file stays.
+  ASSERT_EQ(report(res, out, d / "f.txt").rc, 0);
+  EXPECT_FALSE(fs::exists(out / "figures" / "stale-figure.png"));
+  EXPECT_TRUE(fs::exists(out / "notes.txt"));
+  EXPECT_TRUE(leftovers(out).empty());
+}
+
+TEST(ReportOutput, KilledReportsLeaveNoStagingFolderForLong) {
+  const fs::path d = scratch("stale-staging");
+  const fs::path res = fixture_copy(d, "002"), out = d / "report";
+  fs::create_directories(d / ".report.lrbench-tmp-99999999" / "figures");  // pid 99999999 exceeds pid_max
+  ASSERT_EQ(report(res, out, d / "a.txt").rc, 0);
+  EXPECT_FALSE(fs::exists(d / ".report.lrbench-tmp-99999999"));
+}
+
+TEST(ReportOutput, OutPathsThatWouldWriteIntoRootOrTheInputsAreRefused) {
+  const fs::path d = scratch("refuse");
+  const fs::path res = fixture_copy(d);
+  for (const std::string& out : {std::string("/"), std::string("/tmp/.."), res.string(), (res / "report").string(),
+                                 (res / "002").string()}) {
+    const auto r = report(res, out, d / "log.txt");
+    EXPECT_EQ(r.rc, 2) << out << ": " << r.out;
+    EXPECT_FALSE(fs::exists(fs::path(out) / "index.html") && out != "/") << out;
+  }
+  EXPECT_NE(report(res, "/", d / "log.txt").out.find("root directory"), std::string::npos);
+  // --results inside OUT/figures would be replaced with the figures.
+  fs::create_directories(d / "site" / "figures");
+  fs::rename(res, d / "site" / "figures" / "results");
+  const auto r = report(d / "site" / "figures" / "results", d / "site", d / "log.txt");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_NE(r.out.find("lies in OUT/figures"), std::string::npos) << r.out;
 }

@@ -10,11 +10,13 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <numbers>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "core/schedules/schedule.hpp"
+#include "core/spec/params.hpp"
 
 namespace lrb::sched {
 namespace {
@@ -344,7 +346,7 @@ const std::vector<Invalid> kInvalid = {
     {"multiplicative_lr:factor=0", {"factor", "got 0"}},
     {"multi_step_lr", {"milestones is required"}},
     {"multi_step_lr:milestones=[5,3]", {"milestones", "non-decreasing", "5 then 3"}},
-    {"multi_step_lr:milestones=[-1,3]", {"milestones", "non-negative", "-1"}},
+    {"multi_step_lr:milestones=[-1,3]", {"milestones[0] must be >= 0", "got -1"}},
     {"constant_lr:factor=0", {"constant_lr", "factor", "(0, 1]", "got 0"}},
     {"constant_lr:factor=1.5", {"factor", "1.5"}},
     {"constant_lr:total_iters=0", {"total_iters", ">= 1", "got 0"}},
@@ -356,7 +358,7 @@ const std::vector<Invalid> kInvalid = {
     {"cosine_annealing_lr:T_max=0", {"cosine_annealing_lr", "T_max", ">= 1", "got 0"}},
     {"cosine_annealing_lr", {"T_max is required"}},
     {"cosine_annealing_lr:T_max=10,eta_min=-0.1", {"eta_min", "-0.1"}},
-    {"cosine_annealing_warm_restarts:T_0=0", {"T_0", "positive", "got 0"}},
+    {"cosine_annealing_warm_restarts:T_0=0", {"T_0", ">= 1", "got 0"}},
     {"cosine_annealing_warm_restarts:T_0=5,T_mult=0", {"T_mult", ">= 1", "got 0"}},
     {"cosine_annealing_warm_restarts:T_0=5,T_mult=1.5", {"T_mult", "integer", "1.5"}},
     {"cyclic_lr:step_size_up=4", {"max_lr is required"}},
@@ -367,7 +369,7 @@ const std::vector<Invalid> kInvalid = {
     {"cyclic_lr:max_lr=0.1,base_momentum=1.0", {"base_momentum", "[0, 1)", "got 1"}},
     {"one_cycle_lr:max_lr=0.1", {"total_steps is required"}},
     {"one_cycle_lr:max_lr=0.1,epochs=3", {"total_steps is required", "steps_per_epoch"}},
-    {"one_cycle_lr:max_lr=0.1,total_steps=0", {"total_steps", "positive", "got 0"}},
+    {"one_cycle_lr:max_lr=0.1,total_steps=0", {"total_steps", ">= 1", "got 0"}},
     {"one_cycle_lr:max_lr=0.1,total_steps=10,epochs=2,steps_per_epoch=5", {"not both"}},
     {"one_cycle_lr:max_lr=0.1,total_steps=100,pct_start=0", {"pct_start", "(0, 1)", "got 0"}},
     {"one_cycle_lr:max_lr=0.1,total_steps=100,pct_start=1", {"pct_start", "(0, 1)", "got 1"}},
@@ -393,14 +395,15 @@ const std::vector<Invalid> kInvalid = {
     {"keras_reduce_lr_on_plateau:min_delta=-1", {"min_delta", "-1"}},
     {"keras_reduce_lr_on_plateau:mode=up", {"mode", "auto|min|max", "up"}},
     {"keras_reduce_lr_on_plateau:threshold=0.1", {"unknown parameter 'threshold'", "min_delta"}},
-    {"sequential_lr:schedulers=[constant_lr,exponential_lr(gamma=0.9)]",
+    {"sequential_lr:schedulers=[constant_lr,exponential_lr(gamma=0.9)]", {"milestones is required"}},
+    {"sequential_lr:schedulers=[constant_lr,exponential_lr(gamma=0.9)],milestones=[]",
      {"milestones", "one fewer than schedulers", "0 milestones"}},
     {"sequential_lr:schedulers=[constant_lr,exponential_lr(gamma=0.9)],milestones=[3,5]",
      {"milestones", "2 milestones"}},
     {"sequential_lr:schedulers=[constant_lr,step_lr(step_size=1),constant],milestones=[5,5]",
      {"milestones", "strictly increasing", "5 then 5"}},
     {"sequential_lr:schedulers=[constant_lr,exponential_lr(gamma=0.9)],milestones=[0]",
-     {"milestones", ">= 1", "milestones[0]=0"}},
+     {"milestones[0] must be >= 1", "got 0"}},
     {"sequential_lr:milestones=[]", {"schedulers is required"}},
     {"sequential_lr:schedulers=[constant,exponential_lr(gamma=-1)],milestones=[4]",
      {"exponential_lr", "gamma", "-1"}},
@@ -474,6 +477,25 @@ TEST(Schedules, InvalidSpecsNameParameterAndValue) {
   }
 }
 
+// The canonical text of every golden, test and `make reproduce` schedule, as
+// the code before the parameter table (schedule_parse.cpp) wrote it (lines:
+// base_lr, spec, canonical).  These strings enter the content address of every
+// cached run: changing one recomputes every run that uses it.
+TEST(Schedules, CanonicalTextIsPinned) {
+  std::ifstream in(std::string(LRBENCH_SOURCE_DIR) + "/tests/schedules/canonical_specs.tsv");
+  ASSERT_TRUE(in) << "tests/schedules/canonical_specs.tsv";
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    const size_t a = line.find('\t'), b = line.find('\t', a + 1);
+    ASSERT_NE(b, std::string::npos) << line;
+    EXPECT_EQ(to_spec_string(make(line.substr(a + 1, b - a - 1), std::stod(line.substr(0, a)))),
+              line.substr(b + 1));
+    ++n;
+  }
+  EXPECT_GT(n, 150);
+}
+
 TEST(Schedules, InvalidBaseLrAndStep) {
   EXPECT_THROW(make("constant", -0.1), spec::SpecError);
   EXPECT_THROW(make("constant", std::numeric_limits<double>::quiet_NaN()), spec::SpecError);
@@ -535,7 +557,8 @@ TEST(Conventions, KerasInitialLearningRateDefaultsToOptimizerLr) {
 
 TEST(Conventions, KerasLegacyDecayIsPerBatchInverseTime) {
   // Tutorial 004: SGD(0.01, decay=1e-6), 10 epochs x 1875 batches: the final
-  // factor is only 1/(1 + 0.01875) (CONVENTIONS.md 6).
+  // factor is only 1/(1 + 0.01875): tf.keras <= 2.10's `decay` is inverse time
+  // per batch (lr / (1 + decay * iterations)), not per epoch.
   const Schedule s = make("keras_legacy_decay:decay=1e-6", 0.01);
   EXPECT_DOUBLE_EQ(lr_at(s, 18750), 0.01 / (1 + 1e-6 * 18750));
   const Schedule same = make("inverse_time_decay:decay_steps=1,decay_rate=1e-6", 0.01);
@@ -685,6 +708,119 @@ TEST(Schedules, LargeStepsStayFinite) {
       EXPECT_TRUE(std::isfinite(v) && v >= 0) << spec << " t=" << t << " -> " << v;
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Hostile input: bounded nesting, no integer overflow, no unbounded recursion
+// ---------------------------------------------------------------------------
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const spec::SpecError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// A warmup(then=...) chain `levels` deep around `constant`, as text.
+std::string nested_warmups(int levels) {
+  std::string s = "warmup:steps=1,then=";
+  for (int i = 1; i < levels; ++i) s += "warmup(steps=1,then=";
+  return s + "constant" + std::string(levels - 1, ')');
+}
+
+TEST(SchedulesHostile, DeepNestingNamesTheLimit) {
+  // Valid specs that once overflowed the stack: 3,000 nested warmups (62 KB)
+  // and chained_scheduler nested 3,000 deep.
+  const std::string warmups = nested_warmups(3000);
+  EXPECT_GT(warmups.size(), 60000u);
+  EXPECT_NE(error_of([&] { (void)make(warmups, 0.1); }).find("64 levels"), std::string::npos);
+  std::string chained = "chained_scheduler:schedulers=[";
+  for (int i = 1; i < 3000; ++i) chained += "chained_scheduler(schedulers=[";
+  chained += "constant";
+  for (int i = 1; i < 3000; ++i) chained += "])";
+  chained += "]";
+  EXPECT_NE(error_of([&] { (void)make(chained, 0.1); }).find("64 levels"), std::string::npos);
+  // Within the limit: 30 warmups of one step each (factor 1/3 at their step
+  // 0, all at t = 0), then constant from t = 30.
+  const Schedule ok = make(nested_warmups(30), 0.1);
+  EXPECT_NEAR(lr_at(ok, 0), 0.1 * std::pow(1.0 / 3, 30), 1e-28);
+  EXPECT_EQ(lr_at(ok, 30), 0.1);
+  // A Spec built in code (no parser to bound it) is refused by the builder.
+  spec::Spec deep{"constant", {}};
+  for (int i = 0; i < 100; ++i) {
+    spec::Spec w{"warmup", {}};
+    w.args.emplace_back("steps", spec::integer_value(1));
+    w.args.emplace_back("then", spec::spec_value(deep));
+    deep = w;
+  }
+  EXPECT_NE(error_of([&] { (void)schedule_from_spec(deep, 0.1); }).find("nested deeper than 64"),
+            std::string::npos);
+  // ... and a Schedule built in code, by lr_at and momentum_at.
+  Schedule s{Constant{0.1}};
+  for (int i = 0; i < 100; ++i) s = Schedule{Warmup{1, WarmupMode::linear, 0.5, true, {s}}};
+  EXPECT_NE(error_of([&] { (void)lr_at(s, 200); }).find("nested deeper than 64"), std::string::npos);
+  EXPECT_NE(error_of([&] { (void)momentum_at(s, 200); }).find("64"), std::string::npos);
+}
+
+// SequentialLR over a long run of MultiplicativeLR children continues each from
+// the LR the previous one left: a product over the segments, evaluated in a
+// loop (it once recursed once per child).
+TEST(SchedulesHostile, LongMultiplicativeRunInSequentialLr) {
+  const int n = 3000;
+  std::string text = "sequential_lr:schedulers=[constant", milestones;
+  for (int i = 1; i < n; ++i) {
+    text += ",multiplicative_lr(factor=0.9999)";
+    milestones += (i > 1 ? "," : "") + std::to_string(2 * i);
+  }
+  const Schedule s = make(text + "],milestones=[" + milestones + "]", 0.1);
+  // Child 0 runs t = 0, 1; child i >= 1 runs t = 2i, 2i+1, starting from the
+  // LR at 2i - 1 and multiplying it by 0.9999 once: lr(2i + 1) = lr(2i - 1) * 0.9999.
+  double want = 0.1;
+  for (int i = 1; i < n; ++i) want *= std::pow(0.9999, 1.0);
+  EXPECT_EQ(lr_at(s, 2 * (n - 1) + 1), want);
+  EXPECT_EQ(lr_at(s, 2), lr_at(s, 1));  // a milestone restarts at local step 0
+}
+
+// T_i *= T_mult overflowed int64 (UBSan): the cycle past the overflow is
+// simply longer than any step.
+TEST(SchedulesHostile, WarmRestartsHugeTMultDoesNotOverflow) {
+  const int64_t two40 = int64_t{1} << 40;
+  const Schedule s = make("cosine_annealing_warm_restarts:T_0=3,T_mult=" + std::to_string(two40), 0.1);
+  // Cycles: 3, 3*2^40, then 3*2^80 (past int64).
+  const int64_t t = spec::kMaxInteger;  // 2^53, in the third cycle
+  const double T_cur = static_cast<double>(t - 3 - 3 * two40);
+  const double want = 0.1 * (1 + std::cos(std::numbers::pi * T_cur / (3 * std::pow(2.0, 80)))) / 2;
+  EXPECT_EQ(lr_at(s, t), want);
+  EXPECT_EQ(lr_at(s, 3 + 3 * two40), 0.1);  // a restart
+  const Schedule huge = make("cosine_annealing_warm_restarts:T_0=1,T_mult=9007199254740992", 0.1);
+  for (int64_t u : {int64_t{0}, int64_t{1}, int64_t{2}, int64_t{1} << 40, spec::kMaxInteger}) {
+    const double v = lr_at(huge, u);
+    EXPECT_TRUE(v >= 0 && v <= 0.1) << u << " -> " << v;
+  }
+}
+
+// Integers from a spec are range-checked as int64 before any use; counts past
+// 2^53 (not exact as doubles) and products that overflow are refused.
+TEST(SchedulesHostile, IntegersPast2To53AreRefused) {
+  EXPECT_NE(error_of([] { (void)make("step_lr:step_size=9007199254740993", 0.1); }).find("2^53"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { (void)make("multi_step_lr:milestones=[1,9223372036854775807]", 0.1); })
+                .find("milestones[1]"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              (void)make("one_cycle_lr:epochs=4294967296,steps_per_epoch=4294967296", 0.1);
+            }).find("epochs*steps_per_epoch"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { (void)make("step_lr:step_size=99999999999999999999", 0.1); })
+                .find("integer"),
+            std::string::npos);  // past int64: not an integer at all
+  // 4294967298 is a fine T_max (no narrowing to int anywhere).
+  EXPECT_EQ(lr_at(make("cosine_annealing_lr:T_max=4294967298", 0.1), 0), 0.1);
+  // Steps past 2^53 are refused by lr_at.
+  const Schedule s = make("constant", 0.1);
+  EXPECT_NE(error_of([&] { (void)lr_at(s, spec::kMaxInteger + 1); }).find("2^53"),
+            std::string::npos);
 }
 
 // ---------------------------------------------------------------------------

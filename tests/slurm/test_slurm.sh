@@ -310,7 +310,7 @@ import json, pathlib, sys
 
 def load(root):
     out = {}
-    for p in sorted(pathlib.Path(root).glob("*/*.json")):
+    for p in sorted(pathlib.Path(root).glob("[0-9]*/*.json")):  # run records (not manifests/, verdicts/)
         if p.name.startswith("."):
             continue
         r = json.loads(p.read_text())
@@ -327,6 +327,12 @@ for what, keys in (("missing from merged", missing), ("only in merged", extra), 
 if missing or extra or diff or not ref:
     sys.exit(f"merged vs single: {len(missing)} missing, {len(extra)} extra, {len(diff)} different of {len(ref)}")
 print(f"          {len(ref)} records equal (addresses and numbers)")
+# The plan: every shard wrote the same manifests, merged as they are.
+mref = {p.name: p.read_bytes() for p in pathlib.Path(sys.argv[1]).glob("manifests/*.json")}
+mgot = {p.name: p.read_bytes() for p in pathlib.Path(sys.argv[2]).glob("manifests/*.json")}
+if not mref or mref != mgot:
+    sys.exit(f"manifests differ: single {sorted(mref)}, merged {sorted(mgot)}")
+print(f"          {len(mref)} manifests equal")
 EOF
 # lrbench's own check: merging the reference into (a copy of) the merged dir
 # must find every address already there with an equal record.

@@ -176,3 +176,77 @@ TEST(Problems, RejectsBadProblems) {
   EXPECT_THROW(lrb::problems::problem_from_spec(parse("rosenbrock:dim=3")), SpecError);
   EXPECT_THROW(lrb::problems::problem_from_spec(parse("sphere")), SpecError);
 }
+
+// ---------------------------------------------------------------------------
+// Hostile input: bounded nesting, bounded and escaped messages, one sign.
+
+std::string message_of(std::string_view text) {
+  try {
+    (void)parse(text);
+  } catch (const SpecError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted: " << quote(text);
+  return "";
+}
+
+TEST(SpecHostile, NestingDeeperThanTheLimitIsAnErrorNotACrash) {
+  // 40,000 '[' once overflowed the stack (SIGSEGV).
+  const std::string msg = message_of("adam:lr=" + std::string(40000, '['));
+  EXPECT_NE(msg.find("nested deeper than 64 levels"), std::string::npos) << msg;
+  EXPECT_LT(msg.size(), 400u) << "the message quotes a window of the input, not all of it";
+  // Nested specs count too: 3,000 levels of warmup(then=...) are one parse error.
+  std::string deep = "warmup:steps=1,then=";
+  for (int i = 0; i < 3000; ++i) deep += "warmup(steps=1,then=";
+  deep += "constant" + std::string(3000, ')');
+  EXPECT_NE(message_of(deep).find("nested deeper than 64 levels"), std::string::npos);
+  // Exactly kMaxNesting levels parse and print back; one more does not.
+  auto lists = [](int n) { return "x:v=" + std::string(n, '[') + std::string(n, ']'); };
+  EXPECT_EQ(to_string(parse(lists(kMaxNesting))), lists(kMaxNesting));
+  EXPECT_NE(message_of(lists(kMaxNesting + 1)).find("limit"), std::string::npos);
+}
+
+TEST(SpecHostile, MessagesQuoteAtMost200BytesWithControlBytesEscaped) {
+  // A 100 KB spec with a bad character near the end.
+  const std::string big = "adam:lr=0.1,x=" + std::string(100000, 'a') + " b";
+  const std::string msg = message_of(big);
+  EXPECT_LT(msg.size(), 400u) << msg.substr(0, 500);
+  EXPECT_EQ(msg.rfind("bad spec '...aaaa", 0), 0u) << msg;  // a window that ends at the error
+  EXPECT_NE(msg.find("aaaa b' at position " + std::to_string(big.size() - 1)), std::string::npos)
+      << msg;
+  // Terminal escapes and NUL come back as \xNN, never raw.
+  const std::string ctl = std::string("adam:lr=1 \x1b[31m") + '\0' + "\x7f";
+  const std::string m2 = message_of(ctl);
+  for (char c : m2) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << int(c) << " in " << m2;
+  EXPECT_NE(m2.find("\\x1b"), std::string::npos) << m2;
+  EXPECT_NE(m2.find("\\x00"), std::string::npos) << m2;
+  // The value in a typed-access error is quoted the same way.
+  try {
+    ArgReader a(parse("adam:lr=[" + std::string(5000, '1') + "]"));
+    (void)a.number({"lr"}, 0);
+    ADD_FAILURE();
+  } catch (const SpecError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 300u);
+  }
+  EXPECT_EQ(quote("ok"), "ok");
+  EXPECT_EQ(quote(std::string(300, 'a'), 200, 150).size(), 206u);  // "..." + 200 + "..."
+}
+
+TEST(SpecHostile, OneSignOnly) {
+  EXPECT_FALSE(to_double("+-0.1"));
+  EXPECT_FALSE(to_double("++1"));
+  EXPECT_FALSE(to_double("+"));
+  EXPECT_FALSE(to_double("+-inf"));
+  EXPECT_FALSE(to_int("+-1"));
+  EXPECT_FALSE(to_int("++1"));
+  EXPECT_EQ(to_double("-0.1"), -0.1);
+  EXPECT_EQ(to_double("+0.1"), 0.1);
+  EXPECT_EQ(to_int("+7"), 7);
+  try {
+    ArgReader a(parse("adam:lr=+-0.1"));
+    (void)a.number({"lr"}, 0);
+    ADD_FAILURE() << "+-0.1 accepted";
+  } catch (const SpecError& e) {
+    EXPECT_STREQ(e.what(), "adam: lr must be a number, got '+-0.1'");
+  }
+}

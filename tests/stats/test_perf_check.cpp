@@ -430,3 +430,47 @@ TEST(PerfCheckConvergence, BadRecordsAreDataErrors) {
   r = run("--convergence --metric cpu_time --baseline " + base + " --contender " + base);
   EXPECT_EQ(r.status, 2);
 }
+
+// ---- hostile input (issue: no input crashes perf-check or makes it lie) ------------------
+
+TEST(PerfCheckHostile, LongNamesWithACatchAllFilter) {
+  // libstdc++'s recursive std::regex overflowed its stack on a 30,000-character name.
+  const fs::path d = scratch();
+  const std::string name = "BM_" + std::string(30000, 'x');
+  const auto a = write(d / "a.json", gb_file({{name, 100.0, "us", ""}}, kNoiseA));
+  const auto b = write(d / "b.json", gb_file({{name, 100.0, "us", ""}}, kNoiseB));
+  const Result r = run(pair_args(a, b) + " --filter '.*'");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(first_line(r.out).rfind("perf-check: 0 slower, 0 faster, 1 unchanged", 0), 0u);
+  // RE2 syntax: a backreference is a usage error, not a crash.
+  EXPECT_EQ(run(pair_args(a, b) + " --filter '(x)\\1'").status, 2);
+}
+
+TEST(PerfCheckHostile, NumbersADoubleCannotHoldAreBadInput) {
+  const fs::path d = scratch();
+  const auto a = write(d / "a.json", gb_file(kernels(), kNoiseA));
+  const std::string big = (d / "big.json").string();
+  std::ofstream(big) << R"({"benchmarks": [{"name": "BM_sgd_update/1048576", "run_type": "iteration",
+                           "real_time": 1e999, "cpu_time": 1, "time_unit": "us"}]})";
+  const Result r = run(pair_args(a, big));
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find(big + ": holds a number a double cannot"), std::string::npos) << r.err;
+  // Nesting a Google Benchmark file never has.
+  const std::string deep = (d / "deep.json").string();
+  std::ofstream(deep) << std::string(100000, '[') << std::string(100000, ']');
+  const Result n = run(pair_args(a, deep));
+  EXPECT_EQ(n.status, 2) << n.err;
+  EXPECT_NE(n.err.find("nests deeper than"), std::string::npos) << n.err;
+}
+
+TEST(PerfCheckHostile, HugeAccuraciesAreNotUnchanged) {
+  const fs::path d = scratch();
+  for (int s = 0; s < 5; ++s) {
+    write_record(d / "base", "s", "c", s, "ok", {{"test_accuracy", 1e308 * (1 - 0.01 * s)}});
+    write_record(d / "cont", "s", "c", s, "ok", {{"test_accuracy", -1e308 * (1 - 0.01 * s)}});
+  }
+  const Result r = run("--convergence --baseline " + (d / "base").string() + " --contender " +
+                       (d / "cont").string());
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_EQ(first_line(r.out).rfind("perf-check: 1 worse, 0 better, 0 unchanged", 0), 0u) << r.out;
+}

@@ -1,16 +1,37 @@
 #pragma once
 // What the suite tests share (one binary, test_suites): a scratch folder, run
-// options, and a claim by its id.
+// options and a run context, and a claim by its id.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
 
+#include "records/results_dir.hpp"
+#include "records/run_record.hpp"
 #include "suites/runner.hpp"
 #include "suites/suite.hpp"
 
 namespace lrb::suites::test_util {
+
+namespace records = lrb::records;
+
+// The Fashion-MNIST directory the tests use: $LRBENCH_DATA_DIR (as the CLI
+// reads it), else Debian's.
+inline std::filesystem::path data_dir() {
+  const char* v = std::getenv("LRBENCH_DATA_DIR");
+  return v && *v ? std::filesystem::path(v) : RunContext{}.data_dir;
+}
+
+// A context for calling a suite's execute() directly.
+inline RunContext context(DatasetCache* cache = nullptr) {
+  RunContext c;
+  c.data_dir = data_dir();
+  c.data_dir_source = "test";
+  c.datasets = cache;
+  return c;
+}
 
 // A fresh, empty folder, removed with the object; unique per process and object.
 struct TempDir {
@@ -37,6 +58,8 @@ inline RunOptions run_options(const std::string& dir, int threads = 2) {
   o.results_dir = dir;
   o.threads = threads;
   o.provenance = {{"schema", "test"}};
+  o.data_dir = data_dir();
+  o.data_dir_source = "test";
   return o;
 }
 

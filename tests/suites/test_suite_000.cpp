@@ -89,12 +89,12 @@ TEST(Suite000, TinyPlanEndToEndEveryClaimHasAVerdict) {
   ASSERT_EQ(sum.failed, 0) << (sum.errors.empty() ? "" : sum.errors.front());
   EXPECT_GT(sum.diverged, 0);  // the sweep reaches past the edge
 
-  const auto loaded = load_results(d.path.string());
+  const auto loaded = records::load_results(d.path.string());
   EXPECT_TRUE(loaded.errors.empty());
   ASSERT_EQ(loaded.by_address.size(), plan.size());
   for (const auto& [addr, path] : loaded.path_of) EXPECT_LT(fs::file_size(path), 200'000u) << path;
 
-  const auto sets = select(loaded, plan);
+  const auto sets = records::select(loaded, plan);
   const json* lsq = sets.at("000").find("tutorial/lsq_rotated/gd", 0);
   ASSERT_NE(lsq, nullptr);
   EXPECT_EQ(lsq->at("status"), "ok");
@@ -119,17 +119,17 @@ TEST(Suite000, LeastSquaresRunIsDeterministicAndDivergesAboveTheEdge) {
   const auto& s = find_suite("000");
   const auto plan = s.plan({.quick = true, .seeds = 1});
   const RunSpec& run = first_run(plan, "tutorial/lsq_axis/rmsprop");
-  json a = s.execute(run), b = s.execute(run);
+  json a = s.execute(run, context()), b = s.execute(run, context());
   a.erase("timing");
   b.erase("timing");
   EXPECT_EQ(a.dump(), b.dump());
   // The axis-aligned copy has (numerically) the rotated one's spectrum.
-  const json rot = s.execute(first_run(plan, "tutorial/lsq_rotated/rmsprop"));
+  const json rot = s.execute(first_run(plan, "tutorial/lsq_rotated/rmsprop"), context());
   EXPECT_NEAR(a.at("/dataset/hessian_eigenvalues/0"_json_pointer).get<double>(),
               rot.at("/dataset/hessian_eigenvalues/0"_json_pointer).get<double>(), 1e-12);
   // GD on a Hessian with top eigenvalue 1 is stable below lr 2 and diverges above.
-  const json ok = s.execute(first_run(plan, "sweep/lsq_rotated/gd/lr=1"));
-  const json div = s.execute(first_run(plan, "sweep/lsq_rotated/gd/lr=2.15"));
+  const json ok = s.execute(first_run(plan, "sweep/lsq_rotated/gd/lr=1"), context());
+  const json div = s.execute(first_run(plan, "sweep/lsq_rotated/gd/lr=2.15"), context());
   EXPECT_EQ(ok.at("status"), "ok");
   EXPECT_EQ(div.at("status"), "diverged");
   EXPECT_TRUE(div.at("diverged_at_step").is_number_integer());

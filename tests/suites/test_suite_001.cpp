@@ -9,7 +9,6 @@
 #include <optional>
 #include <set>
 
-#include "datasets/environment.hpp"
 #include "datasets/error.hpp"
 #include "datasets/fashion_mnist.hpp"
 #include "suites/common.hpp"
@@ -22,11 +21,10 @@ using namespace lrb::suites::test_util;
 
 namespace {
 
-// Where the suite will look (LRBENCH_DATA_DIR, else Debian's path) holds the train images?
+// Where the tests point the suite (LRBENCH_DATA_DIR, else Debian's path) holds the train images?
 bool have_fashion_mnist() {
-  const auto d = lrb::data::resolve_data_dir(std::nullopt, lrb::data::data_dir_from_environment());
   for (const char* f : {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"})
-    if (fs::exists(d.dir / f)) return true;
+    if (fs::exists(data_dir() / f)) return true;
   return false;
 }
 #define REQUIRE_DATA()                                                                    \
@@ -97,7 +95,7 @@ TEST(Suite001, QuickEndToEndAndClaims) {
   const auto plan = plan_runs({"001"}, {.quick = true, .seeds = 2});
   const auto sum = run_all(plan, run_options(d.str(), 2));
   ASSERT_EQ(sum.failed, 0) << (sum.errors.empty() ? "" : sum.errors.front());
-  const auto loaded = load_results(d.str());
+  const auto loaded = records::load_results(d.str());
   EXPECT_TRUE(loaded.errors.empty());
   ASSERT_EQ(loaded.by_address.size(), plan.size());
   for (const auto& [a, rec] : loaded.by_address) {
@@ -119,7 +117,7 @@ TEST(Suite001, QuickEndToEndAndClaims) {
     const bool tuned = rec.at("config").get<std::string>().rfind("tuned/", 0) == 0;
     EXPECT_EQ(rec.at("/curves/tuning"_json_pointer).is_null(), !tuned);
   }
-  const auto sets = select(loaded, plan);
+  const auto sets = records::select(loaded, plan);
   const json* w = sets.at("001").find("tutorial/rmsprop_as_written", 0);
   ASSERT_NE(w, nullptr);
   // The printed update ignores the gradient: every parameter only moves down.
@@ -147,31 +145,48 @@ TEST(Suite001, SameBitsAtAnyThreadCount) {
   ASSERT_EQ(plan.size(), 2u);
   ASSERT_EQ(run_all(plan, run_options(a.str(), 1)).failed, 0);
   ASSERT_EQ(run_all(plan, run_options(b.str(), 2)).failed, 0);
-  const auto la = load_results(a.str()), lb = load_results(b.str());
+  const auto la = records::load_results(a.str()), lb = records::load_results(b.str());
   ASSERT_EQ(la.by_address.size(), 2u);
   for (const auto& [addr, rec] : la.by_address)
-    EXPECT_EQ(strip_volatile(rec), strip_volatile(lb.by_address.at(addr))) << rec.at("config");
+    EXPECT_EQ(records::strip_volatile(rec), records::strip_volatile(lb.by_address.at(addr))) << rec.at("config");
 }
 
 TEST(Suite001, MissingDataIsADataErrorNotACrash) {
   TempDir empty("s001-nodata");
-  const char* old = std::getenv(lrb::data::kDataDirEnvVar);
-  const std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
-  ::setenv(lrb::data::kDataDirEnvVar, empty.str().c_str(), 1);
   const auto plan = plan_runs({"001"}, {.quick = true, .seeds = 1});
+  RunContext ctx = context();
+  ctx.data_dir = empty.path;
   try {
-    find_suite("001").execute(plan.front());
+    find_suite("001").execute(plan.front(), ctx);
     ADD_FAILURE() << "expected a DataError";
   } catch (const lrb::data::DataError& e) {
     EXPECT_NE(std::string(e.what()).find(empty.str()), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("LRBENCH_DATA_DIR"), std::string::npos) << e.what();
   }
   TempDir out("s001-nodata-out");
-  const auto sum = run_all({plan.front()}, run_options(out.str(), 1));  // failed, no record
+  auto o = run_options(out.str(), 1);
+  o.data_dir = empty.path;
+  const auto sum = run_all({plan.front()}, o);  // failed, no record
   EXPECT_EQ(sum.failed, 1);
-  EXPECT_TRUE(load_results(out.str()).by_address.empty());
-  if (saved) ::setenv(lrb::data::kDataDirEnvVar, saved->c_str(), 1);
-  else ::unsetenv(lrb::data::kDataDirEnvVar);
+  EXPECT_TRUE(records::load_results(out.str()).by_address.empty());
+}
+
+// One decoded copy per cache: runs that share a cache share the dataset.
+TEST(Suite001, TheCallersCacheHoldsOneDecodedCopy) {
+  REQUIRE_DATA();
+  DatasetCache cache;
+  int loads = 0;
+  auto load = [&](const fs::path& dir) {
+    ++loads;
+    return lrb::data::load_fashion_mnist(dir);
+  };
+  const auto a = cache.images(data_dir(), load), b = cache.images(data_dir(), load);
+  EXPECT_EQ(loads, 1);
+  EXPECT_EQ(a.get(), b.get());
+  TempDir empty("s001-cache-miss");
+  EXPECT_THROW(cache.images(empty.path, load), lrb::data::DataError);
+  EXPECT_THROW(cache.images(empty.path, load), lrb::data::DataError);  // a failed load is not cached
+  EXPECT_EQ(loads, 3);
 }
 
 // ---- claims on synthetic records --------------------------------------------------------

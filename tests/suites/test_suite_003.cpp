@@ -46,11 +46,11 @@ TEST(Suite003, QuickEndToEndAndClaims) {
   EXPECT_EQ(plan.size(), configs.size() * 2);
   const auto sum = run_all(plan, run_options(d.str()));
   ASSERT_EQ(sum.failed, 0) << (sum.errors.empty() ? "" : sum.errors.front());
-  const auto loaded = load_results(d.path.string());
+  const auto loaded = records::load_results(d.path.string());
   EXPECT_TRUE(loaded.errors.empty());
   EXPECT_EQ(loaded.by_address.size(), plan.size());
 
-  const auto sets = select(loaded, plan);
+  const auto sets = records::select(loaded, plan);
   const ResultSet& rs = sets.at("003");
   // Gradient ascent diverges and keeps its curve; the LR record shows the constant "decay".
   const json* asc = rs.find("gd/as_coded", 0);
@@ -98,7 +98,7 @@ TEST(Suite003, OwnRunKindsAreDeterministic) {
     if (r.config != "exponential/coded_per_step" && r.config != "select/random_search" &&
         r.config != "init/tutorial_he" && r.config != "heatstart/as_coded")
       continue;
-    json a = s.execute(r), b = s.execute(r);
+    json a = s.execute(r, context()), b = s.execute(r, context());
     a.erase("timing");
     b.erase("timing");
     EXPECT_EQ(a.dump(), b.dump()) << r.config;

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "suites/common.hpp"
@@ -65,7 +67,7 @@ TEST(Suite002, QuickEndToEndAndClaims) {
   EXPECT_EQ(sum.computed, static_cast<int64_t>(plan.size()));
   EXPECT_EQ(sum.diverged, 1);  // lr = 0.3 > 2/7.5
 
-  const auto loaded = load_results(d.str());
+  const auto loaded = records::load_results(d.str());
   EXPECT_TRUE(loaded.errors.empty());
   EXPECT_EQ(loaded.by_address.size(), plan.size());
   // Record layout: provenance first; perf-check's keys at top level.
@@ -76,7 +78,7 @@ TEST(Suite002, QuickEndToEndAndClaims) {
       EXPECT_TRUE(rec.contains(k)) << k;
 
   // The aliasing bug: every as-coded entry is the final theta.
-  const auto sets = select(loaded, plan);
+  const auto sets = records::select(loaded, plan);
   const json* tut = sets.at("002").find("tutorial", 0);
   ASSERT_NE(tut, nullptr);
   const auto& coded = tut->at("/curves/theta_history_as_coded"_json_pointer);
@@ -99,7 +101,7 @@ TEST(Suite002, QuickEndToEndAndClaims) {
   EXPECT_EQ(row(rows, "002.3").result.verdict, Verdict::refuted);  // lr 1e-4 is too slow
   EXPECT_EQ(row(rows, "002.5").result.verdict, Verdict::supported);
 
-  const auto st = status(loaded, plan);
+  const auto st = records::status(loaded, plan);
   ASSERT_EQ(st.size(), 1u);
   EXPECT_EQ(st[0].missing, 0);
   EXPECT_EQ(st[0].diverged, 1);
@@ -110,7 +112,7 @@ TEST(Suite004, QuickEndToEndAndClaims) {
   const auto plan = plan_runs({"004"}, {.quick = true, .seeds = 2});
   const auto sum = run_all(plan, run_options(d.str()));
   ASSERT_EQ(sum.failed, 0) << (sum.errors.empty() ? "" : sum.errors.front());
-  const auto loaded = load_results(d.str());
+  const auto loaded = records::load_results(d.str());
   const auto rows = evaluate_claims(loaded, plan, {"004"});
   for (const auto& r : rows) EXPECT_TRUE(r.error.empty()) << r.claim->id << ": " << r.error;
   EXPECT_EQ(row(rows, "004.1").result.verdict, Verdict::refuted);   // decay=1e-6 ~ constant
@@ -124,7 +126,7 @@ TEST(Runner, RerunIsACacheHitAndResumesAfterACrash) {
   const auto plan = plan_runs({"002"}, {.quick = true, .seeds = 2});
   ASSERT_EQ(run_all(plan, run_options(d.str())).failed, 0);
   std::map<std::string, fs::file_time_type> mtimes;
-  for (const auto& r : plan) mtimes[record_path(d.str(), r)] = fs::last_write_time(record_path(d.str(), r));
+  for (const auto& r : plan) mtimes[records::record_path(d.str(), r)] = fs::last_write_time(records::record_path(d.str(), r));
 
   const auto again = run_all(plan, run_options(d.str()));
   EXPECT_EQ(again.computed, 0);
@@ -132,22 +134,22 @@ TEST(Runner, RerunIsACacheHitAndResumesAfterACrash) {
   for (const auto& [p, t] : mtimes) EXPECT_EQ(fs::last_write_time(p), t) << p;
 
   // A crash: one record never written, a temp file left behind, one record truncated.
-  fs::remove(record_path(d.str(), plan[0]));
-  const fs::path dir = fs::path(record_path(d.str(), plan[1])).parent_path();
+  fs::remove(records::record_path(d.str(), plan[0]));
+  const fs::path dir = fs::path(records::record_path(d.str(), plan[1])).parent_path();
   // pid 99999999 exceeds any pid_max (2^22): its writer is surely dead.
   const fs::path dead_tmp = dir / ".deadbeef.json.tmp.99999999.0";
   const fs::path live_tmp = dir / (".cafe.json.tmp." + std::to_string(::getpid()) + ".0");
   std::ofstream(dead_tmp) << "{\"half\":";
   std::ofstream(live_tmp) << "{\"being written\":";
-  const std::string truncated = record_path(d.str(), plan[1]);
+  const std::string truncated = records::record_path(d.str(), plan[1]);
   const std::string text = slurp(truncated);
   std::ofstream(truncated, std::ios::trunc) << text.substr(0, text.size() / 2);
-  EXPECT_FALSE(load_results(d.str()).errors.empty());  // the truncated record is reported
+  EXPECT_FALSE(records::load_results(d.str()).errors.empty());  // the truncated record is reported
 
   const auto resumed = run_all(plan, run_options(d.str()));
   EXPECT_EQ(resumed.computed, 2);
   EXPECT_EQ(resumed.cached, static_cast<int64_t>(plan.size()) - 2);
-  const auto loaded = load_results(d.str());
+  const auto loaded = records::load_results(d.str());
   EXPECT_TRUE(loaded.errors.empty());  // temp files are ignored
   EXPECT_EQ(loaded.by_address.size(), plan.size());
   EXPECT_FALSE(fs::exists(dead_tmp)) << "a dead writer's temp file is cleaned up";
@@ -172,21 +174,21 @@ TEST(Runner, ShardsMergeToTheUnshardedResults) {
   ASSERT_EQ(run_all(plan, run_options(whole.str(), 1)).failed, 0);
   ASSERT_EQ(run_all(s0, run_options(a.str())).failed, 0);
   ASSERT_EQ(run_all(s1, run_options(b.str(), 1)).failed, 0);
-  EXPECT_EQ(merge({a.str(), b.str()}, merged.str()), static_cast<int64_t>(plan.size()));
-  const auto w = load_results(whole.str()), m = load_results(merged.str());
+  EXPECT_EQ(records::merge({a.str(), b.str()}, merged.str()), static_cast<int64_t>(plan.size()));
+  const auto w = records::load_results(whole.str()), m = records::load_results(merged.str());
   ASSERT_EQ(w.by_address.size(), m.by_address.size());
   for (const auto& [addr, rec] : w.by_address) {
     ASSERT_TRUE(m.by_address.count(addr)) << addr;
-    EXPECT_EQ(strip_volatile(rec), strip_volatile(m.by_address.at(addr))) << addr;
+    EXPECT_EQ(records::strip_volatile(rec), records::strip_volatile(m.by_address.at(addr))) << addr;
   }
   // Merging again writes nothing new; a conflicting record is an error.
-  EXPECT_EQ(merge({a.str()}, merged.str()), 0);
+  EXPECT_EQ(records::merge({a.str()}, merged.str()), 0);
   const std::string victim = a.path.string() + "/002/" + m.by_address.begin()->first + ".json";
   if (fs::exists(victim)) {
     json j = json::parse(slurp(victim));
     j["final"]["extra"] = 1;
     std::ofstream(victim, std::ios::trunc) << j.dump();
-    EXPECT_THROW(merge({a.str()}, merged.str()), ResultsError);
+    EXPECT_THROW(records::merge({a.str()}, merged.str()), records::FormatError);
   }
 }
 
@@ -195,13 +197,13 @@ TEST(Runner, TamperedAddressIsReported) {
   auto plan = plan_runs({"002"}, {.quick = true, .seeds = 1});
   plan.resize(1);
   ASSERT_EQ(run_all(plan, run_options(d.str())).failed, 0);
-  const auto p = record_path(d.str(), plan[0]);
+  const auto p = records::record_path(d.str(), plan[0]);
   json j = json::parse(slurp(p));
   j["params"]["lr"] = 0.5;  // the identity no longer hashes to the file name
   std::ofstream(p, std::ios::trunc) << j.dump();
-  const auto l = load_results(d.str());
+  const auto l = records::load_results(d.str());
   ASSERT_EQ(l.errors.size(), 1u);
-  EXPECT_NE(l.errors[0].find("not the SHA-256"), std::string::npos);
+  EXPECT_NE(std::string(l.errors[0].what()).find("not the SHA-256"), std::string::npos) << l.errors[0].what();
 }
 
 // ---- claims on synthetic records -------------------------------------------------
@@ -259,12 +261,100 @@ TEST(Claims, DivergedSeedsAreCountedNotAveraged) {
 TEST(Claims, EmptyResultsAreInconclusiveNotErrors) {
   TempDir d;
   const auto plan = plan_runs({}, {.quick = true});
-  const auto rows = evaluate_claims(load_results(d.str()), plan, {});
+  const auto rows = evaluate_claims(records::load_results(d.str()), plan, {});
   ASSERT_FALSE(rows.empty());
   for (const auto& r : rows) {
     EXPECT_TRUE(r.error.empty()) << r.claim->id << ": " << r.error;
     EXPECT_EQ(r.result.verdict, Verdict::inconclusive) << r.claim->id;
   }
-  EXPECT_NE(format_claims(rows, ClaimsFormat::markdown).find("| 002.1 |"), std::string::npos);
-  EXPECT_NO_THROW(json::parse(format_claims(rows, ClaimsFormat::json)));
+  EXPECT_NE(format_claims(rows, records::ClaimsFormat::markdown).find("| 002.1 |"), std::string::npos);
+  EXPECT_NO_THROW(json::parse(format_claims(rows, records::ClaimsFormat::json)));
+}
+
+// ---- factors and manifests ------------------------------------------------------
+
+TEST(Suites, EveryConfigDeclaresItsFactorsOncePerConfig) {
+  for (const auto& s : registry())
+    for (const bool quick : {false, true}) {
+      std::map<std::string, Factors> seen;
+      for (const auto& r : s.plan({.quick = quick})) {
+        EXPECT_FALSE(r.factors.empty()) << s.id << " " << r.config;
+        for (const auto& f : r.factors) {
+          EXPECT_TRUE(f.value.is_string() || f.value.is_number() || f.value.is_boolean()) << s.id << " " << r.config;
+          if (f.name == "code") {
+            const std::string v = f.value.is_string() ? f.value.get<std::string>() : "";
+            EXPECT_TRUE(v == "as_written" || v == "corrected") << r.config;
+          }
+        }
+        const auto [it, fresh] = seen.emplace(r.config, r.factors);
+        if (!fresh) {
+          EXPECT_EQ(it->second, r.factors) << s.id << " " << r.config << ": factors differ between seeds";
+        }
+      }
+      // Factors tell configs apart: no two configs declare the same ones.
+      std::set<std::string> distinct;
+      for (const auto& [config, factors] : seen) {
+        std::string key;
+        for (const auto& f : factors) key += f.name + "=" + f.value.dump() + ";";
+        EXPECT_TRUE(distinct.insert(key).second) << s.id << " " << config << " declares the factors of another config";
+      }
+    }
+}
+
+TEST(Suites, ManifestRoundTripsAndMatchesThePlan) {
+  TempDir d;
+  write_manifests(d.str(), {"002", "004"}, {.quick = true, .seeds = 2});
+  const auto ms = records::load_manifests(d.str());
+  ASSERT_EQ(ms.size(), 2u);
+  for (const auto& m : ms) {
+    const auto& suite = find_suite(m.suite);
+    EXPECT_EQ(m.title, suite.title);
+    EXPECT_EQ(m.claims.size(), suite.claims.size());
+    const auto plan = suite.plan({.quick = true, .seeds = 2});
+    const auto back = m.plan();
+    ASSERT_EQ(back.size(), plan.size());
+    for (size_t i = 0; i < plan.size(); ++i) {
+      EXPECT_EQ(records::run_address(back[i]), records::run_address(plan[i]));
+      EXPECT_EQ(back[i].config, plan[i].config);
+    }
+  }
+}
+
+// The report fixture's manifests still describe the suites' plans (texts may
+// differ; the runs, configs and factors may not): else run
+// tests/fixtures/results/regenerate.sh.
+TEST(Suites, TheReportFixturesManifestsMatchTheSuites) {
+  const std::string fixture = std::string(LRBENCH_SOURCE_DIR) + "/tests/fixtures/results";
+  const auto ms = records::load_manifests(fixture);
+  ASSERT_EQ(ms.size(), registry().size());
+  for (const auto& m : ms) {
+    const auto now = manifest(find_suite(m.suite), m.budget);
+    ASSERT_EQ(m.configs.size(), now.configs.size()) << m.path << ": run tests/fixtures/results/regenerate.sh";
+    for (size_t i = 0; i < m.configs.size(); ++i) {
+      EXPECT_EQ(m.configs[i].config, now.configs[i].config) << m.path;
+      EXPECT_EQ(m.configs[i].factors, now.configs[i].factors) << m.path << " " << m.configs[i].config;
+      ASSERT_EQ(m.configs[i].runs.size(), now.configs[i].runs.size()) << m.path;
+      for (size_t k = 0; k < m.configs[i].runs.size(); ++k)
+        EXPECT_EQ(m.configs[i].runs[k].address, now.configs[i].runs[k].address)
+            << m.path << " " << m.configs[i].config << ": run tests/fixtures/results/regenerate.sh";
+    }
+  }
+}
+
+TEST(Suites, ExecuteReportsProgressThroughItsContext) {
+  auto plan = find_suite("004").plan({.quick = true, .seeds = 1});
+  std::vector<double> fractions;
+  RunContext ctx = context();
+  ctx.progress = [&](double f, const std::string& status) {
+    fractions.push_back(f);
+    EXPECT_NE(status.find("epoch"), std::string::npos) << status;
+  };
+  const json r = find_suite("004").execute(plan.front(), ctx);
+  EXPECT_EQ(r.at("status"), "ok");
+  ASSERT_FALSE(fractions.empty());
+  EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
+  EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+  // No listener: the same numbers.
+  const json quiet = find_suite("004").execute(plan.front(), context());
+  EXPECT_EQ(records::strip_volatile(quiet), records::strip_volatile(r));
 }

@@ -63,15 +63,12 @@
 set -euo pipefail
 
 me=perf-regression.sh
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
-die_usage() { echo "$me: $*" >&2; exit 2; }
-die_run() { echo "$me: $*" >&2; exit 5; }
-log() { echo "== $*" >&2; }
+# shellcheck source=tools/ci/perf-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/perf-lib.sh"
 
 rounds=5 reps=2 filter=. min_time="" jobs=$(nproc 2>/dev/null || echo 2)
 workdir="" out="" lrbench=""
 cmake_args=() check_args=() refs=()
-need_value() { [ $# -ge 2 ] || die_usage "$1 needs a value"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) need_value "$@"; rounds=$2; shift 2 ;;
@@ -84,7 +81,7 @@ while [ $# -gt 0 ]; do
     --lrbench) need_value "$@"; lrbench=$2; shift 2 ;;
     --cmake-arg) need_value "$@"; cmake_args+=("$2"); shift 2 ;;
     --) shift; check_args=("$@"); break ;;
-    -h|--help) usage; exit 0 ;;
+    -h|--help) perf_usage "$0"; exit 0 ;;
     -*) die_usage "unknown option '$1' (see --help)" ;;
     *) refs+=("$1"); shift ;;
   esac
@@ -92,18 +89,14 @@ done
 if [ ${#refs[@]} -lt 1 ] || [ ${#refs[@]} -gt 2 ]; then
   die_usage "expected BASE_REF [CONTENDER_REF], got ${#refs[@]} revision(s) (see --help)"
 fi
-positive_int() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || die_usage "$1 must be a positive integer, got '$2'"; }
 positive_int --rounds "$rounds"
 positive_int --repetitions "$reps"
 positive_int --jobs "$jobs"
 if [ -n "$lrbench" ] && [ ! -x "$lrbench" ]; then die_usage "--lrbench '$lrbench' is not an executable"; fi
 
-repo=$(git rev-parse --show-toplevel 2>/dev/null) || die_usage "run this from inside a git repository"
-resolve() {
-  git -C "$repo" rev-parse --verify --quiet "$1^{commit}" || die_usage "'$1' is not a commit in $repo"
-}
-base_sha=$(resolve "${refs[0]}")
-cont_sha=$(resolve "${refs[1]:-HEAD}")
+repo=$(perf_repo)
+base_sha=$(perf_resolve "$repo" "${refs[0]}")
+cont_sha=$(perf_resolve "$repo" "${refs[1]:-HEAD}")
 log "base      ${refs[0]} = $base_sha"
 log "contender ${refs[1]:-HEAD} = $cont_sha"
 
@@ -118,11 +111,7 @@ fi
 # shellcheck disable=SC2317  # called through the trap
 cleanup() {
   if [ "$own_work" = 1 ]; then
-    for side in base contender; do
-      if [ -d "$work/$side-src" ]; then
-        git -C "$repo" worktree remove --force "$work/$side-src" 2>/dev/null || true
-      fi
-    done
+    for side in base contender; do perf_remove_worktree "$repo" "$work/$side-src"; done
     rm -rf "$work"
     git -C "$repo" worktree prune 2>/dev/null || true
   fi
@@ -130,37 +119,13 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$work/logs"
 
-# The bench_* targets a build tree defines (Makefile and Ninja generators).
-bench_targets() {
-  cmake --build "$1" --target help 2>/dev/null |
-    grep -oE '(^|[ .])bench_[A-Za-z0-9_]+' | sed 's/^[ .]*//' | sort -u
-}
-
 # prepare SIDE SHA: worktree + configure + build into $work/SIDE-build.
 prepare() {
-  local side=$1 sha=$2 src="$work/$1-src" build="$work/$1-build"
-  if [ -e "$src/.git" ]; then
-    git -C "$src" checkout --quiet --force --detach "$sha" || die_run "cannot check out $sha in $src"
-  else
-    git -C "$repo" worktree add --quiet --force --detach "$src" "$sha" ||
-      die_run "git worktree add $src $sha failed"
-  fi
-  log "configure $side"
-  cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release "${cmake_args[@]}" \
-    >"$work/logs/$side-configure.log" 2>&1 || {
-    tail -n 40 "$work/logs/$side-configure.log" >&2
-    die_run "configuring the $side ($sha) failed"
-  }
-  local targets
-  targets=$(bench_targets "$build" | tr '\n' ' ')
-  if [ "$side" = contender ] && [ -z "$lrbench" ]; then targets="$targets lrbench"; fi
-  log "build $side: ${targets:-all}"
-  # shellcheck disable=SC2086  # word splitting of the target list is intended
-  cmake --build "$build" -j "$jobs" ${targets:+--target $targets} \
-    >"$work/logs/$side-build.log" 2>&1 || {
-    tail -n 40 "$work/logs/$side-build.log" >&2
-    die_run "building the $side ($sha) failed; log: $work/logs/$side-build.log"
-  }
+  local side=$1 sha=$2
+  perf_checkout "$repo" "$work/$side-src" "$sha"
+  local extra=()
+  if [ "$side" = contender ] && [ -z "$lrbench" ]; then extra=(lrbench); fi
+  perf_cmake_build "$side" "$work/$side-src" "$work/$side-build" "$work/logs" "${extra[@]}"
 }
 prepare base "$base_sha"
 prepare contender "$cont_sha"
@@ -169,12 +134,8 @@ if [ -z "$lrbench" ]; then
   [ -x "$lrbench" ] || die_run "the contender build has no $lrbench (pass --lrbench PATH)"
 fi
 
-# Benchmark executables, as paths relative to the build directory.
-executables() {
-  (cd "$1" && find bench -mindepth 2 -maxdepth 2 -type f -name 'bench_*' -perm -u+x 2>/dev/null | sort)
-}
-mapfile -t base_exes < <(executables "$work/base-build")
-mapfile -t cont_exes < <(executables "$work/contender-build")
+mapfile -t base_exes < <(perf_executables "$work/base-build")
+mapfile -t cont_exes < <(perf_executables "$work/contender-build")
 common=()
 for rel in "${cont_exes[@]}"; do
   if printf '%s\n' "${base_exes[@]}" | grep -qxF "$rel"; then common+=("$rel")
@@ -194,14 +155,8 @@ for ((r = 1; r <= rounds; r++)); do
     for side in $order; do
       log "round $r/$rounds: $side $name"
       result="$work/results/$side/$name.round$r.json"
-      "$work/$side-build/$rel" --benchmark_filter="$filter" \
-        --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=false \
-        --benchmark_out="$result" --benchmark_out_format=json \
-        ${min_time:+--benchmark_min_time="$min_time"} \
-        >"$work/logs/$side-$name.round$r.log" 2>&1 || {
-        tail -n 20 "$work/logs/$side-$name.round$r.log" >&2
-        die_run "$side $name failed in round $r"
-      }
+      perf_run_exe "$work/$side-build/$rel" "$result" "$filter" "$reps" "$min_time" \
+        "$work/logs/$side-$name.round$r.log" || die_run "$side $name failed in round $r"
     done
   done
 done

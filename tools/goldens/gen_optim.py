@@ -14,7 +14,7 @@ References
                       several tensors (`tensor_offsets`) so per-tensor and
                       multi-tensor code paths run.
   convention=keras    an independent NumPy implementation of Keras 3's
-                      formulas (keras/src/optimizers/*.py, CONVENTIONS.md),
+                      formulas (keras/src/optimizers/*.py, read op by op),
                       cast to the dtype as Keras does: the LR and Python-float
                       hyperparameters become dtype scalars; hyperparameters
                       Keras casts first combine in the dtype.  Keras itself

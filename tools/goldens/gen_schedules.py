@@ -19,7 +19,7 @@ Files written (each starts with a header: schema, generator, versions):
                  step(metric)), and a transcription of Keras 3's callback.
   keras.json     an independent NumPy implementation of Keras 3's schedule
                  formulas (keras/src/optimizers/schedules/learning_rate_schedule.py
-                 op by op, written from the docs and CONVENTIONS.md 8), in float64
+                 op by op, written from its docs and source), in float64
                  and in float32 (Keras evaluates in the LR variable's dtype), plus
                  the legacy tf.keras `decay=` argument.
   lrbench.json   tutorial formulas and lrbench compositions, from plain Python.

@@ -17,11 +17,11 @@
 #include "core/optim/optim.hpp"
 #include "core/spec/spec.hpp"
 #include "core/train/lr_range.hpp"
-#include "suites/runner.hpp"
+#include "records/provenance.hpp"
+#include "records/train_records.hpp"
 #include "tools/lrbench/cli.hpp"
 #include "tools/lrbench/data_input.hpp"
 #include "tools/lrbench/progress.hpp"
-#include "tools/lrbench/provenance.hpp"
 
 namespace lrb::cli {
 namespace {
@@ -47,8 +47,7 @@ int run_lr_find(const LrFindOptions& o, const optim::Optimizer& opt,
                 const models::ModelConfig& mcfg, const models::InitSpec& init) {
   const LoadedData<T> d = load_data<T>(o.data);
   auto model = models::make_model<T>(mcfg, std::max(o.range.batch, 256));
-  check_model_fits(mcfg, model.input_size(), o.model, d.features, !d.l_train.empty(),
-                   o.data.dataset);
+  check_model_fits(mcfg, model.input_size(), o.model, d, o.data.dataset);
   models::init_params<T>(model, init, o.data.seed);
   auto state = optim::make_state<T>(opt, model.params.size());
   const train::Examples<T> tr{d.x_train, d.l_train, d.y_train, d.n_train};
@@ -65,11 +64,11 @@ int run_lr_find(const LrFindOptions& o, const optim::Optimizer& opt,
                                          });
   bar.finish(r.stopped_early ? "stopped: " + r.stop_reason : "done");
 
-  json prov = provenance(omp_get_max_threads());
+  json prov = records::provenance(omp_get_max_threads());
   prov["dataset"] = d.provenance;
   prov["seed"] = o.data.seed;
   const json result = {
-      {"schema", "lrbench.lr_find/1"},
+      {"schema", records::kLrFindSchema},
       {"name", o.name},
       {"config",
        {{"model", o.model},
@@ -96,7 +95,7 @@ int run_lr_find(const LrFindOptions& o, const optim::Optimizer& opt,
       {"rule", r.rule},
       {"provenance", prov},
   };
-  if (!o.out.empty()) suites::write_atomic(o.out, result.dump(1) + "\n");
+  if (!o.out.empty()) records::write_record(o.out, result);
   std::printf("suggested lr %.4g  (min-loss lr %.4g, min/10 %.4g; %zu steps%s%s)\nrule: %s\n",
               r.suggested_lr, r.min_loss_lr, r.min_over_ten_lr, r.lr.size(),
               r.stopped_early ? ", stopped: " : "", r.stop_reason.c_str(), r.rule.c_str());

@@ -4,7 +4,9 @@
 //   lrbench-array.sh  #SBATCH --array=0-(N-1); task i runs
 //                     `lrbench run --shard i/N --results RESULTS/shards/i`
 //   lrbench-merge.sh  `lrbench merge RESULTS/shards/{0..N-1} --out RESULTS/merged`,
-//                     then `lrbench report --results RESULTS/merged --out RESULTS/report`
+//                     then `lrbench claims` (verdicts into RESULTS/merged/verdicts,
+//                     the table into RESULTS/claims.md) and
+//                     `lrbench report --results RESULTS/merged --out RESULTS/report`
 // and creates RESULTS/slurm-logs (Slurm does not create --output folders).
 // With --submit it also runs `sbatch --parsable` on the array and
 // `sbatch --parsable --dependency=afterok:<array> --kill-on-invalid-dep=yes`
@@ -22,18 +24,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
-#include <regex>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/buildinfo/buildinfo.hpp"
+#include "records/json_file.hpp"
 #include "suites/runner.hpp"
 #include "tools/lrbench/cli.hpp"
 
@@ -61,11 +66,70 @@ struct SlurmOptions {
   std::string sbatch = "sbatch";
 };
 
+// Plain scans, no std::regex: these read user input (paths, options, what
+// sbatch printed), and libstdc++'s regex recurses per character.
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }  // \s of the C locale
+// Skips a run of digits from i; returns how many.
+size_t skip_digits(std::string_view s, size_t& i) {
+  const size_t start = i;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  return i - start;
+}
+
+// [A-Za-z0-9_@%+=:,./-]+: characters bash never treats specially.
+bool is_shell_plain(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) ||
+           std::string_view("_@%+=:,./-").find(c) != std::string_view::npos;
+  });
+}
+
+// A Slurm time limit: [D-]N[:N[:N]] (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM,
+// D-HH:MM:SS) or UNLIMITED / INFINITE (either case).
+bool is_slurm_time(std::string_view s) {
+  for (std::string_view word : {"UNLIMITED", "unlimited", "INFINITE", "infinite"})
+    if (s == word) return true;
+  size_t i = 0;
+  if (const size_t dash = s.find('-'); dash != std::string_view::npos) {
+    if (skip_digits(s, i) == 0 || i != dash) return false;
+    ++i;
+  }
+  if (skip_digits(s, i) == 0) return false;
+  for (int parts = 0; i < s.size() && parts < 2; ++parts) {
+    if (s[i] != ':') return false;
+    ++i;
+    if (skip_digits(s, i) == 0) return false;
+  }
+  return i == s.size();
+}
+
+// A Slurm memory size: digits with an optional unit K, M, G or T (either case).
+bool is_slurm_mem(std::string_view s) {
+  size_t i = 0;
+  if (skip_digits(s, i) == 0) return false;
+  if (i < s.size() && std::string_view("KMGTkmgt").find(s[i]) != std::string_view::npos) ++i;
+  return i == s.size();
+}
+
+// The job id of `sbatch --parsable`: "\s*ID[;CLUSTER]\s*"; nullopt otherwise.
+std::optional<std::string> parsable_job_id(std::string_view out) {
+  size_t i = 0;
+  while (i < out.size() && is_space(out[i])) ++i;
+  const size_t start = i;
+  if (skip_digits(out, i) == 0) return std::nullopt;
+  const std::string id(out.substr(start, i - start));
+  if (i < out.size() && out[i] == ';')
+    while (i < out.size() && !is_space(out[i])) ++i;
+  while (i < out.size() && is_space(out[i])) ++i;
+  if (i != out.size()) return std::nullopt;
+  return id;
+}
+
 // A word for bash: single-quoted unless it only holds characters bash never
 // treats specially.
 std::string sh_quote(const std::string& s) {
-  static const std::regex plain("[A-Za-z0-9_@%+=:,./-]+");
-  if (std::regex_match(s, plain)) return s;
+  if (is_shell_plain(s)) return s;
   std::string q = "'";
   for (const char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
@@ -185,15 +249,23 @@ std::string merge_script(const SlurmOptions& o, const std::vector<std::string>& 
     << "inputs=()\n"
     << "for ((i = 0; i < shards; i++)); do inputs+=(\"$results/shards/$i\"); done\n"
     << "# Exit 3 if two records of one address differ (see `lrbench merge --help`).\n"
-    << "\"$lrbench\" merge \"${inputs[@]}\" --out \"$results/merged\"\n";
+    << "\"$lrbench\" merge \"${inputs[@]}\" --out \"$results/merged\"\n"
+    << "# The claim verdicts: the table in claims.md, the files the report reads in\n"
+    << "# merged/verdicts.  A check that could not be evaluated (exit 1) still lets\n"
+    << "# the report show the others; a corrupt record (exit 3) stops here.\n"
+    << "rc=0\n"
+    << "\"$lrbench\" claims \"$results/merged\"" << plan_flags(o)
+    << " --format markdown > \"$results/claims.md\" || rc=$?\n"
+    << "[ \"$rc\" -ne 3 ] || exit 3\n";
   if (!o.no_report)
     s << "\"$lrbench\" report --results \"$results/merged\" --out \"$results/report\"\n"
       << "echo \"report: $results/report/index.html\"\n";
+  s << "exit \"$rc\"\n";
   return s.str();
 }
 
 void write_script(const fs::path& path, const std::string& text) {
-  suites::write_atomic(path.string(), text);
+  records::write_atomic(path, text);
   if (::chmod(path.c_str(), 0755) != 0)
     throw std::runtime_error("cannot make " + path.string() + " executable: " + std::strerror(errno));
 }
@@ -251,11 +323,9 @@ std::string sbatch(const std::string& program, const std::vector<std::string>& a
                              (WIFEXITED(r.status) ? "exit " + std::to_string(WEXITSTATUS(r.status))
                                                   : std::string("killed by a signal")) +
                              ")");
-  static const std::regex id_re("\\s*([0-9]+)(;[^\\s]*)?\\s*");
-  std::smatch m;
-  if (!std::regex_match(r.out, m, id_re))
-    throw std::runtime_error("'" + cmd + "' printed no job id: '" + r.out + "'");
-  return m[1].str();
+  const auto id = parsable_job_id(r.out);
+  if (!id) throw std::runtime_error("'" + cmd + "' printed no job id: '" + r.out + "'");
+  return *id;
 }
 
 void validate(SlurmOptions& o) {
@@ -278,12 +348,10 @@ void validate(SlurmOptions& o) {
   check_token("--job-name", o.job_name);
   if (!o.partition.empty()) check_token("--partition", o.partition);
   if (!o.account.empty()) check_token("--account", o.account);
-  static const std::regex time_re("(([0-9]+-)?[0-9]+(:[0-9]+){0,2}|UNLIMITED|unlimited|INFINITE|infinite)");
-  if (!o.time.empty() && !std::regex_match(o.time, time_re))
+  if (!o.time.empty() && !is_slurm_time(o.time))
     throw UsageError("--time must be a Slurm time limit (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, "
                      "D-HH:MM:SS or UNLIMITED), got '" + o.time + "'");
-  static const std::regex mem_re("[0-9]+[KMGTkmgt]?");
-  if (!o.mem.empty() && !std::regex_match(o.mem, mem_re))
+  if (!o.mem.empty() && !is_slurm_mem(o.mem))
     throw UsageError("--mem must be a size per node like 4000, 4G or 500M, got '" + o.mem + "'");
   for (auto& e : o.extra_sbatch) {
     if (e.rfind("#SBATCH", 0) == 0) e = e.substr(7);

@@ -2,9 +2,18 @@
 // trajectory as CSV.  Row 0 is the start; row t holds the LR update t used
 // (the schedule after t-1 completed steps: PyTorch's scheduler.step() after
 // every optimizer.step(), Keras' `iterations`) and the parameters and loss
-// after update t.
+// after update t.  The loop is train::run_full_batch with the divergence rule
+// reduced to "loss not finite" (a trace shows the trajectory up to the
+// overflow).  Rows are streamed as they are produced: memory does not grow
+// with --steps.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <optional>
@@ -16,7 +25,7 @@
 #include "core/problems/problems.hpp"
 #include "core/schedules/schedule.hpp"
 #include "core/spec/spec.hpp"
-#include "suites/runner.hpp"
+#include "core/train/full_batch.hpp"
 #include "tools/lrbench/cli.hpp"
 
 namespace lrb::cli {
@@ -61,54 +70,107 @@ std::vector<double> parse_x0(const std::string& text, size_t dim) {
   return out;
 }
 
+// Where the CSV goes: stdout, or --out FILE written through a hidden temp
+// file next to it (".FILE.tmp.PID") that is renamed into place when the run
+// ends (diverged runs included), so FILE is either the old one or complete.
+// Text is buffered up to 1 MiB, then written: memory is bounded whatever
+// --steps is.  An I/O error names the file and fails the command (exit 1);
+// an exception removes the temp file.
+class CsvSink {
+ public:
+  explicit CsvSink(const std::string& out) : out_(out) {
+    if (out_.empty()) {
+      file_ = stdout;
+      name_ = "standard output";
+      return;
+    }
+    const std::filesystem::path p(out_);
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+    tmp_ = (p.parent_path() / ("." + p.filename().string() + ".tmp." + std::to_string(::getpid())))
+               .string();
+    file_ = std::fopen(tmp_.c_str(), "wb");
+    if (!file_) throw std::runtime_error(tmp_ + ": cannot create (" + std::strerror(errno) + ")");
+    name_ = tmp_;
+  }
+  CsvSink(const CsvSink&) = delete;
+  CsvSink& operator=(const CsvSink&) = delete;
+  ~CsvSink() {
+    if (!tmp_.empty() && file_) {  // not committed: an exception is on its way
+      std::fclose(file_);
+      std::remove(tmp_.c_str());
+    }
+  }
+
+  void line(const std::string& text) {
+    buf_ += text;
+    buf_ += '\n';
+    if (buf_.size() >= (1u << 20)) flush();
+  }
+
+  // Writes what is buffered; for --out, syncs and renames the file into place.
+  void commit() {
+    flush();
+    if (std::fflush(file_) != 0) fail("write failed");
+    if (tmp_.empty()) return;
+    if (::fsync(::fileno(file_)) != 0) fail("fsync failed");
+    FILE* f = file_;
+    file_ = nullptr;
+    if (std::fclose(f) != 0) {
+      std::remove(tmp_.c_str());
+      throw std::runtime_error(tmp_ + ": close failed (" + std::strerror(errno) + ")");
+    }
+    if (std::rename(tmp_.c_str(), out_.c_str()) != 0) {
+      const std::string err = std::strerror(errno);
+      std::remove(tmp_.c_str());
+      throw std::runtime_error(out_ + ": rename failed (" + err + ")");
+    }
+  }
+
+ private:
+  void flush() {
+    if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size())
+      fail("write failed");
+    buf_.clear();
+  }
+  [[noreturn]] void fail(const char* what) {
+    throw std::runtime_error(name_ + ": " + what + " (" + std::strerror(errno) + ")");
+  }
+
+  std::string out_, tmp_, name_, buf_;
+  FILE* file_ = nullptr;
+};
+
 template <class T>
-int run_trace(const TraceOptions& o, const problems::Problem& prob, std::vector<double> x0d,
+int run_trace(const TraceOptions& o, const problems::Problem& prob, const std::vector<double>& x0d,
               const optim::Optimizer& opt, const sched::Schedule& schedule) {
   const size_t n = x0d.size();
-  std::vector<T> x(n), g(n);
-  for (size_t i = 0; i < n; ++i) x[i] = static_cast<T>(x0d[i]);
-  auto state = optim::make_state<T>(opt, n);
-  auto plateau = sched::plateau_init(schedule);
+  std::vector<T> x0(n);
+  for (size_t i = 0; i < n; ++i) x0[i] = static_cast<T>(x0d[i]);
 
-  std::string csv = "step,lr,loss";
-  for (size_t i = 0; i < n; ++i) csv += ",x" + std::to_string(i);
-  csv += "\n";
-  auto row = [&](int64_t step, std::optional<double> lr, T loss) {
-    std::string line = std::to_string(step) + ",";
-    if (lr) put(line, *lr);  // the LR is a double in both dtypes
-    line += ",";
-    put(line, loss);
-    for (size_t i = 0; i < n; ++i) {
-      line += ",";
-      put(line, x[i]);
-    }
-    csv += line + "\n";
+  CsvSink sink(o.out);
+  std::string line = "step,lr,loss";
+  for (size_t i = 0; i < n; ++i) line += ",x" + std::to_string(i);
+  sink.line(line);
+  const train::Objective<T> f = [&](std::span<const T> x, std::span<T> g) {
+    return problems::loss_and_grad<T>(prob, x, g);
   };
-
-  T loss = problems::loss_and_grad<T>(prob, x, g);
-  row(0, std::nullopt, loss);
-  int64_t diverged_at = std::isfinite(static_cast<double>(loss)) ? -1 : 0;
-  for (int64_t t = 1; t <= o.steps && diverged_at < 0; ++t) {
-    // The LR of update t: the schedule after t-1 completed steps.
-    const double lr = sched::needs_metric(schedule) ? sched::plateau_lr(plateau)
-                                                     : sched::lr_at(schedule, t - 1);
-    const auto momentum = sched::momentum_at(schedule, t - 1);
-    optim::update<T>(x, g, state, opt, lr, momentum);
-    // Plateau observes this step's loss, as `scheduler.step(loss)` after
-    // `optimizer.step()` in a PyTorch loop (the loss the gradient came from).
-    if (sched::needs_metric(schedule)) sched::plateau_observe(plateau, schedule, loss);
-    loss = problems::loss_and_grad<T>(prob, x, g);
-    row(t, lr, loss);
-    if (!std::isfinite(static_cast<double>(loss))) diverged_at = t;
-  }
-
-  if (o.out.empty()) {
-    std::cout << csv << std::flush;
-  } else {
-    suites::write_atomic(o.out, csv);
-  }
-  if (diverged_at >= 0) {
-    std::cerr << "lrbench trace: diverged at step " << diverged_at
+  const auto res = train::run_full_batch<T>(
+      f, std::move(x0), opt, schedule,
+      {.steps = o.steps, .explode_factor = train::kNoExplodeLimit},
+      [&](const train::FullBatchPoint<T>& p) {
+        line = std::to_string(p.t) + ",";
+        if (p.lr) put(line, *p.lr);  // the LR is a double in both dtypes
+        line += ",";
+        put(line, p.loss);
+        for (size_t i = 0; i < n; ++i) {
+          line += ",";
+          put(line, p.x[i]);
+        }
+        sink.line(line);
+      });
+  sink.commit();
+  if (res.diverged_at) {
+    std::cerr << "lrbench trace: diverged at step " << *res.diverged_at
               << " (loss is not finite); the rows so far were written\n";
     return kDiverged;
   }
@@ -134,13 +196,16 @@ int cmd_trace(const std::vector<std::string>& args) {
        "LR schedule spec; its base LR is the optimizer's lr")
       ("steps", po::value(&o.steps)->default_value(o.steps), "number of updates, >= 1")
       ("dtype", po::value(&o.dtype)->default_value(o.dtype), "float32 | float64")
-      ("out", po::value(&o.out), "write the CSV to this file (atomically) instead of stdout");
+      ("out", po::value(&o.out),
+       "write the CSV to this file instead of stdout: streamed into a hidden .FILE.tmp.PID "
+       "beside it and renamed into place when the run ends, so FILE is old or complete");
   po::variables_map vm;
   if (!parse_options("trace", "[options]",
                      "Runs an optimizer and LR schedule on a built-in problem and writes the\n"
                      "trajectory as CSV: step,lr,loss,x0,x1,...  Row 0 is the start; row t has\n"
                      "the LR update t used and the loss and parameters after it.  A run whose\n"
-                     "loss becomes non-finite stops, keeps its rows and exits with status 4.\n\n"
+                     "loss becomes non-finite stops, keeps its rows and exits with status 4.\n"
+                     "Rows are written as they are computed (memory does not grow with --steps).\n\n"
                      "example: lrbench trace --problem rosenbrock --optimizer adam:lr=0.01 \\\n"
                      "           --schedule cosine_annealing_lr:T_max=500 --steps 500",
                      opts, {}, args, vm))
@@ -169,7 +234,8 @@ int cmd_trace(const std::vector<std::string>& args) {
   if (vm.count("x0")) x0 = parse_x0(o.x0, x0.size());
   const optim::Optimizer opt = optim::optimizer_from_spec(spec::parse(o.optimizer));
   const sched::Schedule schedule = sched::schedule_from_spec(spec::parse(o.schedule), opt.lr);
-  // As PyTorch 1.13 raises: e.g. cyclic_lr's default cycle_momentum with Adam.
+  // As PyTorch 1.13 raises: e.g. cyclic_lr's default cycle_momentum with Adam
+  // (checked before any output, as run_full_batch checks again).
   sched::check_momentum_support(schedule, optim::has_momentum(opt), optim::has_beta1(opt));
 
   return o.dtype == "float32" ? run_trace<float>(o, prob, x0, opt, schedule)

@@ -16,11 +16,11 @@
 #include "core/schedules/schedule.hpp"
 #include "core/spec/spec.hpp"
 #include "core/train/train.hpp"
-#include "suites/runner.hpp"
+#include "records/provenance.hpp"
+#include "records/train_records.hpp"
 #include "tools/lrbench/cli.hpp"
 #include "tools/lrbench/data_input.hpp"
 #include "tools/lrbench/progress.hpp"
-#include "tools/lrbench/provenance.hpp"
 
 namespace lrb::cli {
 namespace {
@@ -59,7 +59,7 @@ int run_train(const TrainOptions& o, const optim::Optimizer& opt, const sched::S
   LoadedData<T> d = load_data<T>({o.dataset, o.data_dir, o.seed, o.limit_train, o.limit_test});
   const int max_batch = std::max(o.batch, 256);
   auto model = models::make_model<T>(mcfg, max_batch);
-  check_model_fits(mcfg, model.input_size(), o.model, d.features, !d.l_train.empty(), o.dataset);
+  check_model_fits(mcfg, model.input_size(), o.model, d, o.dataset);
   const bool classify = mcfg.head == models::Head::softmax_ce;
   models::init_params<T>(model, init, o.seed);
 
@@ -73,6 +73,10 @@ int run_train(const TrainOptions& o, const optim::Optimizer& opt, const sched::S
   tc.lr_unit = o.lr_unit == "epoch" ? train::LrUnit::epoch : train::LrUnit::step;
   tc.plateau_metric = o.plateau_metric == "test_loss" ? train::PlateauMetric::test_loss
                                                       : train::PlateauMetric::train_loss;
+  if (tc.plateau_metric == train::PlateauMetric::test_loss && sched::needs_metric(schedule) &&
+      d.n_test == 0)
+    throw UsageError("--plateau-metric test_loss needs a test set, and --dataset " + o.dataset +
+                     " has none (give it test_fraction > 0, or watch train_loss)");
 
   const int64_t steps_per_epoch = static_cast<int64_t>((d.n_train + o.batch - 1) / o.batch);
   const auto mode = o.quiet ? Progress::Mode::quiet
@@ -117,11 +121,11 @@ int run_train(const TrainOptions& o, const optim::Optimizer& opt, const sched::S
                 result.samples_per_second);
   bar.finish(done);
 
-  json prov = provenance(omp_get_max_threads());
+  json prov = records::provenance(omp_get_max_threads());
   prov["dataset"] = d.provenance;
   prov["seed"] = o.seed;
   json record = {
-      {"schema", "lrbench.train/1"},
+      {"schema", records::kTrainSchema},
       {"config",
        {{"model", o.model},
         {"dataset", o.dataset},
@@ -156,11 +160,10 @@ int run_train(const TrainOptions& o, const optim::Optimizer& opt, const sched::S
   // NaN/inf losses of a diverged run become null: JSON has no non-finite numbers.
   for (auto& v : record["loss_per_step"])
     if (!std::isfinite(v.get<double>())) v = nullptr;
-  const std::string text = record.dump(1) + "\n";
   if (o.out.empty())
-    std::cout << text;
+    std::cout << records::record_json_text(record);
   else
-    suites::write_atomic(o.out, text);
+    records::write_record(o.out, record);
   if (result.status == "diverged") {
     std::cerr << "lrbench train: diverged at step " << *result.diverged_at_step
               << " (loss not finite or exploding); the curve so far was recorded\n";

@@ -1,10 +1,12 @@
 #include "tools/lrbench/data_input.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "core/spec/spec.hpp"
 #include "datasets/csv.hpp"
-#include "datasets/environment.hpp"
+#include "tools/lrbench/environment.hpp"
 #include "datasets/fashion_mnist.hpp"
 #include "datasets/rng.hpp"
 #include "datasets/sampling.hpp"
@@ -35,6 +37,28 @@ void take_regression(LoadedData<T>& d, const data::RegressionData& r, double tes
   d.features = r.d;
 }
 
+// Synthetic sets hold n x d doubles (plus a copy in T): n is checked in
+// int64 against this before it becomes a size, so n = -1 cannot wrap to 2^64 - 1.
+constexpr int64_t kMaxSyntheticValues = 100000000;
+
+size_t synthetic_n(spec::ArgReader& a, const std::string& name, size_t def, size_t d) {
+  const int64_t n = a.integer({"n"}, static_cast<int64_t>(def));
+  const int64_t max = kMaxSyntheticValues / static_cast<int64_t>(d);
+  if (n < 1 || n > max)
+    throw spec::SpecError(name + ": n must be in [1, " + std::to_string(max) + "] (n x " +
+                          std::to_string(d) + " features <= 1e8 values), got " +
+                          std::to_string(n));
+  return static_cast<size_t>(n);
+}
+
+double synthetic_sigma(spec::ArgReader& a, const std::string& name, double def) {
+  const double sigma = a.number({"sigma"}, def);
+  if (!(sigma >= 0.0) || !std::isfinite(sigma))
+    throw spec::SpecError(name + ": sigma (the noise's standard deviation) must be a finite "
+                          "number >= 0, got " + fmt::format("{}", sigma));
+  return sigma;
+}
+
 }  // namespace
 
 template <class T>
@@ -44,7 +68,7 @@ LoadedData<T> load_data(const DataOptions& o) {
   spec::ArgReader a(s);
   if (s.name == "fashion-mnist" || s.name == "idx") {
     a.finish();
-    const auto dir = data::resolve_data_dir(o.data_dir, data::data_dir_from_environment());
+    const auto dir = data::resolve_data_dir(o.data_dir, data_dir_from_environment());
     // The limits go to the loader so it keeps only what is used (memory follows them).
     auto limit = [](int64_t l) { return l > 0 ? static_cast<size_t>(l) : data::kAllRecords; };
     const auto ds = data::load_fashion_mnist(
@@ -60,6 +84,8 @@ LoadedData<T> load_data(const DataOptions& o) {
     d.n_train = take(ds.train, o.limit_train, d.x_train, d.l_train);
     d.n_test = take(ds.test, o.limit_test, d.x_test, d.l_test);
     d.features = static_cast<size_t>(ds.train.rows) * static_cast<size_t>(ds.train.cols);
+    d.image_rows = static_cast<size_t>(ds.train.rows);
+    d.image_cols = static_cast<size_t>(ds.train.cols);
     json files = json::array();
     for (const auto& f : ds.files)
       files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"bytes", f.bytes}});
@@ -78,14 +104,14 @@ LoadedData<T> load_data(const DataOptions& o) {
     gen = {{"generator", "tutorial002"}};
   } else if (s.name == "noisy_linear") {
     data::NoisyLinearSpec g;
-    g.n = static_cast<size_t>(a.integer({"n"}, static_cast<int64_t>(g.n)));
-    g.sigma = a.number({"sigma"}, g.sigma);
+    g.n = synthetic_n(a, s.name, g.n, g.w.size());
+    g.sigma = synthetic_sigma(a, s.name, g.sigma);
     r = data::noisy_linear(g, data::derive_seed(o.seed, "noisy_linear", 0));
     gen = {{"generator", "noisy_linear"}, {"n", g.n}, {"sigma", g.sigma}};
   } else if (s.name == "teacher20") {
     data::TeacherMlpSpec g;
-    g.n = static_cast<size_t>(a.integer({"n"}, static_cast<int64_t>(g.n)));
-    g.sigma = a.number({"sigma"}, g.sigma);
+    g.n = synthetic_n(a, s.name, g.n, g.d);
+    g.sigma = synthetic_sigma(a, s.name, g.sigma);
     r = data::teacher_mlp(g, data::derive_seed(o.seed, "teacher_mlp", 0));
     gen = {{"generator", "teacher_mlp"}, {"n", g.n}, {"d", g.d}, {"sigma", g.sigma}};
   } else if (s.name == "csv") {
@@ -121,9 +147,21 @@ LoadedData<T> load_data(const DataOptions& o) {
   return d;
 }
 
+template <class T>
 void check_model_fits(const models::ModelConfig& model, std::size_t model_inputs,
-                      const std::string& model_flag, std::size_t features, bool has_labels,
+                      const std::string& model_flag, const LoadedData<T>& data,
                       const std::string& dataset_flag) {
+  const std::size_t features = data.features;
+  const bool has_labels = !data.l_train.empty();
+  // A convolution reads rows x cols: the same pixel count in another shape
+  // (1 x 784 for 28 x 28) would run, on the wrong neighbourhoods.
+  if (model.in_h > 0 && (data.image_rows != static_cast<std::size_t>(model.in_h) ||
+                         data.image_cols != static_cast<std::size_t>(model.in_w)))
+    throw UsageError("--model " + model_flag + " takes " + std::to_string(model.in_h) + " x " +
+                     std::to_string(model.in_w) + " images, --dataset " + dataset_flag +
+                     (data.image_rows ? " has " + std::to_string(data.image_rows) + " x " +
+                                            std::to_string(data.image_cols) + " images"
+                                      : " is not a set of images"));
   if (model_inputs != features)
     throw UsageError("--model " + model_flag + " takes " + std::to_string(model_inputs) +
                      " features per example, --dataset " + dataset_flag + " has " +
@@ -137,5 +175,9 @@ void check_model_fits(const models::ModelConfig& model, std::size_t model_inputs
 
 template LoadedData<float> load_data<float>(const DataOptions&);
 template LoadedData<double> load_data<double>(const DataOptions&);
+template void check_model_fits<float>(const models::ModelConfig&, std::size_t, const std::string&,
+                                      const LoadedData<float>&, const std::string&);
+template void check_model_fits<double>(const models::ModelConfig&, std::size_t, const std::string&,
+                                       const LoadedData<double>&, const std::string&);
 
 }  // namespace lrb::cli

@@ -26,6 +26,7 @@ struct LoadedData {
   std::vector<T> x_train, y_train, x_test, y_test;   // y_*: regression targets
   std::vector<int32_t> l_train, l_test;               // labels: classification
   size_t n_train = 0, n_test = 0, features = 0;
+  size_t image_rows = 0, image_cols = 0;              // IDX images (0: not images)
   nlohmann::json provenance;                          // name, files + SHA-256, generator
 };
 
@@ -33,13 +34,21 @@ struct LoadedData {
 template <class T>
 LoadedData<T> load_data(const DataOptions& o);
 
-// Throws UsageError when the model cannot consume the data (input width, or a
+// Throws UsageError when the model cannot consume the data (input width, a
+// convolution's image shape -- cnn001 takes 28 x 28, not 1 x 784 -- or a
 // classifier on regression data and vice versa); names both flags.
+template <class T>
 void check_model_fits(const models::ModelConfig& model, std::size_t model_inputs,
-                      const std::string& model_flag, std::size_t features, bool has_labels,
+                      const std::string& model_flag, const LoadedData<T>& data,
                       const std::string& dataset_flag);
 
 extern template LoadedData<float> load_data<float>(const DataOptions&);
 extern template LoadedData<double> load_data<double>(const DataOptions&);
+extern template void check_model_fits<float>(const models::ModelConfig&, std::size_t,
+                                             const std::string&, const LoadedData<float>&,
+                                             const std::string&);
+extern template void check_model_fits<double>(const models::ModelConfig&, std::size_t,
+                                              const std::string&, const LoadedData<double>&,
+                                              const std::string&);
 
 }  // namespace lrb::cli

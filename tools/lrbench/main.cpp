@@ -2,6 +2,7 @@
 // convergence and throughput.  `lrbench <command> --help` documents each
 // command; exit codes are listed in cli.hpp and README.md.
 #include <algorithm>
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -10,6 +11,7 @@
 #include "core/buildinfo/buildinfo.hpp"
 #include "core/spec/spec.hpp"
 #include "datasets/error.hpp"
+#include "records/error.hpp"
 #include "tools/lrbench/cli.hpp"
 
 namespace {
@@ -55,6 +57,9 @@ void print_usage(std::ostream& os) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) makes writes fail with EFBIG, named like any
+  // other write error, instead of killing the process mid-file.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     print_usage(std::cerr);
@@ -88,6 +93,9 @@ int main(int argc, char** argv) {
       std::cerr << "lrbench " << c.name << ": " << e.what() << "\n";
       return lrb::cli::kUsage;
     } catch (const lrb::data::DataError& e) {
+      std::cerr << "lrbench " << c.name << ": data error: " << e.what() << "\n";
+      return lrb::cli::kDataError;
+    } catch (const lrb::records::FormatError& e) {
       std::cerr << "lrbench " << c.name << ": data error: " << e.what() << "\n";
       return lrb::cli::kDataError;
     } catch (const std::exception& e) {

@@ -43,7 +43,7 @@ class Progress {
 class RunsProgress {
  public:
   RunsProgress(int64_t total, int workers, Progress::Mode mode);
-  // A worker's run reports how far it is (suites::report_progress).
+  // A worker's run reports how far it is (suites::RunContext::report).
   void run_progress(int worker, const std::string& run, double fraction, const std::string& status);
   // A run finished (computed, cached, diverged or failed); `done` of total.
   void run_done(int worker, int64_t done, const std::string& run, const std::string& what);

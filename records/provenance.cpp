@@ -1,4 +1,4 @@
-#include "tools/lrbench/provenance.hpp"
+#include "records/provenance.hpp"
 
 #include <unistd.h>
 #include <zlib.h>
@@ -11,7 +11,7 @@
 
 #include "core/buildinfo/buildinfo.hpp"
 
-namespace lrb::cli {
+namespace lrb::records {
 
 std::string cpu_model() {
   std::ifstream f("/proc/cpuinfo");
@@ -60,4 +60,4 @@ nlohmann::json provenance(int threads) {
   };
 }
 
-}  // namespace lrb::cli
+}  // namespace lrb::records
