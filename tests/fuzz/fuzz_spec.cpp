@@ -12,7 +12,6 @@
 
 #include "core/spec/spec.hpp"
 #include "fuzz_util.hpp"
-#include "known_open.hpp"
 
 namespace {
 
@@ -58,7 +57,6 @@ void read_all(const spec::Spec& s) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text = fuzz::as_text(data, size);
-  if (fuzz::open::kSkip && fuzz::open::spec_nesting_overflows(text)) return 0;
   spec::Spec s;
   try {
     s = spec::parse(text);
