@@ -56,6 +56,8 @@ while read -r name max_len dict seeds; do
     -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art" \
     ${extra[@]+"${extra[@]}"} "$work" "${seed_dirs[@]}" >"$log" 2>&1 || rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
+  # -fork=N prints no final stats: its last status line counts the executions.
+  [ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+:' "$log" | tail -1 | tr -d '#:' || true)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
   if [ "$rc" = 0 ]; then
