@@ -4,6 +4,7 @@
 // IDX and CSV readers so both see decompressed bytes and hash the same thing.
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -47,5 +48,18 @@ class ByteSource {
   std::vector<std::uint8_t> in_;  // compressed input buffer
   std::uint64_t compressed_consumed_ = 0;
 };
+
+// Makes room in v for `more` elements when the data that fills it has not
+// been proven to exist (a gzip stream may end long before its header's claim):
+// capacity doubles with what has actually arrived, starting at `first`, and
+// never exceeds `total`, the most the caller will ever put in.  So the largest
+// buffer is at most 1.5 x what arrived (the final step) and at most `total`.
+template <class T>
+void reserve_as_data_arrives(std::vector<T>& v, std::size_t more, std::size_t total,
+                             std::size_t first = std::size_t{1} << 18) {
+  const std::size_t need = v.size() + more;
+  if (need <= v.capacity()) return;
+  v.reserve(std::min(total, std::max({need, 2 * v.capacity(), first})));
+}
 
 }  // namespace lrb::data::detail

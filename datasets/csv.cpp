@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -25,19 +27,29 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Shortens a cell for an error message.
+// A cell for an error message: quoted, at most 40 bytes of it, control and
+// non-ASCII bytes as \xNN so a message never carries terminal escapes.
 std::string show(std::string_view s) {
-  if (s.size() <= 40) return fmt::format("'{}'", s);
-  return fmt::format("'{}...' ({} characters)", s.substr(0, 40), s.size());
+  std::string out = "'";
+  for (const char c : s.substr(0, 40)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  if (s.size() <= 40) return out + "'";
+  return fmt::format("{}...' ({} characters)", out, s.size());
 }
 
-// Splits one line into fields; returns false (with the column reached) on a
-// malformed quote.
-bool split_line(std::string_view line, char delim, std::vector<std::string>& fields,
-                std::string& problem) {
+enum class Split { ok, malformed, too_many_fields };
+
+// Splits one line into fields; stops as soon as there would be more than
+// max_fields, so a line of two million commas never holds two million strings.
+Split split_line(std::string_view line, char delim, std::size_t max_fields,
+                 std::vector<std::string>& fields, std::string& problem) {
   fields.clear();
   std::size_t i = 0;
   while (true) {
+    if (fields.size() == max_fields) return Split::too_many_fields;
     std::string field;
     // skip leading blanks
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
@@ -59,12 +71,12 @@ bool split_line(std::string_view line, char delim, std::vector<std::string>& fie
       }
       if (!closed) {
         problem = fmt::format("an unterminated quote in field {}", fields.size() + 1);
-        return false;
+        return Split::malformed;
       }
       while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
       if (i < line.size() && line[i] != delim) {
         problem = fmt::format("text after the closing quote of field {}", fields.size() + 1);
-        return false;
+        return Split::malformed;
       }
       fields.push_back(std::move(field));
     } else {
@@ -76,11 +88,119 @@ bool split_line(std::string_view line, char delim, std::vector<std::string>& fie
     if (i >= line.size()) break;
     ++i;  // the delimiter
     if (i == line.size()) {  // a trailing delimiter ends with an empty field
+      if (fields.size() == max_fields) return Split::too_many_fields;
       fields.emplace_back();
       break;
     }
   }
-  return true;
+  return Split::ok;
+}
+
+// The lines of a (possibly gzip) file, read in 64 KiB pieces: memory is one
+// line plus a piece, whatever the file's size.  Hashes every byte it reads and
+// refuses a file over max_bytes or a line over max_line_bytes.
+class LineReader {
+ public:
+  LineReader(detail::ByteSource& src, const CsvOptions& o) : src_(src), o_(o) {}
+
+  // The next line without its '\n' (and without a '\r' before it); false at the end.
+  bool next(std::string_view& line) {
+    while (true) {
+      const std::size_t nl = buf_.find('\n', scan_);
+      if (nl != std::string::npos) {
+        check_length(nl - start_, true);
+        line = std::string_view(buf_).substr(start_, nl - start_);
+        start_ = scan_ = nl + 1;
+        break;
+      }
+      check_length(buf_.size() - start_, eof_);
+      if (eof_) {
+        if (start_ == buf_.size()) return false;
+        line = std::string_view(buf_).substr(start_);
+        start_ = scan_ = buf_.size();
+        break;
+      }
+      fill();
+    }
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    ++returned_;
+    return true;
+  }
+
+  std::uint64_t bytes() const { return bytes_; }
+  std::string sha256() { return sha_.hex_digest(); }
+
+ private:
+  // n: the bytes of the line so far; complete: its end has been seen.
+  void check_length(std::size_t n, bool complete) const {
+    if (n > o_.max_line_bytes)
+      throw DataError(src_.path(), fmt::format("lines of at most {} bytes", o_.max_line_bytes),
+                      fmt::format("a line of {}{} bytes (line {})", complete ? "" : "more than ",
+                                  complete ? n : o_.max_line_bytes, returned_ + 1),
+                      "is this a CSV file? raise CsvOptions::max_line_bytes if this line is "
+                      "really meant to be read");
+  }
+  void fill() {
+    // Drop what has been handed out; keep the unfinished line.
+    buf_.erase(0, start_);
+    start_ = 0;
+    scan_ = buf_.size();
+    chunk_.resize(1 << 16);
+    const std::size_t k = src_.read(chunk_.data(), chunk_.size());
+    if (k == 0) {
+      eof_ = true;
+      return;
+    }
+    if (bytes_ + k > o_.max_bytes)
+      throw DataError(src_.path(), fmt::format("a CSV file of at most {} bytes", o_.max_bytes),
+                      fmt::format("more than {} bytes", o_.max_bytes),
+                      "raise CsvOptions::max_bytes if this file is really meant to be read");
+    bytes_ += k;
+    sha_.update({chunk_.data(), k});
+    buf_.append(reinterpret_cast<const char*>(chunk_.data()), k);
+  }
+
+  detail::ByteSource& src_;
+  const CsvOptions& o_;
+  Sha256 sha_;
+  std::string buf_;          // unread bytes from start_ on
+  std::vector<std::uint8_t> chunk_;
+  std::size_t start_ = 0;    // where the next line starts in buf_
+  std::size_t scan_ = 0;     // buf_ holds no '\n' in [start_, scan_)
+  std::size_t returned_ = 0;  // lines handed out
+  std::uint64_t bytes_ = 0;
+  bool eof_ = false;
+};
+
+// Throws for the first name that appears twice, as "'a' twice, in columns 1
+// and 2" (the earliest second occurrence).  Sorting keeps it O(n log n) in the
+// number of columns, with no hash an input could flood.
+void check_distinct(const std::string& path, const std::vector<std::string>& header) {
+  std::vector<std::size_t> order(header.size());
+  for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return header[a] < header[b]; });
+  std::size_t first = 0, second = header.size();
+  for (std::size_t k = 1; k < order.size(); ++k)
+    if (header[order[k]] == header[order[k - 1]] && order[k] < second &&
+        (k < 2 || header[order[k - 2]] != header[order[k]])) {
+      first = order[k - 1];
+      second = order[k];
+    }
+  if (second < header.size())
+    throw DataError(path, "distinct column names",
+                    fmt::format("{} twice, in columns {} and {}", show(header[first]), first + 1,
+                                second + 1),
+                    kCsvHint);
+}
+
+// "a, b, c" for a message, at most the first 20 names.
+std::string some_names(const std::vector<std::string>& header) {
+  std::string names;
+  const std::size_t shown = std::min<std::size_t>(header.size(), 20);
+  for (std::size_t j = 0; j < shown; ++j) names += (j ? ", " : "") + show(header[j]);
+  if (header.size() > shown) names += fmt::format(" and {} more", header.size() - shown);
+  return names;
 }
 
 }  // namespace
@@ -92,32 +212,10 @@ CsvRegression load_csv_regression(const std::filesystem::path& path, const CsvOp
     throw DataError(p, fmt::format("a CSV file of at most {} bytes", options.max_bytes),
                     fmt::format("{} bytes", src.file_bytes()),
                     "raise CsvOptions::max_bytes if this file is really meant to be read");
-  std::string text;
-  {
-    std::vector<std::uint8_t> buf(1 << 16);
-    while (true) {
-      const std::size_t k = src.read(buf.data(), buf.size());
-      if (k == 0) break;
-      if (text.size() + k > options.max_bytes)
-        throw DataError(p, fmt::format("a CSV file of at most {} bytes", options.max_bytes),
-                        fmt::format("more than {} bytes", options.max_bytes),
-                        "raise CsvOptions::max_bytes if this file is really meant to be read");
-      text.append(reinterpret_cast<const char*>(buf.data()), k);
-    }
-  }
+  if (options.max_columns < 2)
+    throw std::invalid_argument("load_csv_regression: max_columns must be >= 2");
+  LineReader lines(src, options);
   CsvRegression out;
-  out.provenance.path = p;
-  out.provenance.sha256 = sha256_hex(
-      {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
-  out.provenance.bytes = text.size();
-  out.provenance.file_bytes = src.file_bytes();
-  out.provenance.gzip = src.gzip();
-
-  if (text.empty())
-    throw DataError(p, "a header row of column names", "an empty file", kCsvHint);
-  std::string_view all(text);
-  if (all.substr(0, 3) == "\xEF\xBB\xBF") all.remove_prefix(3);  // UTF-8 byte-order mark
-
   std::vector<std::string> header, fields;
   std::vector<double> row_values;
   std::size_t target = 0, ncols = 0;
@@ -126,18 +224,27 @@ CsvRegression load_csv_regression(const std::filesystem::path& path, const CsvOp
   std::string problem;
   RegressionData& d = out.data;
 
-  std::size_t pos = 0;
-  while (pos < all.size()) {
-    std::size_t nl = all.find('\n', pos);
-    if (nl == std::string_view::npos) nl = all.size();
-    std::string_view line = all.substr(pos, nl - pos);
-    pos = nl + 1;
+  std::string_view line;
+  while (lines.next(line)) {
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line_no == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // UTF-8 byte-order mark
     if (trim(line).empty()) continue;
-    if (!split_line(line, options.delimiter, fields, problem))
-      throw DataError(p, "well-formed CSV fields", fmt::format("{} on line {}", problem, line_no),
-                      kCsvHint);
+    switch (split_line(line, options.delimiter, options.max_columns, fields, problem)) {
+      case Split::ok: break;
+      case Split::malformed:
+        throw DataError(p, "well-formed CSV fields", fmt::format("{} on line {}", problem, line_no),
+                        kCsvHint);
+      case Split::too_many_fields:
+        if (have_header)
+          throw DataError(p, fmt::format("{} fields on every row, as in the header", ncols),
+                          fmt::format("more than {} fields on line {}", options.max_columns, line_no),
+                          "the row is ragged: a value is missing or there is an extra delimiter");
+        throw DataError(p, fmt::format("at most {} columns (the reader's limit)", options.max_columns),
+                        fmt::format("more than {} columns in the header on line {}",
+                                    options.max_columns, line_no),
+                        "is the delimiter right? raise CsvOptions::max_columns if this table is "
+                        "really meant to be read");
+    }
 
     if (!have_header) {
       header = fields;
@@ -154,12 +261,8 @@ CsvRegression load_csv_regression(const std::filesystem::path& path, const CsvOp
                           fmt::format("the number {} as the name of column {} on line {}",
                                       show(header[j]), j + 1, line_no),
                           "add a header row such as 'x1,x2,y'");
-        for (std::size_t k = 0; k < j; ++k)
-          if (header[k] == header[j])
-            throw DataError(p, "distinct column names",
-                            fmt::format("{} twice, in columns {} and {}", show(header[j]), k + 1, j + 1),
-                            kCsvHint);
       }
+      check_distinct(p, header);
       if (ncols < 2)
         throw DataError(p, "at least two columns (features and a target)",
                         fmt::format("{} column on line {}", ncols, line_no), kCsvHint);
@@ -169,14 +272,11 @@ CsvRegression load_csv_regression(const std::filesystem::path& path, const CsvOp
         target = ncols;
         for (std::size_t j = 0; j < ncols; ++j)
           if (header[j] == options.target_column) target = j;
-        if (target == ncols) {
-          std::string names;
-          for (std::size_t j = 0; j < ncols; ++j) names += (j ? ", " : "") + header[j];
-          throw DataError(p, fmt::format("a column named '{}' for the target", options.target_column),
-                          fmt::format("the columns {}", names),
+        if (target == ncols)
+          throw DataError(p, fmt::format("a column named {} for the target", show(options.target_column)),
+                          fmt::format("the columns {}", some_names(header)),
                           "pick one of the column names in the header, or leave the target out "
                           "to use the last column");
-        }
       }
       for (std::size_t j = 0; j < ncols; ++j)
         if (j != target) d.feature_names.push_back(header[j]);
@@ -208,8 +308,8 @@ CsvRegression load_csv_regression(const std::filesystem::path& path, const CsvOp
         else if (!cell.empty() && r.ec == std::errc() && r.ptr == e)
           what = fmt::format("the non-finite value {}", show(cell));
         throw DataError(p, "a finite number in every cell",
-                        fmt::format("{} on line {}, column {} ('{}')", what, line_no, j + 1,
-                                    header[j]),
+                        fmt::format("{} on line {}, column {} ({})", what, line_no, j + 1,
+                                    show(header[j])),
                         kCsvHint);
       }
       row_values[j] = v;
@@ -219,11 +319,18 @@ CsvRegression load_csv_regression(const std::filesystem::path& path, const CsvOp
     d.y.push_back(row_values[target]);
     ++d.n;
   }
+  if (lines.bytes() == 0)
+    throw DataError(p, "a header row of column names", "an empty file", kCsvHint);
   if (!have_header)
     throw DataError(p, "a header row of column names", "only blank lines", kCsvHint);
   if (d.n == 0)
     throw DataError(p, "at least one data row after the header",
                     fmt::format("only the header ({} columns)", ncols), kCsvHint);
+  out.provenance.path = p;
+  out.provenance.sha256 = lines.sha256();
+  out.provenance.bytes = lines.bytes();
+  out.provenance.file_bytes = src.file_bytes();
+  out.provenance.gzip = src.gzip();
   return out;
 }
 

@@ -13,7 +13,11 @@
 // every other column is a feature, in file order.
 // Every problem is a DataError whose message names the path, the line (1-based,
 // counting the header and blank lines, as an editor shows it), the column (name
-// and 1-based position) and the offending text.
+// and 1-based position) and the offending text (at most 40 bytes of it, control
+// and non-ASCII bytes written as \xNN).
+// The file is read as a stream of lines (memory: one line, the rows kept, and
+// fixed buffers); every check is linear in the input (duplicate column names:
+// n log n in the number of columns), and nothing recurses.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -27,6 +31,11 @@ struct CsvOptions {
   char delimiter = ',';
   // Refuse (decompressed) files larger than this; a gzip bomb stops here.
   std::uint64_t max_bytes = std::uint64_t{256} << 20;
+  // Refuse a header of more columns, before their names are stored.
+  std::size_t max_columns = 100000;
+  // Refuse a longer line: the reader holds one line at a time, so this and
+  // max_columns bound its memory whatever the file's size.
+  std::size_t max_line_bytes = std::size_t{16} << 20;
 };
 
 struct CsvRegression {

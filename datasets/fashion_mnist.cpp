@@ -6,6 +6,7 @@
 #include <array>
 #include <system_error>
 
+#include "datasets/byte_source.hpp"
 #include "datasets/error.hpp"
 
 namespace lrb::data {
@@ -15,6 +16,8 @@ namespace {
 constexpr std::array<const char*, 4> kStems = {
     "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte"};
+
+constexpr std::size_t kChunk = 1 << 20;  // bytes read and converted at a time
 
 const char* kMissingHint =
     "install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or pass "
@@ -64,21 +67,49 @@ std::filesystem::path find_file(const std::filesystem::path& dir, const std::str
                   kMissingHint);
 }
 
-ImageSet to_image_set(const IdxImages& im, const IdxLabels& lab, int num_classes) {
-  if (im.count != lab.count)
-    throw DataError(lab.provenance.path,
-                    fmt::format("one label per image ({} images in {})", im.count, im.provenance.path),
-                    fmt::format("{} labels", lab.count),
+void check_counts_agree(const IdxReader& images, const IdxReader& labels) {
+  if (images.records() != labels.records())
+    throw DataError(labels.path(),
+                    fmt::format("one label per image ({} images in {})", images.records(),
+                                images.path()),
+                    fmt::format("{} labels", labels.records()),
                     "the images and labels files do not belong together; check --data-dir");
+}
+
+// The first `max` examples of one half, pixels converted to floats as they
+// arrive (no second copy of the bytes); the rest of both files is still read
+// to check and hash it, in a fixed buffer.
+ImageSet read_half(IdxReader& images, IdxReader& labels, std::size_t max, int num_classes,
+                   FileProvenance& images_provenance, FileProvenance& labels_provenance) {
   ImageSet s;
-  s.n = im.count;
-  s.rows = im.rows;
-  s.cols = im.cols;
+  s.n = static_cast<std::size_t>(std::min<std::uint64_t>(images.records(), max));
+  s.rows = static_cast<int>(images.dims()[1]);  // payload <= IdxLimits: fits an int
+  s.cols = static_cast<int>(images.dims()[2]);
   s.num_classes = num_classes;
-  s.x.resize(im.pixels.size());
-  for (std::size_t i = 0; i < im.pixels.size(); ++i)
-    s.x[i] = static_cast<float>(im.pixels[i]) / 255.0f;
-  s.y.assign(lab.labels.begin(), lab.labels.end());
+  const auto pixels = static_cast<std::size_t>(s.n * images.record_bytes());
+  if (images.size_verified()) s.x.reserve(pixels);
+  std::vector<std::uint8_t> buf(std::min<std::size_t>(pixels, kChunk));
+  for (std::size_t done = 0; done < pixels;) {
+    const std::size_t k = std::min(pixels - done, buf.size());
+    images.read({buf.data(), k});
+    detail::reserve_as_data_arrives(s.x, k, pixels);
+    for (std::size_t i = 0; i < k; ++i) s.x.push_back(static_cast<float>(buf[i]) / 255.0f);
+    done += k;
+  }
+  images_provenance = images.finish();
+
+  if (labels.size_verified()) s.y.reserve(s.n);
+  for (std::size_t done = 0; done < s.n;) {
+    const std::size_t k = std::min(s.n - done, buf.size());
+    labels.read({buf.data(), k});
+    check_labels(labels.path(), {buf.data(), k}, done, num_classes);
+    detail::reserve_as_data_arrives(s.y, k, s.n);
+    s.y.insert(s.y.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(k));
+    done += k;
+  }
+  labels_provenance = labels.finish([&](std::span<const std::uint8_t> rest, std::uint64_t at) {
+    check_labels(labels.path(), rest, at, num_classes);
+  });
   return s;
 }
 
@@ -101,22 +132,31 @@ ImageDataset load_fashion_mnist(const std::filesystem::path& dir, const ImageLoa
   std::array<std::filesystem::path, 4> paths;
   for (std::size_t i = 0; i < 4; ++i) paths[i] = find_file(dir, kStems[i]);
 
-  const IdxImages train_im = read_idx_images(paths[0], options.limits);
-  const IdxLabels train_lab = read_idx_labels(paths[1], options.num_classes, options.limits);
-  const IdxImages test_im = read_idx_images(paths[2], options.limits);
-  const IdxLabels test_lab = read_idx_labels(paths[3], options.num_classes, options.limits);
-  if (test_im.rows != train_im.rows || test_im.cols != train_im.cols)
-    throw DataError(test_im.provenance.path,
-                    fmt::format("{} x {} images, like {}", train_im.rows, train_im.cols,
-                                train_im.provenance.path),
-                    fmt::format("{} x {} images", test_im.rows, test_im.cols),
+  if (options.num_classes < 1 || options.num_classes > 256)
+    throw std::invalid_argument(fmt::format(
+        "load_fashion_mnist: num_classes must be in [1, 256], got {}", options.num_classes));
+  // Every header first: files that do not belong together fail before any
+  // payload is decompressed or allocated.
+  IdxReader train_im(paths[0], kIdxUint8, 3, options.limits);
+  IdxReader train_lab(paths[1], kIdxUint8, 1, options.limits);
+  IdxReader test_im(paths[2], kIdxUint8, 3, options.limits);
+  IdxReader test_lab(paths[3], kIdxUint8, 1, options.limits);
+  check_counts_agree(train_im, train_lab);
+  check_counts_agree(test_im, test_lab);
+  if (test_im.dims()[1] != train_im.dims()[1] || test_im.dims()[2] != train_im.dims()[2])
+    throw DataError(test_im.path(),
+                    fmt::format("{} x {} images, like {}", train_im.dims()[1], train_im.dims()[2],
+                                train_im.path()),
+                    fmt::format("{} x {} images", test_im.dims()[1], test_im.dims()[2]),
                     "the train and test files come from different data sets; check --data-dir");
 
   ImageDataset ds;
   ds.dir = dir.string();
-  ds.train = to_image_set(train_im, train_lab, options.num_classes);
-  ds.test = to_image_set(test_im, test_lab, options.num_classes);
-  ds.files = {train_im.provenance, train_lab.provenance, test_im.provenance, test_lab.provenance};
+  ds.files.resize(4);
+  ds.train = read_half(train_im, train_lab, options.max_train, options.num_classes, ds.files[0],
+                       ds.files[1]);
+  ds.test = read_half(test_im, test_lab, options.max_test, options.num_classes, ds.files[2],
+                      ds.files[3]);
   bool known = true;
   for (std::size_t i = 0; i < 4; ++i) known = known && ds.files[i].sha256 == kFashionMnistSha256[i];
   ds.name = known ? "fashion-mnist" : "idx";

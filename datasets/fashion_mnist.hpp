@@ -42,10 +42,18 @@ DataDirChoice resolve_data_dir(const std::optional<std::string>& cli_value,
 struct ImageLoadOptions {
   int num_classes = 10;
   IdxLimits limits{};
+  // Keep only the first N examples of each half (`--limit-train/--limit-test`).
+  // The rest of every file is still read, checked and hashed, in a fixed
+  // buffer: the provenance names the whole file, and memory follows N.
+  std::size_t max_train = kAllRecords;
+  std::size_t max_test = kAllRecords;
 };
 
 // Loads train and test halves from dir; every problem is a DataError
 // (a missing file names the directory and the file names looked for).
+// All four headers are read and checked against each other (one label per
+// image, the same image size in both halves) before any payload is read.
+// Memory: the floats kept (4 bytes per pixel kept) plus fixed buffers.
 ImageDataset load_fashion_mnist(const std::filesystem::path& dir,
                                 const ImageLoadOptions& options = {});
 

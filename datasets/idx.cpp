@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 #include "datasets/byte_source.hpp"
@@ -16,7 +17,8 @@ namespace lrb::data {
 namespace {
 
 constexpr std::uint64_t kDeflateMaxRatio = 1032;  // deflate cannot expand more than this
-constexpr std::size_t kReadChunk = 1 << 20;
+constexpr std::size_t kReadChunk = 1 << 20;   // what read_idx asks for at a time
+constexpr std::size_t kFinishChunk = 64 << 10;  // finish()'s fixed buffer
 
 // sizeof one element, 0 for a byte that is not an IDX type.
 std::size_t element_size(std::uint8_t type) {
@@ -73,16 +75,27 @@ std::string idx_type_name(std::uint8_t type) {
   }
 }
 
-IdxArray read_idx(const std::filesystem::path& path, std::uint8_t expected_type,
-                  int expected_ndims, const IdxLimits& limits) {
-  const std::string hint = kIdxHint;
-  detail::ByteSource src(path, hint);
-  const std::string& p = src.path();
+struct IdxReader::State {
+  State(const std::filesystem::path& path, const std::string& hint) : src(path, hint) {}
+  detail::ByteSource src;
   Sha256 sha;
-  IdxArray out;
+  std::uint8_t type = kIdxUint8;
+  std::vector<std::uint32_t> dims;
+  std::uint64_t header_bytes = 0, payload = 0, record_bytes = 0, read = 0;
+  bool finished = false;
+};
+
+IdxReader::IdxReader(const std::filesystem::path& path, std::uint8_t expected_type,
+                     int expected_ndims, const IdxLimits& limits)
+    : s_(std::make_unique<State>(path, kIdxHint)) {
+  if (expected_ndims < 1 || expected_ndims > 255)
+    throw std::invalid_argument("IdxReader: expected_ndims must be in [1, 255]");
+  const std::string hint = kIdxHint;
+  State& s = *s_;
+  const std::string& p = s.src.path();
 
   std::array<std::uint8_t, 4> magic{};
-  const std::size_t got_magic = read_full(src, sha, magic.data(), 4);
+  const std::size_t got_magic = read_full(s.src, s.sha, magic.data(), 4);
   if (got_magic < 4)
     throw DataError(p, "a 4-byte IDX magic number (00 00 type ndims)",
                     fmt::format("a file of only {} byte(s)", got_magic), hint);
@@ -101,14 +114,14 @@ IdxArray read_idx(const std::filesystem::path& path, std::uint8_t expected_type,
   if (ndims != expected_ndims)
     throw DataError(p, fmt::format("{} dimension(s){}", expected_ndims, ndims_meaning(expected_ndims)),
                     fmt::format("{} dimension(s) in the IDX header", ndims), kind_hint);
-  out.type = type;
+  s.type = type;
 
   std::vector<std::uint8_t> raw_dims(4 * static_cast<std::size_t>(ndims));
-  const std::size_t got_dims = read_full(src, sha, raw_dims.data(), raw_dims.size());
+  const std::size_t got_dims = read_full(s.src, s.sha, raw_dims.data(), raw_dims.size());
   if (got_dims < raw_dims.size())
     throw DataError(p, fmt::format("{} bytes of dimension sizes after the magic", raw_dims.size()),
                     fmt::format("only {} (the file ends inside its header)", got_dims), hint);
-  const std::uint64_t header_bytes = 4 + raw_dims.size();
+  s.header_bytes = 4 + raw_dims.size();
 
   std::uint64_t payload = element_size(type);
   bool overflow = false;
@@ -116,7 +129,7 @@ IdxArray read_idx(const std::filesystem::path& path, std::uint8_t expected_type,
     const std::uint8_t* b = raw_dims.data() + 4 * i;
     const std::uint32_t d = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
                             (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]};
-    out.dims.push_back(d);
+    s.dims.push_back(d);
     if (d == 0)
       throw DataError(p, "every dimension size >= 1",
                       fmt::format("dimension {} of {} is 0", i, ndims), hint);
@@ -128,104 +141,176 @@ IdxArray read_idx(const std::filesystem::path& path, std::uint8_t expected_type,
   if (overflow || payload > limits.max_payload_bytes)
     throw DataError(p, fmt::format("at most {} bytes of data (the reader's limit)",
                                    limits.max_payload_bytes),
-                    fmt::format("a header declaring {} = {} bytes", dims_text(out.dims),
+                    fmt::format("a header declaring {} = {} bytes", dims_text(s.dims),
                                 overflow ? std::string("more than 2^64") : std::to_string(payload)),
                     "the header is corrupt or this is not a data set lrbench can hold in memory; "
                     "check the file against the original");
+  s.payload = payload;
+  s.record_bytes = payload / s.dims[0];
 
-  const std::uint64_t file_bytes = src.file_bytes();
-  if (!src.gzip()) {
+  const std::uint64_t file_bytes = s.src.file_bytes();
+  if (!s.src.gzip()) {
     // Raw file: its size is known exactly, so size mismatches fail before any payload is read.
-    const std::uint64_t want = header_bytes + payload;
+    const std::uint64_t want = s.header_bytes + payload;
     if (file_bytes < want)
       throw DataError(p, fmt::format("{} bytes ({}-byte header + {} = {} bytes of data)", want,
-                                     header_bytes, dims_text(out.dims), payload),
+                                     s.header_bytes, dims_text(s.dims), payload),
                       fmt::format("a file of {} bytes: it is too short", file_bytes), hint);
     if (file_bytes > want)
       throw DataError(p, fmt::format("{} bytes ({}-byte header + {} = {} bytes of data)", want,
-                                     header_bytes, dims_text(out.dims), payload),
+                                     s.header_bytes, dims_text(s.dims), payload),
                       fmt::format("a file of {} bytes: {} trailing bytes after the data",
                                   file_bytes, file_bytes - want),
                       hint);
-  } else if (file_bytes > 0 && payload > file_bytes * kDeflateMaxRatio) {
+  } else if (payload > file_bytes * kDeflateMaxRatio) {
     throw DataError(p, fmt::format("{} bytes of data ({}), as its header declares", payload,
-                                   dims_text(out.dims)),
+                                   dims_text(s.dims)),
                     fmt::format("a gzip file of {} bytes, which cannot hold more than {} bytes "
                                 "(deflate's maximum ratio is 1032:1)",
                                 file_bytes, file_bytes * kDeflateMaxRatio),
                     hint);
   }
+}
 
-  // Grow as data arrives: never more than a few times what has been read.
-  out.data.reserve(static_cast<std::size_t>(
-      std::min<std::uint64_t>(payload, 16 * file_bytes + (64 << 10))));
-  while (out.data.size() < payload) {
-    const std::size_t old = out.data.size();
-    const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(payload - old, kReadChunk));
-    out.data.resize(old + chunk);
-    const std::size_t got = read_full(src, sha, out.data.data() + old, chunk);
-    if (got < chunk) {
-      throw DataError(p, fmt::format("{} bytes of data after the {}-byte header ({})", payload,
-                                     header_bytes, dims_text(out.dims)),
-                      fmt::format("only {} bytes{}: the data is too short", old + got,
-                                  src.gzip() ? " after decompression" : ""),
-                      hint);
-    }
+IdxReader::~IdxReader() = default;
+IdxReader::IdxReader(IdxReader&&) noexcept = default;
+IdxReader& IdxReader::operator=(IdxReader&&) noexcept = default;
+
+const std::string& IdxReader::path() const { return s_->src.path(); }
+std::uint8_t IdxReader::type() const { return s_->type; }
+const std::vector<std::uint32_t>& IdxReader::dims() const { return s_->dims; }
+std::uint64_t IdxReader::record_bytes() const { return s_->record_bytes; }
+std::uint64_t IdxReader::payload_bytes() const { return s_->payload; }
+std::uint64_t IdxReader::payload_read() const { return s_->read; }
+bool IdxReader::size_verified() const { return !s_->src.gzip(); }
+
+void IdxReader::read(std::span<std::uint8_t> dst) {
+  State& s = *s_;
+  if (s.finished || dst.size() > s.payload - s.read)
+    throw std::invalid_argument(fmt::format("IdxReader::read: {} bytes asked, {} left", dst.size(),
+                                            s.finished ? 0 : s.payload - s.read));
+  const std::size_t got = read_full(s.src, s.sha, dst.data(), dst.size());
+  if (got < dst.size())
+    throw DataError(s.src.path(),
+                    fmt::format("{} bytes of data after the {}-byte header ({})", s.payload,
+                                s.header_bytes, dims_text(s.dims)),
+                    fmt::format("only {} bytes{}: the data is too short", s.read + got,
+                                s.src.gzip() ? " after decompression" : ""),
+                    kIdxHint);
+  s.read += got;
+}
+
+FileProvenance IdxReader::finish(
+    const std::function<void(std::span<const std::uint8_t>, std::uint64_t)>& visit) {
+  State& s = *s_;
+  if (s.finished) throw std::invalid_argument("IdxReader::finish called twice");
+  std::vector<std::uint8_t> buf(kFinishChunk);
+  while (s.read < s.payload) {
+    const std::uint64_t at = s.read;
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(s.payload - at, buf.size()));
+    read({buf.data(), n});
+    if (visit) visit({buf.data(), n}, at);
   }
+  s.finished = true;
   // Nothing may follow the data; for gzip this also runs zlib to the end of the
   // stream, which verifies the CRC-32 and length trailer.
-  std::array<std::uint8_t, 4096> tail{};
+  const std::string& p = s.src.path();
   std::uint64_t extra = 0;
   constexpr std::uint64_t kCountCap = std::uint64_t{64} << 20;
   while (extra < kCountCap) {
-    const std::size_t k = src.read(tail.data(), tail.size());
+    const std::size_t k = s.src.read(buf.data(), buf.size());
     if (k == 0) break;
     extra += k;
   }
   if (extra > 0)
     throw DataError(p, fmt::format("exactly {} bytes ({}-byte header + {} = {} bytes of data)",
-                                   header_bytes + payload, header_bytes, dims_text(out.dims), payload),
+                                   s.header_bytes + s.payload, s.header_bytes, dims_text(s.dims),
+                                   s.payload),
                     fmt::format("{}{} trailing bytes after the data{}", extra >= kCountCap ? "at least " : "",
-                                extra, src.gzip() ? " (after decompression)" : ""),
-                    hint);
-
-  out.provenance.path = p;
-  out.provenance.sha256 = sha.hex_digest();
-  out.provenance.bytes = header_bytes + payload;
-  out.provenance.file_bytes = file_bytes;
-  out.provenance.gzip = src.gzip();
+                                extra, s.src.gzip() ? " (after decompression)" : ""),
+                    kIdxHint);
+  FileProvenance out;
+  out.path = p;
+  out.sha256 = s.sha.hex_digest();
+  out.bytes = s.header_bytes + s.payload;
+  out.file_bytes = s.src.file_bytes();
+  out.gzip = s.src.gzip();
   return out;
 }
 
-IdxImages read_idx_images(const std::filesystem::path& path, const IdxLimits& limits) {
-  IdxArray a = read_idx(path, kIdxUint8, 3, limits);
+IdxArray read_idx(const std::filesystem::path& path, std::uint8_t expected_type,
+                  int expected_ndims, const IdxLimits& limits, std::size_t max_records) {
+  IdxReader r(path, expected_type, expected_ndims, limits);
+  IdxArray out;
+  out.type = r.type();
+  out.dims = r.dims();
+  out.records = static_cast<std::size_t>(std::min<std::uint64_t>(r.records(), max_records));
+  // payload <= max_payload_bytes, so the product fits: records <= dims[0].
+  const auto keep = static_cast<std::size_t>(out.records * r.record_bytes());
+  if (r.size_verified()) out.data.reserve(keep);
+  while (out.data.size() < keep) {
+    const std::size_t old = out.data.size();
+    const std::size_t chunk = std::min(keep - old, kReadChunk);
+    detail::reserve_as_data_arrives(out.data, chunk, keep);
+    out.data.resize(old + chunk);
+    r.read({out.data.data() + old, chunk});
+  }
+  out.provenance = r.finish();
+  return out;
+}
+
+void check_labels(const std::string& path, std::span<const std::uint8_t> labels,
+                  std::uint64_t first_index, int num_classes) {
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] >= num_classes)
+      throw DataError(path,
+                      fmt::format("labels in 0..{} ({} classes)", num_classes - 1, num_classes),
+                      fmt::format("label {} at index {}", labels[i], first_index + i),
+                      "these may not be the labels of this data set; check --data-dir, or the "
+                      "number of classes given");
+  }
+}
+
+IdxImages read_idx_images(const std::filesystem::path& path, const IdxLimits& limits,
+                          std::size_t max_images) {
+  IdxArray a = read_idx(path, kIdxUint8, 3, limits, max_images);
   IdxImages im;
-  im.count = a.dims[0];
-  im.rows = static_cast<int>(a.dims[1]);
+  im.count = a.records;
+  im.rows = static_cast<int>(a.dims[1]);  // <= max_payload_bytes: fits an int
   im.cols = static_cast<int>(a.dims[2]);
   im.pixels = std::move(a.data);
   im.provenance = std::move(a.provenance);
   return im;
 }
 
-IdxLabels read_idx_labels(const std::filesystem::path& path, int num_classes,
-                          const IdxLimits& limits) {
+namespace {
+void check_num_classes(int num_classes) {
   if (num_classes < 1 || num_classes > 256)
     throw std::invalid_argument(
         fmt::format("read_idx_labels: num_classes must be in [1, 256], got {}", num_classes));
-  IdxArray a = read_idx(path, kIdxUint8, 1, limits);
-  for (std::size_t i = 0; i < a.data.size(); ++i) {
-    if (a.data[i] >= num_classes)
-      throw DataError(a.provenance.path,
-                      fmt::format("labels in 0..{} ({} classes)", num_classes - 1, num_classes),
-                      fmt::format("label {} at index {}", a.data[i], i),
-                      "these may not be the labels of this data set; check --data-dir, or the "
-                      "number of classes given");
-  }
+}
+}  // namespace
+
+IdxLabels read_idx_labels(const std::filesystem::path& path, int num_classes,
+                          const IdxLimits& limits, std::size_t max_labels) {
+  check_num_classes(num_classes);
+  IdxReader r(path, kIdxUint8, 1, limits);
   IdxLabels lab;
-  lab.count = a.dims[0];
-  lab.labels = std::move(a.data);
-  lab.provenance = std::move(a.provenance);
+  lab.count = static_cast<std::size_t>(std::min<std::uint64_t>(r.records(), max_labels));
+  if (r.size_verified()) lab.labels.reserve(lab.count);
+  while (lab.labels.size() < lab.count) {
+    const std::size_t old = lab.labels.size();
+    const std::size_t chunk = std::min(lab.count - old, kReadChunk);
+    detail::reserve_as_data_arrives(lab.labels, chunk, lab.count);
+    lab.labels.resize(old + chunk);
+    r.read({lab.labels.data() + old, chunk});
+    check_labels(r.path(), {lab.labels.data() + old, chunk}, old, num_classes);
+  }
+  // The labels past max_labels are checked too: the verdict on a file does not
+  // depend on how much of it a run uses.
+  lab.provenance = r.finish([&](std::span<const std::uint8_t> rest, std::uint64_t offset) {
+    check_labels(r.path(), rest, offset, num_classes);
+  });
   return lab;
 }
 

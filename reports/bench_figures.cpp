@@ -84,7 +84,10 @@ std::vector<Point> points(const std::vector<JsonFile>& files) {
       const bool take = aggregates ? is_median(r) : r.type == records::RunType::iteration;
       if (take) runs[r.run_name].push_back(&r);
     }
-    for (const auto& [run, es] : runs) {
+    for (const auto& run_entries : runs) {
+      // Not a structured binding: clang 14 cannot capture one in the lambda below.
+      const std::string& run = run_entries.first;
+      const auto& es = run_entries.second;
       Point p;
       // OpenMP team size from the benchmarks' omp_threads counter; Google
       // Benchmark's own "threads" (its benchmark threads) otherwise.

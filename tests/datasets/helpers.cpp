@@ -87,6 +87,21 @@ Bytes gzip(const Bytes& raw) {
   return out;
 }
 
+Bytes gzip_head_then_zeros(const Bytes& head, std::size_t zero_mib) {
+  Bytes out = gzip(head);
+  const Bytes member = gzip(Bytes(std::size_t{1} << 20, 0));
+  out.reserve(out.size() + zero_mib * member.size());
+  for (std::size_t i = 0; i < zero_mib; ++i) out.insert(out.end(), member.begin(), member.end());
+  return out;
+}
+
+Bytes random_bytes(std::size_t n, std::uint64_t seed) {
+  Rng r{seed};
+  Bytes b(n);
+  for (auto& x : b) x = static_cast<std::uint8_t>(r.next() >> 56);
+  return b;
+}
+
 Bytes gunzip_file(const fs::path& p) {
   gzFile g = gzopen(p.string().c_str(), "rb");
   if (g == nullptr) throw std::runtime_error("gzopen failed: " + p.string());

@@ -37,6 +37,12 @@ Bytes idx_labels(std::uint32_t count, int num_classes);
 
 Bytes gzip(const Bytes& raw);        // one gzip member (zlib deflate, level 6)
 Bytes gunzip_file(const std::filesystem::path& p);  // via gzread, independent of the library
+// A gzip bomb that is valid data: gzip(head) followed by gzip members of 1 MiB
+// of zeros each, `zero_mib` of them (about 1 KB each): `zero_mib` MiB of zeros
+// after `head` once inflated, as gzip -d reads concatenated members.
+Bytes gzip_head_then_zeros(const Bytes& head, std::size_t zero_mib);
+// `n` pseudo-random bytes (incompressible: gzip keeps their size).
+Bytes random_bytes(std::size_t n, std::uint64_t seed);
 
 // The largest single operator-new request since the last reset (alloc_tracker.cpp).
 void reset_max_allocation();

@@ -96,7 +96,7 @@ TEST(Csv, UnknownTargetColumnListsTheColumns) {
   TempDir t;
   write_text(t / "d.csv", "a,b,c\n1,2,3\n");
   expect_data_error([&] { load_csv_regression(t / "d.csv", {.target_column = "y"}); },
-                    {"a column named 'y'", "the columns a, b, c"});
+                    {"a column named 'y'", "the columns 'a', 'b', 'c'"});
 }
 
 TEST(Csv, MalformedHeaderIsAnError) {
@@ -107,6 +107,68 @@ TEST(Csv, MalformedHeaderIsAnError) {
   expect_data_error([&] { load_csv_regression(t / "one.csv"); }, {"at least two columns"});
   write_text(t / "q.csv", "\"a,b\n1,2\n");
   expect_data_error([&] { load_csv_regression(t / "q.csv"); }, {"unterminated quote", "line 1"});
+}
+
+// The header check used to compare every pair of names (2,000,000 columns:
+// about 1.5 h).  A header over the column limit is refused before its names
+// are stored; under it, duplicates are found by sorting.
+TEST(Csv, WideHeadersAreBoundedAndCheckedInLinearithmicTime) {
+  TempDir t;
+  std::string wide;
+  for (int j = 0; j < 2000000; ++j) wide += j ? ",a" : "a";
+  write_text(t / "wide.csv", wide + "\n");
+  reset_max_allocation();
+  expect_data_error([&] { load_csv_regression(t / "wide.csv"); },
+                    {"at most 100000 columns", "more than 100000 columns in the header on line 1"});
+  EXPECT_LT(max_allocation(), std::size_t{16} << 20);
+
+  // 200,000 distinct names, then one repeated: quadratic would be 2e10 compares.
+  std::string header, row;
+  for (int j = 0; j < 200000; ++j) {
+    header += (j ? ",c" : "c") + std::to_string(j);
+    row += j ? ",1" : "1";
+  }
+  write_text(t / "ok.csv", header + "\n" + row + "\n");
+  const CsvRegression c = load_csv_regression(t / "ok.csv", {.max_columns = 200000});
+  EXPECT_EQ(c.data.d, 199999u);
+  EXPECT_EQ(c.data.target_name, "c199999");
+  write_text(t / "dup.csv", header + ",c7,c3\n" + row + ",1,1\n");
+  expect_data_error([&] { load_csv_regression(t / "dup.csv", {.max_columns = 200002}); },
+                    {"'c7' twice, in columns 8 and 200001"});
+  // Too many fields in a row: counted up to the limit only.
+  write_text(t / "row.csv", "x,y\n" + row + "\n");
+  expect_data_error([&] { load_csv_regression(t / "row.csv"); },
+                    {"2 fields on every row", "more than 100000 fields on line 2"});
+}
+
+TEST(Csv, LongLinesAreRefusedAtTheLimit) {
+  TempDir t;
+  write_text(t / "l.csv", "x,y\n1,2\n1," + std::string(300, '7') + "\n");
+  expect_data_error([&] { load_csv_regression(t / "l.csv", {.max_line_bytes = 100}); },
+                    {"lines of at most 100 bytes", "a line of 302 bytes (line 3)"});
+  // A line longer than what one read brings: refused before it is all in memory.
+  write_text(t / "big.csv", "x,y\n" + std::string(1 << 20, '1') + ",2\n");
+  reset_max_allocation();
+  expect_data_error([&] { load_csv_regression(t / "big.csv", {.max_line_bytes = 1000}); },
+                    {"a line of more than 1000 bytes (line 2)"});
+  EXPECT_LT(max_allocation(), std::size_t{256} << 10);
+  // The same file is fine under the default limit, with and without a final newline.
+  EXPECT_EQ(load_csv_regression(t / "l.csv").data.n, 2u);
+  write_text(t / "n.csv", "x,y\n1,2\n3,4");
+  EXPECT_EQ(load_csv_regression(t / "n.csv").data.y, (std::vector<double>{2, 4}));
+}
+
+TEST(Csv, MessagesEscapeControlBytes) {
+  TempDir t;
+  write_text(t / "c.csv", "x,y\n1,\x1b[31mred\n");
+  try {
+    load_csv_regression(t / "c.csv");
+    ADD_FAILURE() << "no error";
+  } catch (const DataError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("'\\x1b[31mred'"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\x1b'), std::string::npos) << msg;
+  }
 }
 
 TEST(Csv, MissingFileIsAnError) {

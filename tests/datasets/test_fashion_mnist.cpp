@@ -166,6 +166,70 @@ TEST(FashionMnistErrors, MissingDirectoryIsAnError) {
                     {(t / "nowhere").string(), "no such directory", "dataset-fashion-mnist"});
 }
 
+TEST(FashionMnistLimits, KeepsTheFirstExamplesAndRecordsTheWholeFiles) {
+  TempDir t;
+  write_small_dir(t, 12, 12, true);
+  const ImageDataset all = load_fashion_mnist(t.path);
+  const ImageDataset some = load_fashion_mnist(t.path, {.max_train = 3, .max_test = 2});
+  EXPECT_EQ(some.train.n, 3u);
+  EXPECT_EQ(some.test.n, 2u);
+  EXPECT_EQ(some.train.x, std::vector<float>(all.train.x.begin(), all.train.x.begin() + 3 * 784));
+  EXPECT_EQ(some.train.y, std::vector<std::int32_t>(all.train.y.begin(), all.train.y.begin() + 3));
+  EXPECT_EQ(some.test.y, std::vector<std::int32_t>(all.test.y.begin(), all.test.y.begin() + 2));
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(some.files[i].sha256, all.files[i].sha256);
+    EXPECT_EQ(some.files[i].bytes, all.files[i].bytes);
+  }
+}
+
+// gzip file: IDX header `head`, then `pad` incompressible bytes, so the file
+// is big enough for deflate's 1032:1 ratio to allow the header's claim.
+void write_claiming_gz(const fs::path& p, const Bytes& head, std::size_t pad) {
+  Bytes b = head;
+  const Bytes r = random_bytes(pad, 99);
+  b.insert(b.end(), r.begin(), r.end());
+  write_file(p, gzip(b));
+}
+
+// A 1.1 MB labels .gz claiming 2^30 labels, and two 1.1 MB image .gz files
+// claiming 1 GiB each, next to files that disagree with them: refused from
+// the headers alone, before anything is inflated or allocated.
+TEST(FashionMnistLimits, HeadersThatDisagreeFailBeforeAnyPayloadIsRead) {
+  TempDir t;
+  write_small_dir(t, 12, 12, true);
+  write_claiming_gz(t / "train-labels-idx1-ubyte.gz", idx_bytes(0x08, {1u << 30}, {}), 1100 << 10);
+  reset_max_allocation();
+  expect_data_error([&] { load_fashion_mnist(t.path); },
+                    {"one label per image (12 images in", "found 1073741824 labels"});
+  EXPECT_LT(max_allocation(), std::size_t{1} << 20);
+
+  write_small_dir(t, 12, 12, true);
+  for (const char* name : {"train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz"})
+    write_claiming_gz(t / name, idx_bytes(0x08, {1369568, 28, 28}, {}), 1100 << 10);
+  reset_max_allocation();
+  expect_data_error([&] { load_fashion_mnist(t.path); },
+                    {"one label per image (1369568 images in", "found 12 labels"});
+  EXPECT_LT(max_allocation(), std::size_t{1} << 20);
+}
+
+// Four consistent bombs (two 256 MiB image files, labels to match, each a few
+// hundred KB of gzip): with limits, memory follows the examples kept.
+TEST(FashionMnistLimits, ConsistentGzipBombsCostOnlyTheExamplesKept) {
+  TempDir t;
+  const std::uint32_t n = 1u << 18;  // 32 x 32 images: 256 MiB
+  for (const char* name : {"train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz"})
+    write_file(t / name, gzip_head_then_zeros(idx_bytes(0x08, {n, 32, 32}, {}), 256));
+  for (const char* name : {"train-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte.gz"})
+    write_file(t / name, gzip(idx_bytes(0x08, {n}, Bytes(n, 0))));
+  reset_max_allocation();
+  const ImageDataset ds = load_fashion_mnist(t.path, {.max_train = 64, .max_test = 16});
+  EXPECT_EQ(ds.train.n, 64u);
+  EXPECT_EQ(ds.test.n, 16u);
+  EXPECT_EQ(ds.train.x, std::vector<float>(64 * 1024, 0.0f));
+  EXPECT_EQ(ds.files[0].bytes, 16 + (std::uint64_t{1} << 28));
+  EXPECT_LT(max_allocation(), std::size_t{1} << 20);
+}
+
 TEST(FashionMnistErrors, TrainAndTestImageSizesMustAgree) {
   TempDir t;
   write_small_dir(t, 4, 4, false);

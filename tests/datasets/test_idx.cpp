@@ -204,6 +204,70 @@ TEST(Idx, ShortGzipAllocatesOnlyWhatArrives) {
   EXPECT_LT(max_allocation(), std::size_t{16} << 20);
 }
 
+// A full gzip read allocates at most what the header declares: the buffer
+// grows with the data that arrives but never past the declared payload (a
+// vector grown by doubling would reach up to twice that).
+TEST(Idx, FullGzipReadAllocatesAtMostThePayload) {
+  TempDir t;
+  const Bytes raw = idx_images(3000, 28, 28);  // 2,352,000 bytes of pixels
+  write_file(t / "im.gz", gzip(raw));
+  reset_max_allocation();
+  const IdxImages im = read_idx_images(t / "im.gz");
+  EXPECT_EQ(im.pixels, Bytes(raw.begin() + 16, raw.end()));
+  EXPECT_LE(max_allocation(), std::size_t{3000 * 28 * 28});
+}
+
+TEST(Idx, KeepsOnlyTheFirstRecordsButHashesAndChecksTheWholeFile) {
+  TempDir t;
+  const Bytes raw = idx_images(50, 6, 5);
+  write_file(t / "im", raw);
+  write_file(t / "im.gz", gzip(raw));
+  for (const char* name : {"im", "im.gz"}) {
+    reset_max_allocation();
+    const IdxImages im = read_idx_images(t / name, {}, 4);
+    EXPECT_EQ(im.count, 4u) << name;
+    EXPECT_EQ(im.pixels, Bytes(raw.begin() + 16, raw.begin() + 16 + 4 * 30)) << name;
+    EXPECT_EQ(im.provenance.sha256, sha256_hex(raw)) << name;
+    EXPECT_EQ(im.provenance.bytes, raw.size()) << name;
+  }
+  // More than the file holds: all of it.
+  EXPECT_EQ(read_idx_images(t / "im", {}, 1000).count, 50u);
+  // What is not kept is still checked: a short file, trailing bytes.
+  const Bytes cut(raw.begin(), raw.end() - 7);
+  write_file(t / "cut.gz", gzip(cut));
+  expect_data_error([&] { read_idx_images(t / "cut.gz", {}, 1); },
+                    {"1500 bytes of data", "only 1493 bytes after decompression"});
+  Bytes longer = raw;
+  longer.push_back(0);
+  write_file(t / "long.gz", gzip(longer));
+  expect_data_error([&] { read_idx_images(t / "long.gz", {}, 1); }, {"1 trailing bytes"});
+}
+
+TEST(Idx, LabelsPastTheLimitAreCheckedToo) {
+  TempDir t;
+  Bytes raw = idx_labels(100, 10);
+  raw[8 + 50] = 12;
+  write_file(t / "lab.gz", gzip(raw));
+  expect_data_error([&] { read_idx_labels(t / "lab.gz", 10, {}, 10); }, {"label 12 at index 50"});
+}
+
+// The reproducer of a 1.2 MB labels .gz that inflates to 2^30 valid labels
+// (concatenated gzip members of zeros): asking for 100 of them costs fixed
+// buffers, not the gigabyte the file holds; the whole file is still hashed.
+TEST(Idx, GzipBombOfValidLabelsCostsOnlyWhatIsKept) {
+  TempDir t;
+  const Bytes head = idx_bytes(0x08, {1u << 30}, {});
+  const Bytes bomb = gzip_head_then_zeros(head, 1024);
+  ASSERT_LT(bomb.size(), std::size_t{1200} << 10);
+  write_file(t / "lab.gz", bomb);
+  reset_max_allocation();
+  const IdxLabels lab = read_idx_labels(t / "lab.gz", 10, {}, 100);
+  EXPECT_EQ(lab.count, 100u);
+  EXPECT_EQ(lab.labels, Bytes(100, 0));
+  EXPECT_EQ(lab.provenance.bytes, 8 + (std::uint64_t{1} << 30));
+  EXPECT_LT(max_allocation(), std::size_t{1} << 20);
+}
+
 TEST(Idx, LabelsOutOfRangeAreAnError) {
   TempDir t;
   Bytes raw = idx_labels(100, 10);

@@ -119,6 +119,19 @@ TEST(Suite004, QuickEndToEndAndClaims) {
   EXPECT_EQ(row(rows, "004.2").result.verdict, Verdict::refuted);   // not piecewise constant
   EXPECT_EQ(row(rows, "004.3").result.verdict, Verdict::refuted);   // lr0/sqrt(1+d) constant
   EXPECT_EQ(row(rows, "004.10").result.verdict, Verdict::refuted);  // 'accuracy' is 0
+
+  // A record whose "final" lacks test_loss still passes validation ("final"
+  // is not in the content address): 004.10 cannot be evaluated and says
+  // why, instead of reading the missing key (a fuzzing find).
+  auto damaged = loaded;
+  for (auto& [address, rec] : damaged.by_address)
+    if (rec.at("status") == "ok" && rec.at("final").contains("keras_accuracy")) {
+      rec["final"].erase("test_loss");
+      break;
+    }
+  const auto bad = evaluate_claims(damaged, plan, {"004"});
+  EXPECT_NE(row(bad, "004.10").error.find("no \"test_loss\""), std::string::npos)
+      << row(bad, "004.10").error;
 }
 
 TEST(Runner, RerunIsACacheHitAndResumesAfterACrash) {

@@ -69,7 +69,10 @@ LoadedData<T> load_data(const DataOptions& o) {
   if (s.name == "fashion-mnist" || s.name == "idx") {
     a.finish();
     const auto dir = data::resolve_data_dir(o.data_dir, data_dir_from_environment());
-    const auto ds = data::load_fashion_mnist(dir.dir);
+    // The limits go to the loader so it keeps only what is used (memory follows them).
+    auto limit = [](int64_t l) { return l > 0 ? static_cast<size_t>(l) : data::kAllRecords; };
+    const auto ds = data::load_fashion_mnist(
+        dir.dir, {.max_train = limit(o.limit_train), .max_test = limit(o.limit_test)});
     auto take = [&](const data::ImageSet& set, int64_t limit, std::vector<T>& x,
                     std::vector<int32_t>& l) {
       const size_t n = limit > 0 ? std::min<size_t>(set.n, static_cast<size_t>(limit)) : set.n;

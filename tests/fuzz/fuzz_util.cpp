@@ -1,0 +1,76 @@
+#include "fuzz_util.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <streambuf>
+#include <system_error>
+
+namespace lrb::fuzz {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path make_scratch_dir() {
+  std::error_code ec;
+  fs::path base = "/dev/shm";
+  if (!fs::is_directory(base, ec)) {
+    const char* tmp = std::getenv("TMPDIR");
+    base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  }
+  std::string templ = (base / "lrbench-fuzz-XXXXXX").string();
+  if (::mkdtemp(templ.data()) == nullptr) fail("cannot create a scratch folder under " + base.string());
+  return templ;
+}
+
+struct Scratch {
+  fs::path dir = make_scratch_dir();
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+};
+
+// A stream buffer that swallows everything.
+struct NullBuffer : std::streambuf {
+  int overflow(int c) override { return traits_type::not_eof(c); }
+  std::streamsize xsputn(const char*, std::streamsize n) override { return n; }
+};
+
+}  // namespace
+
+const fs::path& scratch_dir() {
+  static Scratch s;
+  return s.dir;
+}
+
+void write_file(const fs::path& path, std::string_view bytes) {
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) fail("cannot write scratch file " + path.string());
+  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  if (std::fclose(f) != 0 || !ok) fail("cannot write scratch file " + path.string());
+}
+
+void reset_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  fs::create_directories(dir);
+}
+
+void silence_standard_streams() {
+  static NullBuffer null;
+  std::cout.rdbuf(&null);
+  std::cerr.rdbuf(&null);
+}
+
+void fail(const std::string& what) {
+  std::fprintf(stderr, "fuzz harness: %s\n", what.c_str());
+  std::abort();
+}
+
+}  // namespace lrb::fuzz
