@@ -9,19 +9,23 @@ namespace lrb::suites {
 
 std::vector<ClaimRow> evaluate_claims(const records::LoadedResults& loaded, const std::vector<RunSpec>& plan,
                                       const std::vector<std::string>& suite_ids) {
+  return evaluate_claims(loaded, plan, select_suites(suite_ids));
+}
+
+std::vector<ClaimRow> evaluate_claims(const records::LoadedResults& loaded, const std::vector<RunSpec>& plan,
+                                      const std::vector<const Suite*>& suites) {
   const auto sets = records::select(loaded, plan);
   const ResultSet empty;
   std::vector<ClaimRow> rows;
-  for (const auto& s : registry()) {
-    if (!suite_ids.empty() && std::find(suite_ids.begin(), suite_ids.end(), s.id) == suite_ids.end())
-      continue;
+  for (const Suite* sp : suites) {
+    const Suite& s = *sp;
     std::vector<RunSpec> mine;
     for (const auto& r : plan)
       if (r.suite == s.id) mine.push_back(r);
     const auto it = sets.find(s.id);
     const ResultSet& rs = it == sets.end() ? empty : it->second;
     for (const auto& c : s.claims) {
-      ClaimRow row{s.id, &c, {}, {}};
+      ClaimRow row{s.id, &s, &c, {}, {}};
       try {
         row.result = c.check(rs, mine);
       } catch (const std::exception& e) {
@@ -55,11 +59,12 @@ std::string format_claims(const std::vector<ClaimRow>& rows, records::ClaimsForm
 void record_claims(const std::string& dir, const records::LoadedResults& loaded, const std::vector<ClaimRow>& rows,
                    const Budget& budget) {
   const auto all = verdicts(rows);
-  std::vector<std::string> suites;
+  std::vector<const Suite*> suites;
   for (const auto& r : rows)
-    if (std::find(suites.begin(), suites.end(), r.suite) == suites.end()) suites.push_back(r.suite);
-  for (const auto& id : suites) {
-    const auto m = manifest(find_suite(id), budget);
+    if (std::find(suites.begin(), suites.end(), r.owner) == suites.end()) suites.push_back(r.owner);
+  for (const Suite* owner : suites) {
+    const std::string& id = owner->id;
+    const auto m = manifest(*owner, budget);
     records::write_manifest(dir, m);
     const std::string text = records::manifest_text(m);
     records::SuiteVerdicts v;

@@ -51,5 +51,6 @@ int cmd_claims(const std::vector<std::string>& args);
 int cmd_lr_find(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
 int cmd_slurm_script(const std::vector<std::string>& args);
+int cmd_study(const std::vector<std::string>& args);
 
 }  // namespace lrb::cli

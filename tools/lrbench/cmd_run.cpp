@@ -16,47 +16,23 @@
 //             no verdicts file is written)
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "datasets/error.hpp"
 #include "datasets/fashion_mnist.hpp"
+#include "records/address.hpp"
 #include "records/provenance.hpp"
 #include "records/results_dir.hpp"
 #include "suites/runner.hpp"
 #include "tools/lrbench/cli.hpp"
+#include "tools/lrbench/cmd_study_plan.hpp"
 #include "tools/lrbench/environment.hpp"
 #include "tools/lrbench/progress.hpp"
 
 namespace lrb::cli {
 namespace {
-
-struct PlanOptions {
-  std::vector<std::string> suites;
-  bool quick = false;
-  int seeds = 0;
-};
-
-void add_plan_options(po::options_description& opts, PlanOptions& p) {
-  opts.add_options()
-      ("suite", po::value(&p.suites)->multitoken(),
-       "suite ids to include (repeatable: --suite 002 --suite 004); default: every implemented one")
-      ("quick", po::bool_switch(&p.quick), "the quick configuration (smaller budgets, 3 seeds)")
-      ("seeds", po::value(&p.seeds)->default_value(0),
-       "seeds per seeded configuration, in [1, 1000]; 0 = the suite's default (10, quick 3)");
-}
-
-records::Budget budget_of(const PlanOptions& p) { return {.quick = p.quick, .seeds = p.seeds}; }
-
-std::vector<suites::RunSpec> make_plan(const PlanOptions& p) {
-  if (p.seeds < 0 || p.seeds > 1000)
-    throw UsageError("--seeds must be in [0, 1000], got " + std::to_string(p.seeds));
-  try {
-    return suites::plan_runs(p.suites, budget_of(p));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--suite: ") + e.what());
-  }
-}
 
 void print_load_errors(const char* cmd, const records::LoadedResults& l) {
   for (const auto& e : l.errors) std::cerr << "lrbench " << cmd << ": data error: " << e.what() << "\n";
@@ -83,15 +59,19 @@ int cmd_run(const std::vector<std::string>& args) {
        "/usr/share/datasets/fashion-mnist); records are addressed by the files' SHA-256, not the path")
       ("progress", po::value(&progress)->default_value(progress), "auto | lines | none");
   po::variables_map vm;
-  if (!parse_options("run", "[--suite ID ...] [--quick] [--seeds K] [--threads T] [--shard I/N] "
-                     "[--results DIR] [--force]",
-                     "Runs the tutorial suites.  Each run (suite, configuration, seed) is stored as\n"
+  if (!parse_options("run", "[--suite ID ...] [--study FILE ...] [--quick] [--seeds K] [--threads T] "
+                     "[--shard I/N] [--results DIR] [--force]",
+                     "Runs the tutorial suites and study files.  Each run (suite, configuration,\n"
+                     "seed) is stored as\n"
                      "DIR/<suite>/<address>.json, address = SHA-256 of its canonical configuration\n"
                      "and the numerics version.  A run with a record (status ok or diverged) is\n"
                      "never recomputed (--force does); records are written atomically, so an\n"
                      "interrupted run resumes where it stopped.  Each suite's plan is written\n"
                      "first as DIR/manifests/<suite>.<budget>.json (what `lrbench report` reads).\n"
-                     "Exit 1 if any run failed.",
+                     "A study's tuned arms run their tuning trials first; once every trial has a\n"
+                     "record the chosen value's runs follow in the same call (a shard runs the\n"
+                     "trials only: merge, then run again on the merged directory).\n"
+                     "Exit 1 if any run failed, 2 for a bad study file, 3 for missing data.",
                      opts, {}, args, vm))
     return kOk;
   if (threads < 1 || threads > 256)
@@ -115,7 +95,12 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   if (progress != "auto" && progress != "lines" && progress != "none")
     throw UsageError("--progress must be auto, lines or none, got '" + progress + "'");
-  const auto runs = suites::shard(make_plan(p), si, sn);
+  const auto mode = progress == "none"    ? Progress::Mode::quiet
+                    : progress == "lines" ? Progress::Mode::lines
+                                          : Progress::Mode::bar;
+  // Studies with tuned arms: the choices already decided by records in DIR.
+  const auto prior = p.studies.empty() ? records::LoadedResults{} : load_if_present(results);
+  Plan plan = make_plan(p, &prior);
   if (!data_dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(data_dir, ec))
@@ -124,10 +109,6 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   const auto dir = data::resolve_data_dir(data_dir.empty() ? std::nullopt : std::optional<std::string>(data_dir),
                                           data_dir_from_environment());
-  // The whole plan of each suite, whichever shard this is: every shard writes
-  // the same bytes, and merge checks that they agree.
-  suites::write_manifests(results, p.suites, budget_of(p));
-
   suites::DatasetCache datasets;  // one decoded Fashion-MNIST for every run of this process
   suites::RunOptions o;
   o.results_dir = results;
@@ -138,26 +119,54 @@ int cmd_run(const std::vector<std::string>& args) {
   o.datasets = &datasets;
   o.provenance = records::provenance(1);
   o.provenance["runs_in_parallel"] = threads;
-  RunsProgress bar(static_cast<int64_t>(runs.size()), threads,
-                   progress == "none"    ? Progress::Mode::quiet
-                   : progress == "lines" ? Progress::Mode::lines
-                                         : Progress::Mode::bar);
   auto run_name = [](const suites::RunSpec& r) {
     return r.suite + " " + r.config + " seed " + std::to_string(r.seed);
   };
-  o.on_progress = [&](int64_t done, int64_t, const suites::RunSpec& r, const std::string& what) {
-    bar.run_done(-1, done, run_name(r), what);
-  };
-  o.on_run_progress = [&](int worker, const suites::RunSpec& r, double f, const std::string& st) {
-    bar.run_progress(worker, run_name(r), f, st);
-  };
-  const auto sum = suites::run_all(runs, o);
-  bar.finish(std::to_string(sum.computed) + " computed, " + std::to_string(sum.cached) + " cached, " +
-             std::to_string(sum.diverged) + " diverged, " + std::to_string(sum.failed) + " failed");
-  for (const auto& e : sum.errors) std::cerr << "lrbench run: failed: " << e << "\n";
-  std::cout << "runs " << sum.total << ": computed " << sum.computed << ", cached " << sum.cached
-            << ", diverged " << sum.diverged << ", failed " << sum.failed << " (shard " << si << "/"
+  suites::RunSummary total;
+  std::set<std::string> done;  // addresses run (or found) by an earlier stage of this call
+  // Stage 1 runs the plan; while a study's tuning is decided by what stage 1
+  // recorded, its final runs join the plan and run too (whole plans only).
+  for (int stage = 0;; ++stage) {
+    // The whole plan of each suite, whichever shard this is: every shard writes
+    // the same bytes, and merge checks that they agree.
+    suites::write_manifests(results, plan.suites, budget_of(p));
+    std::vector<suites::RunSpec> runs;
+    for (auto& r : suites::shard(plan.runs, si, sn))
+      if (!done.count(records::run_address(r))) runs.push_back(std::move(r));
+    for (const auto& r : runs) done.insert(records::run_address(r));
+    o.suites = plan.suites;
+    RunsProgress bar(static_cast<int64_t>(runs.size()), threads, mode);
+    o.on_progress = [&](int64_t d, int64_t, const suites::RunSpec& r, const std::string& what) {
+      bar.run_done(-1, d, run_name(r), what);
+    };
+    o.on_run_progress = [&](int worker, const suites::RunSpec& r, double f, const std::string& st) {
+      bar.run_progress(worker, run_name(r), f, st);
+    };
+    const auto sum = suites::run_all(runs, o);
+    bar.finish(std::to_string(sum.computed) + " computed, " + std::to_string(sum.cached) + " cached, " +
+               std::to_string(sum.diverged) + " diverged, " + std::to_string(sum.failed) + " failed");
+    total.total += sum.total;
+    total.computed += sum.computed;
+    total.cached += sum.cached;
+    total.diverged += sum.diverged;
+    total.failed += sum.failed;
+    total.errors.insert(total.errors.end(), sum.errors.begin(), sum.errors.end());
+    if (!plan.undecided || sum.failed || stage > 0) break;
+    if (sn > 1) {
+      std::cout << "tuning trials of this shard done: merge the shards, then run again on the merged "
+                   "directory for the chosen values' runs\n";
+      break;
+    }
+    const auto loaded = records::load_results(results);
+    plan = make_plan(p, &loaded);
+  }
+  if (plan.undecided && sn == 1 && !total.failed)
+    std::cerr << "lrbench run: a study's tuning chose no value (see the manifest's Tuning section)\n";
+  for (const auto& e : total.errors) std::cerr << "lrbench run: failed: " << e << "\n";
+  std::cout << "runs " << total.total << ": computed " << total.computed << ", cached " << total.cached
+            << ", diverged " << total.diverged << ", failed " << total.failed << " (shard " << si << "/"
             << sn << ", results " << results << ")\n";
+  const auto& sum = total;
   return sum.failed ? kRunFailure : kOk;
 }
 
@@ -170,18 +179,19 @@ int cmd_status(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("results", 1);
   po::variables_map vm;
-  if (!parse_options("status", "DIR [--suite ID ...] [--quick] [--seeds K]",
+  if (!parse_options("status", "DIR [--suite ID ...] [--study FILE ...] [--quick] [--seeds K]",
                      "Per suite: planned runs done (ok), diverged, missing, and records outside\n"
                      "the plan (another budget or numerics version).  Exit 3 on a corrupt file.",
                      opts, pos, args, vm))
     return kOk;
-  const auto plan = make_plan(p);
   const auto loaded = records::load_results(dir);
   print_load_errors("status", loaded);
+  const auto plan = make_plan(p, &loaded);
   std::printf("%-6s %8s %8s %8s %8s %8s\n", "suite", "planned", "ok", "diverged", "missing", "other");
-  for (const auto& s : records::status(loaded, plan))
+  for (const auto& s : records::status(loaded, plan.runs))
     std::printf("%-6s %8d %8d %8d %8d %8d\n", s.suite.c_str(), s.expected, s.ok, s.diverged,
                 s.missing, s.other);
+  if (plan.undecided) std::printf("(a study's tuned arms wait for their tuning runs: their final runs are not planned yet)\n");
   return loaded.errors.empty() ? kOk : kDataError;
 }
 
@@ -222,7 +232,8 @@ int cmd_claims(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("results", 1);
   po::variables_map vm;
-  if (!parse_options("claims", "DIR [--format text|markdown|json] [--suite ID ...] [--quick] [--seeds K]",
+  if (!parse_options("claims", "DIR [--format text|markdown|json] [--suite ID ...] [--study FILE ...] [--quick] "
+                     "[--seeds K]",
                      "Checks every claim of the suites against the records in DIR (never trains):\n"
                      "verdict supported / refuted / inconclusive with its evidence.  Pass the\n"
                      "same --quick/--seeds as `lrbench run` so the expected runs match.  Also\n"
@@ -236,10 +247,10 @@ int cmd_claims(const std::vector<std::string>& args) {
                    : format == "markdown" ? records::ClaimsFormat::markdown
                    : format == "json"     ? records::ClaimsFormat::json
                                           : throw UsageError("--format must be text, markdown or json, got '" + format + "'");
-  const auto plan = make_plan(p);
   const auto loaded = records::load_results(dir);
   print_load_errors("claims", loaded);
-  const auto rows = suites::evaluate_claims(loaded, plan, p.suites);
+  const auto plan = make_plan(p, &loaded);
+  const auto rows = suites::evaluate_claims(loaded, plan.runs, plan.suites);
   std::cout << suites::format_claims(rows, fmt) << std::flush;
   bool errored = false;
   for (const auto& r : rows)
