@@ -85,13 +85,13 @@ TEST(StudyParse, AMinimalStudyHasItsArmsSettingsAndDefaults) {
   ASSERT_EQ(s.arms.size(), 2u);
   EXPECT_EQ(s.arms[1].name, "b");
   EXPECT_EQ(s.arms[1].settings.at("lr").value.get<double>(), 0.1);
-  EXPECT_EQ(s.arms[1].settings.at("lr").where.line, 14);
+  EXPECT_EQ(s.arms[1].settings.at("lr").where.line, 15);
   EXPECT_EQ(s.defaults.at("epochs").value.get<int64_t>(), 2);
 }
 
 TEST(StudyParse, AnUnknownKeyNamesFileLineColumnKeyAndTheValidKeys) {
   const auto e = error_of(kHead + "[[arm]]\nname = \"a\"\nepoch = 3\n");
-  EXPECT_NE(e.find("s.toml:14:1: arm[0].epoch: unknown key; valid keys here:"), std::string::npos) << e;
+  EXPECT_NE(e.find("s.toml:13:1: arm[0].epoch: unknown key; valid keys here:"), std::string::npos) << e;
   EXPECT_NE(e.find("epochs"), std::string::npos) << e;
   const auto top = error_of("idd = \"x\"\n" + kHead);
   EXPECT_NE(top.find("s.toml:1:1: idd: unknown key"), std::string::npos) << top;
@@ -118,7 +118,7 @@ TEST(StudyParse, TomlSyntaxErrorsAndMissingPartsNameTheirPlace) {
   e = error_of(std::regex_replace(kHead, std::regex("id = \"t\""), "id = \"../x\"") + "[[arm]]\nname = \"a\"\n");
   EXPECT_NE(e.find("id: '../x' is not valid"), std::string::npos) << e;
   e = error_of(kHead + "[[arm]]\nname = \"a\"\n[[arm]]\nname = \"a\"\n");
-  EXPECT_NE(e.find("arm 'a' is declared twice (first at s.toml:12:1)"), std::string::npos) << e;
+  EXPECT_NE(e.find("s.toml:13:1: arm 'a' is declared twice (first at s.toml:11:1)"), std::string::npos) << e;
 }
 
 TEST(StudyParse, DeepNestingAndHugeFilesAreRejectedBeforeTheParserRecurses) {
@@ -137,13 +137,13 @@ TEST(StudyParse, DeepNestingAndHugeFilesAreRejectedBeforeTheParserRecurses) {
 
 TEST(StudyParse, BadSpecsAreStudyErrorsAtPlanTime) {
   auto e = plan_error_of(kHead + "[[arm]]\nname = \"a\"\noptimizer = \"sgd:lr=0.1,momentun=0.9\"\n");
-  EXPECT_NE(e.find("s.toml:14:13 (arm 'a'): optimizer:"), std::string::npos) << e;
+  EXPECT_NE(e.find("s.toml:13:13 (arm 'a'): optimizer:"), std::string::npos) << e;
   EXPECT_NE(e.find("momentun"), std::string::npos) << e;
   e = plan_error_of(kHead + "[[arm]]\nname = \"a\"\nschedule = \"step_lr\"\n");
   EXPECT_NE(e.find("schedule:"), std::string::npos) << e;
   e = plan_error_of(kHead + "[[arm]]\nname = \"a\"\nmodel = \"cnn001\"\n");
   EXPECT_NE(e.find("model:"), std::string::npos) << e;
-  e = plan_error_of(std::regex_replace(kHead, std::regex("teacher20:n=200"), "teacher21") + "[[arm]]\nname = \"a\"\n");
+  e = plan_error_of(std::regex_replace(kHead, std::regex("teacher20:n=200,sigma=0.1"), "teacher21") + "[[arm]]\nname = \"a\"\n");
   EXPECT_NE(e.find("s.toml:5:11: dataset: unknown dataset 'teacher21'"), std::string::npos) << e;
 }
 
@@ -216,11 +216,11 @@ TEST(StudyGrid, ListsCrossInFileOrderWithTheLastFastestAndKeepTheirFactors) {
 
 TEST(StudyGrid, ZippedSettingsVaryTogether) {
   const auto s = parse_study(kHead + "[[grid]]\nname = \"scale\"\nbatch = [16, 32, 64]\nlr = [0.005, 0.01, 0.02]\n"
-                                     "zip = [[\"batch\", \"lr\"]]\n", "s.toml");
+                                     "zip = [\"batch\", \"lr\"]\n", "s.toml");
   ASSERT_EQ(s.arms.size(), 3u);
   EXPECT_EQ(s.arms[2].name, "scale/batch=64,lr=0.02");
   const auto e = error_of(kHead + "[[grid]]\nname = \"z\"\nbatch = [16, 32]\nlr = [0.005, 0.01, 0.02]\n"
-                                  "zip = [[\"batch\", \"lr\"]]\n");
+                                  "zip = [\"batch\", \"lr\"]\n");
   EXPECT_NE(e.find("zipped settings need equal lengths"), std::string::npos) << e;
 }
 
@@ -344,20 +344,28 @@ TEST(StudyClaims, BetterEquivalentAndThresholdGiveTheBuiltInVerdicts) {
 }
 
 TEST(StudyClaims, EdgeFindsWhereEveryLargerLrFails) {
-  ClaimFixture f("[[claim]]\nstatement = \"edge in [0.5, 5]\"\nkind = \"edge\"\nsweep = \"sweep\"\nrange = [0.5, 5]\n"
-                 "fail_if = \"test_loss > 10\"\n"
-                 "[[claim]]\nstatement = \"an edge exists\"\nkind = \"edge\"\nsweep = \"sweep\"\n");
+  auto edge = [](const std::string& range) {
+    return "[[claim]]\nstatement = \"e\"\nkind = \"edge\"\nsweep = \"sweep\"\nfail_if = \"test_loss > 10\"\n" +
+           (range.empty() ? std::string() : "range = " + range + "\n");
+  };
+  ClaimFixture f(edge("[0.05, 2]") + edge("") + edge("[0.5, 5]") + edge("[2, 100]"));
   f.set("sweep/lr=0.01", {1, 1, 1, 1});
   f.set("sweep/lr=0.1", {0.5, 0.5, 0.5, 0.5});
-  f.set("sweep/lr=1", {20, 30, 40, 50});              // fails by fail_if only
+  f.set("sweep/lr=1", {20, 30, 40, 0.5});  // 3 of 4 fail by fail_if: the value fails
   f.set("sweep/lr=10", {NAN, NAN, NAN, NAN}, "diverged");
-  // The edge is LR 1 (stable up to 0.1): outside [0.5, 5]?  0.1 < 0.5, so refuted.
-  EXPECT_EQ(f.verdict(0).verdict, Verdict::refuted) << f.verdict(0).summary;
-  EXPECT_EQ(f.verdict(1).verdict, Verdict::supported) << f.verdict(1).summary;
-  f.set("sweep/lr=1", {0.4, 0.4, 0.4, 0.4});          // now stable up to 1, edge 10: inside [0.5, 5]? 10 > 5
-  EXPECT_EQ(f.verdict(0).verdict, Verdict::refuted) << f.verdict(0).summary;
-  f.set("sweep/lr=10", {0.3, 0.3, 0.3, 0.3});         // nothing fails: no edge
+  // Stable up to 0.1, failing from 1: the edge lies in (0.1, 1].
+  EXPECT_EQ(f.verdict(0).verdict, Verdict::supported) << f.verdict(0).summary;  // inside [0.05, 2]
+  EXPECT_EQ(f.verdict(1).verdict, Verdict::supported) << f.verdict(1).summary;  // an edge exists
+  EXPECT_EQ(f.verdict(2).verdict, Verdict::inconclusive) << f.verdict(2).summary;  // overlaps [0.5, 5]
+  EXPECT_EQ(f.verdict(3).verdict, Verdict::refuted) << f.verdict(3).summary;  // below [2, 100]
+  EXPECT_NE(f.verdict(1).summary.find("sweep fails from lr 1 (3/4 failed, 0 diverged), stable up to 0.1"),
+            std::string::npos)
+      << f.verdict(1).summary;
+  f.set("sweep/lr=1", {20, 0.4, 0.4, 0.4});  // 1 of 4: LR 1 is stable now, the edge is (1, 10]
+  EXPECT_EQ(f.verdict(0).verdict, Verdict::inconclusive) << f.verdict(0).summary;
+  f.set("sweep/lr=10", {0.3, 0.3, 0.3, 0.3});  // nothing fails: no edge
   EXPECT_EQ(f.verdict(1).verdict, Verdict::refuted) << f.verdict(1).summary;
+  EXPECT_EQ(f.verdict(0).verdict, Verdict::refuted) << f.verdict(0).summary;  // stable beyond 2
 }
 
 // ---- built-in suites written as study files ------------------------------------------------
