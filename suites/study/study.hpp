@@ -21,7 +21,7 @@
 // scores and the budget) and the arm's final runs, whose params contain the
 // chosen value, join the plan.  `lrbench run --study` does both stages in one
 // call; a shard cannot (it holds a share of the trials), so sharded runs do
-// stage 1, merge, and run again with --tuning-from MERGED (Slurm: two arrays).
+// stage 1, merge, and run again on the merged directory (Slurm: two submissions).
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -131,7 +131,7 @@ struct StudySpec {
 
 // Parses a study from text; `path` names it in messages and sets the folder
 // relative paths resolve against.  Throws StudyError; never recurses deeper
-// than the bounds above whatever the input (fuzz harnesses call this).
+// than the bounds above whatever the input.
 StudySpec parse_study(std::string_view text, const std::string& path);
 // Reads and parses a file (StudyError for an unreadable or oversized file).
 StudySpec load_study(const std::string& path);

@@ -151,3 +151,38 @@ TEST(StudyCli, TheExampleStudiesCheckAndTheCsvOneRuns) {
   EXPECT_EQ(r.rc, 0) << r.text;
   EXPECT_EQ(r.text.find("could not be evaluated"), std::string::npos) << r.text;
 }
+
+// Shards of a study with a tuned arm: each shard runs its share of the plan
+// without the tuned arm's final runs; after the merge, `run` on the merged
+// directory adds exactly those, and the verdicts equal the unsharded ones.
+TEST(StudyCli, ShardsMergeAndASecondRunForTheTunedArms) {
+  Scratch d;
+  const std::string file = (d.path / "my.toml").string();
+  ASSERT_EQ(sh("study init " + file).rc, 0);
+  const std::string flags = " --study " + file + " --quick --progress none";
+  auto r = sh("run" + flags + " --shard 0/2 --results " + (d.path / "s0").string());
+  ASSERT_EQ(r.rc, 0) << r.text;
+  EXPECT_NE(r.text.find("merge the shards, then run again"), std::string::npos) << r.text;
+  r = sh("run" + flags + " --shard 1/2 --results " + (d.path / "s1").string());
+  ASSERT_EQ(r.rc, 0) << r.text;
+  const std::string merged = (d.path / "m").string();
+  r = sh("merge " + (d.path / "s0").string() + " " + (d.path / "s1").string() + " --out " + merged);
+  ASSERT_EQ(r.rc, 0) << r.text;
+  EXPECT_NE(r.text.find("merged 25 new records"), std::string::npos) << r.text;  // 28 - adam's 3 final runs
+  r = sh("run" + flags + " --results " + merged);
+  ASSERT_EQ(r.rc, 0) << r.text;
+  EXPECT_NE(r.text.find("computed 3, cached 25"), std::string::npos) << r.text;
+  const std::string whole = (d.path / "w").string();
+  ASSERT_EQ(sh("run" + flags + " --threads 2 --results " + whole).rc, 0);
+  const auto a = sh("claims " + merged + flags + " --print-only --format json");
+  const auto b = sh("claims " + whole + flags + " --print-only --format json");
+  ASSERT_EQ(a.rc, 0) << a.text;
+  EXPECT_EQ(a.text, b.text);
+  // The Slurm scripts name the study by its absolute path.
+  r = sh("slurm-script --shards 3" + std::string(" --study ") + file + " --quick --results " +
+         (d.path / "slurm").string() + " --lrbench " + LRBENCH_EXE);
+  ASSERT_EQ(r.rc, 0) << r.text;
+  EXPECT_NE(r.text.find("planned runs 25 over 3 array tasks"), std::string::npos) << r.text;
+  const std::string array = read(d.path / "slurm" / "slurm" / "lrbench-array.sh");
+  EXPECT_NE(array.find("--study " + fs::absolute(file).string()), std::string::npos) << array;
+}

@@ -260,8 +260,8 @@ TEST(Claims, DivergedSeedsAreCountedNotAveraged) {
 
 TEST(Claims, EmptyResultsAreInconclusiveNotErrors) {
   TempDir d;
-  const auto plan = plan_runs({}, {.quick = true});
-  const auto rows = evaluate_claims(records::load_results(d.str()), plan, {});
+  const auto plan = plan_runs(std::vector<std::string>{}, {.quick = true});
+  const auto rows = evaluate_claims(records::load_results(d.str()), plan, std::vector<std::string>{});
   ASSERT_FALSE(rows.empty());
   for (const auto& r : rows) {
     EXPECT_TRUE(r.error.empty()) << r.claim->id << ": " << r.error;
@@ -303,7 +303,7 @@ TEST(Suites, EveryConfigDeclaresItsFactorsOncePerConfig) {
 
 TEST(Suites, ManifestRoundTripsAndMatchesThePlan) {
   TempDir d;
-  write_manifests(d.str(), {"002", "004"}, {.quick = true, .seeds = 2});
+  write_manifests(d.str(), std::vector<std::string>{"002", "004"}, {.quick = true, .seeds = 2});
   const auto ms = records::load_manifests(d.str());
   ASSERT_EQ(ms.size(), 2u);
   for (const auto& m : ms) {
