@@ -86,7 +86,9 @@ DataInfo Study::data(const Settings& s) const {
           d.image_cols = static_cast<size_t>(im.train.cols);
           std::lock_guard lock(mu_);
           files_.by_sha256[f.sha256.at(0)] = path;
-          d.text = fmt::format("IDX images in {} ({}{} x {}, {} training and {} test images)", path.string(),
+          // The folder as the study names it (not the resolved path): the
+          // manifest's bytes must not depend on where lrbench was started.
+          d.text = fmt::format("IDX images in {} ({}{} x {}, {} training and {} test images)", dir,
                                im.name == "fashion-mnist" ? "Fashion-MNIST, " : "", im.train.rows, im.train.cols,
                                im.train.n, im.test.n);
         } else if (sp.name == "idx") {
@@ -139,7 +141,7 @@ DataInfo Study::data(const Settings& s) const {
           std::lock_guard lock(mu_);
           files_.by_sha256[c.provenance.sha256] = path;
         }
-        d.text = fmt::format("CSV {} (target {}, {} rows, {} features, SHA-256 {})", path.string(), f.target, f.rows,
+        d.text = fmt::format("CSV {} (target {}, {} rows, {} features, SHA-256 {})", p, f.target, f.rows,
                              d.features, c.provenance.sha256.substr(0, 16));
       } else {
         throw spec::SpecError("unknown dataset '" + sp.name +
