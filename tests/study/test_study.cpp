@@ -242,6 +242,25 @@ TEST(StudyGrid, ThePlanHasArmsTimesSeedsWithCanonicalParams) {
   EXPECT_THROW(plan(*plain, {.quick = true, .seeds = 0}, {}), StudyError);
 }
 
+// A budget in updates: training stops mid-epoch after `steps` updates, and
+// that partial epoch is evaluated as the last.
+TEST(StudyGrid, AStepsBudgetStopsAfterThatManyUpdates) {
+  // teacher20 n=200, test 0.2: 160 training rows = 5 updates of 32 per epoch.
+  const auto s = std::make_shared<const Study>(parse_study(
+      std::regex_replace(kHead, std::regex("epochs = 2"), "steps = 7") + "[[arm]]\nname = \"a\"\n", "s.toml"));
+  const auto runs = plan(*s, {}, {});
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].params.at("steps"), 7);
+  const auto rec = to_suite(s, {}).execute(runs[0], RunContext{});
+  EXPECT_EQ(rec.at("status"), "ok");
+  EXPECT_EQ(rec.at("steps"), 7);
+  const auto& epochs = rec.at("curves").at("epochs");
+  ASSERT_EQ(epochs.size(), 2u);
+  EXPECT_EQ(epochs[1].at("steps"), 7);
+  EXPECT_TRUE(epochs[1].at("test_loss").is_number());  // the partial last epoch is evaluated
+  EXPECT_EQ(rec.at("curves").at("lr_per_step").size(), 7u);
+}
+
 // ---- the tuning protocol -------------------------------------------------------------------
 
 TEST(StudyTuning, TrialsFirstThenTheBestValueOnValidationJoinsThePlan) {
