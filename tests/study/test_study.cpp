@@ -424,3 +424,25 @@ TEST(StudyBuiltins, Suite004FromItsStudyFileReproducesTheFixtureRecords) {
   }
   EXPECT_EQ(compared, 8);
 }
+
+// Suite 001 likewise, for one CNN run of its study file (Fashion-MNIST, the
+// quick budget): the fixture record, bit for bit once timing and provenance
+// are removed.
+TEST(StudyBuiltins, Suite001FromItsStudyFileReproducesAFixtureRecord) {
+  RunContext ctx;
+  if (const char* v = std::getenv("LRBENCH_DATA_DIR"); v && *v) ctx.data_dir = v;
+  if (!fs::exists(ctx.data_dir / "train-images-idx3-ubyte.gz") && !fs::exists(ctx.data_dir / "train-images-idx3-ubyte"))
+    GTEST_SKIP() << "no Fashion-MNIST in " << ctx.data_dir;
+  const auto loaded = records::load_results(std::string(LRBENCH_SOURCE_DIR) + "/tests/fixtures/results");
+  const auto s = std::make_shared<const Study>(load_study(std::string(LRBENCH_SOURCE_DIR) + "/suites/001_adaptive_lr_cnn.toml"));
+  const Suite suite = to_suite(s, {});
+  for (const auto& run : suite.plan({.quick = true, .seeds = 2})) {
+    if (run.config != "tutorial/adam" || run.seed != 1) continue;
+    const auto it = loaded.by_address.find(records::run_address(run));
+    ASSERT_NE(it, loaded.by_address.end());
+    const json rec = json::parse(records::record_text(run, suite.execute(run, ctx), 0.0, json::object()));
+    EXPECT_EQ(records::strip_volatile(rec), records::strip_volatile(it->second));
+    return;
+  }
+  FAIL() << "no tutorial/adam seed 1 in the quick plan";
+}
