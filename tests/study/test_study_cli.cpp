@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -108,6 +109,10 @@ TEST(StudyCli, TheStarterStudyRunsEndToEnd) {
   r = sh("status " + res + " --study " + file + " --quick");
   ASSERT_EQ(r.rc, 0) << r.text;
   EXPECT_TRUE(std::regex_search(r.text, std::regex("my-study +28 +\\d+ +\\d+ +0 +3"))) << r.text;
+  r = sh("status " + res + " --study " + file + " --quick --list-other");
+  ASSERT_EQ(r.rc, 0) << r.text;
+  EXPECT_EQ(std::count(r.text.begin(), r.text.end(), '\n'), 5) << r.text;  // header, one suite, 3 others
+  EXPECT_NE(r.text.find("other: my-study sgd+warmup seed 2 ("), std::string::npos) << r.text;
 }
 
 TEST(StudyCli, MistakesExitTwoAndNameTheirPlaceMissingDataExitsThree) {

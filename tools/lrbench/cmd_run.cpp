@@ -175,13 +175,18 @@ int cmd_status(const std::vector<std::string>& args) {
   std::string dir;
   po::options_description opts("options");
   add_plan_options(opts, p);
-  opts.add_options()("results", po::value(&dir)->required(), "results directory");
+  bool list_other = false;
+  opts.add_options()("results", po::value(&dir)->required(), "results directory")
+      ("list-other", po::bool_switch(&list_other),
+       "also list each record outside the plan (suite, config, seed, file): e.g. the runs an edited study "
+       "no longer plans (they are kept, never deleted)");
   po::positional_options_description pos;
   pos.add("results", 1);
   po::variables_map vm;
-  if (!parse_options("status", "DIR [--suite ID ...] [--study FILE ...] [--quick] [--seeds K]",
+  if (!parse_options("status", "DIR [--suite ID ...] [--study FILE ...] [--quick] [--seeds K] [--list-other]",
                      "Per suite: planned runs done (ok), diverged, missing, and records outside\n"
-                     "the plan (another budget or numerics version).  Exit 3 on a corrupt file.",
+                     "the plan (another budget or numerics version, or runs an edited study no\n"
+                     "longer plans).  Exit 3 on a corrupt file.",
                      opts, pos, args, vm))
     return kOk;
   const auto loaded = records::load_results(dir);
@@ -192,6 +197,15 @@ int cmd_status(const std::vector<std::string>& args) {
     std::printf("%-6s %8d %8d %8d %8d %8d\n", s.suite.c_str(), s.expected, s.ok, s.diverged,
                 s.missing, s.other);
   if (plan.undecided) std::printf("(a study's tuned arms wait for their tuning runs: their final runs are not planned yet)\n");
+  if (list_other) {
+    std::set<std::string> planned, suite_ids;
+    for (const auto& r : plan.runs) planned.insert(records::run_address(r));
+    for (const auto* s : plan.suites) suite_ids.insert(s->id);
+    for (const auto& [address, rec] : loaded.by_address)
+      if (!planned.count(address) && suite_ids.count(rec.value("suite", "")))
+        std::printf("other: %s %s seed %lld (%s)\n", rec.value("suite", "").c_str(), rec.value("config", "").c_str(),
+                    static_cast<long long>(rec.value("seed", int64_t{0})), loaded.path_of.at(address).c_str());
+  }
   return loaded.errors.empty() ? kOk : kDataError;
 }
 
