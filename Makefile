@@ -3,9 +3,11 @@
 #
 #   make reproduce [QUICK=1]   regenerate all results and figures
 #   make test                  build and run the whole test suite
+#   make test-isa              the real AVX-512 kernels vs AVX2 bit for bit (skips without AVX-512)
 #   make test-slurm            sharded sweep through a throw-away one-node Slurm cluster
 #   make bench                 Google Benchmark JSON for optimizers + kernels
 #   make bench-peer            the same work timed in PyTorch, side by side
+#   make perf-history-example  check + report of the committed performance history of this repository
 #   make install [PREFIX=/usr/local]   lrbench in PREFIX/bin, the report's assets in PREFIX/share/lrbench
 #   make package               a Debian package (cpack -G DEB) in BUILD/
 BUILD   ?= build
@@ -15,7 +17,7 @@ RESULTS ?= results
 QUICK   ?= 0
 LRBENCH := $(BUILD)/tools/lrbench/lrbench
 
-.PHONY: all setup setup-peer configure build test test-slurm reproduce bench bench-peer goldens install package clean
+.PHONY: all setup setup-peer configure build test test-isa test-slurm reproduce bench bench-peer perf-history-example goldens install package clean
 
 all: build
 
@@ -35,6 +37,9 @@ build: configure
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --timeout 600
 
+test-isa: build
+	tests/isa/test_isa.sh $(BUILD)
+
 test-slurm: build
 	tests/slurm/test_slurm.sh --lrbench $(LRBENCH)
 
@@ -46,6 +51,10 @@ bench: build
 
 bench-peer: build setup-peer
 	tools/peer/bench_peer.sh --build $(BUILD) --out $(RESULTS)/bench
+
+perf-history-example: build
+	$(LRBENCH) perf-history check reports/examples/perf-history/store
+	$(LRBENCH) perf-history report reports/examples/perf-history/store --out $(RESULTS)/perf-history
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -131,7 +131,15 @@ BenchmarkRun read_run(const json& e, size_t index, const std::string& path) {
   r.repetitions = f.integer("repetitions");
   r.repetition_index = f.integer("repetition_index");
   r.iterations = f.integer("iterations");
-  r.threads = f.integer("threads").value_or(1);
+  // A user counter named "threads" (written after the standard fields, so
+  // it is the duplicate key the parser keeps) shadows Google Benchmark's own
+  // field: lrbench's calibrations did that before the counter became
+  // "omp_threads".  It is a floating-point number then: kept as the counter,
+  // and the run's thread count is unknown (1).
+  const json* threads = f.find("threads");
+  const bool shadowed = threads && threads->is_number_float();
+  r.threads = shadowed ? 1 : f.integer("threads").value_or(1);
+  if (shadowed) r.counters.emplace("threads", threads->get<double>());
   if (r.threads < 1) f.fail("threads", "\"threads\" must be >= 1, got " + std::to_string(r.threads));
   r.label = f.text("label").value_or("");
 
@@ -201,8 +209,8 @@ BenchmarkFile parse_benchmark_text(std::string_view text, const std::string& pat
     // The parser itself is iterative; the limit keeps deeply nested values
     // (whose copies and destructors recurse) from being built at all.
     j = json::parse(text, [](int depth, json::parse_event_t, json&) {
-      if (depth > kMaxJsonDepth)
-        throw std::length_error("nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      if (depth > kMaxBenchmarkJsonDepth)
+        throw std::length_error("nests deeper than " + std::to_string(kMaxBenchmarkJsonDepth) + " levels");
       return true;
     });
   } catch (const json::out_of_range& e) {

@@ -18,7 +18,7 @@
 //       USER_COUNTER: number, ...}, ...]}
 //
 // Strict: a file that is not valid JSON, holds a number a double cannot
-// (1e999), nests deeper than kMaxJsonDepth, or has a field of the wrong type
+// (1e999), nests deeper than kMaxBenchmarkJsonDepth, or has a field of the wrong type
 // or an unknown run_type / time_unit throws BenchmarkFileError naming the
 // file and the field.  What is valid Google Benchmark output but not enough
 // for a particular use (no repetitions, an empty list) is the caller's to
@@ -50,7 +50,7 @@ struct BenchmarkFileError : FormatError {
 };
 
 // Google Benchmark's files nest 4 levels (root, context, caches, one cache).
-constexpr int kMaxJsonDepth = 32;
+constexpr int kMaxBenchmarkJsonDepth = 32;
 
 enum class RunType { iteration, aggregate };
 

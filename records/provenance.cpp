@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/buildinfo/buildinfo.hpp"
+#include "core/isa/isa.hpp"
 
 namespace lrb::records {
 
@@ -45,6 +46,7 @@ nlohmann::json provenance(int threads) {
       {"cpu", cpu_model()},
       {"logical_cores", std::thread::hardware_concurrency()},
       {"threads", threads},
+      {"isa", isa::name(isa::active())},  // kernel path (core/isa); results do not depend on it
       {"host", host},
       {"date_utc", utc_now()},
       {"libraries",

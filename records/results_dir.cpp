@@ -12,6 +12,7 @@
 #include "datasets/sha256.hpp"
 #include "records/json_file.hpp"
 #include "records/run_record.hpp"
+#include "records/seed_plan.hpp"
 
 namespace lrb::records {
 namespace fs = std::filesystem;
@@ -126,6 +127,7 @@ LoadedResults load_results(const std::string& dir) {
 }
 
 const json* ResultSet::find(const std::string& config, int64_t seed) const {
+  if (reads) reads->insert(config);
   const auto c = by_config.find(config);
   if (c == by_config.end()) return nullptr;
   const auto s = c->second.find(seed);
@@ -177,13 +179,13 @@ std::string records_digest(const LoadedResults& loaded, std::vector<std::string>
 
 namespace {
 
-// DIR/manifests/*.json by file name, with their bytes.
-std::map<std::string, std::pair<std::string, std::string>> manifest_files(const fs::path& dir) {
+// DIR/<folder>/*.json by file name, with their bytes.
+std::map<std::string, std::pair<std::string, std::string>> folder_files(const fs::path& dir, const char* folder) {
   std::map<std::string, std::pair<std::string, std::string>> out;  // name -> (path, bytes)
   std::error_code ec;
-  if (!fs::is_directory(dir / kManifestsFolder, ec)) return out;
+  if (!fs::is_directory(dir / folder, ec)) return out;
   std::vector<FormatError> errors;
-  for (const auto& e : entries(dir / kManifestsFolder, errors)) {
+  for (const auto& e : entries(dir / folder, errors)) {
     const std::string name = e.path().filename().string();
     if (name.empty() || name[0] == '.' || e.path().extension() != ".json") continue;
     out[name] = {e.path().string(), read_text(e.path())};
@@ -212,19 +214,23 @@ int64_t merge(const std::vector<std::string>& inputs, const std::string& out) {
                               "version); nothing was merged");
     }
   };
-  std::map<std::string, std::pair<std::string, std::string>> manifests;  // name -> (path, bytes); path "" = in out
+  // Manifests and seed plans (both plans: every shard holds the same bytes).
+  // folder/name -> (path, bytes); path "" = in out
+  std::map<std::string, std::pair<std::string, std::string>> manifests;
   auto add_manifests = [&](const std::string& dir, bool existing) {
-    for (const auto& [name, pb] : manifest_files(dir)) {
-      const auto it = manifests.find(name);
-      if (it == manifests.end()) {
-        manifests.emplace(name, std::make_pair(existing ? std::string() : pb.first, pb.second));
-      } else if (it->second.second != pb.second) {
-        throw FormatError(pb.first, "",
-                          "differs from " + (it->second.first.empty() ? out + "/" + kManifestsFolder + "/" + name
-                                                                      : it->second.first) +
-                              ": the inputs were planned by different lrbench versions or options; nothing was merged");
+    for (const char* folder : {kManifestsFolder, kSeedPlansFolder})
+      for (const auto& [file, pb] : folder_files(dir, folder)) {
+        const std::string name = std::string(folder) + "/" + file;
+        const auto it = manifests.find(name);
+        if (it == manifests.end()) {
+          manifests.emplace(name, std::make_pair(existing ? std::string() : pb.first, pb.second));
+        } else if (it->second.second != pb.second) {
+          throw FormatError(pb.first, "",
+                            "differs from " + (it->second.first.empty() ? out + "/" + name : it->second.first) +
+                                ": the inputs were planned by different lrbench versions or options; nothing was "
+                                "merged");
+        }
       }
-    }
   };
   std::error_code ec;
   if (fs::exists(out, ec)) {
@@ -240,7 +246,7 @@ int64_t merge(const std::vector<std::string>& inputs, const std::string& out) {
     add_manifests(in, false);
   }
   for (const auto& [name, pb] : manifests)
-    if (!pb.first.empty()) write_atomic(fs::path(out) / kManifestsFolder / name, pb.second);
+    if (!pb.first.empty()) write_atomic(fs::path(out) / name, pb.second);
   int64_t written = 0;
   for (const auto& [a, fr] : chosen) {
     if (fr.first.empty()) continue;  // already in out

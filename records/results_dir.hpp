@@ -4,6 +4,7 @@
 //   DIR/<suite>/<address>.json           run records (run_record.hpp)
 //   DIR/manifests/<suite>.<budget>.json  the plan of one suite and budget (manifest.hpp)
 //   DIR/verdicts/<suite>.<budget>.json   its claim verdicts (verdicts.hpp)
+//   DIR/seeds/<suite>.<budget>.json      seeds added by --until-conclusive (seed_plan.hpp)
 //   DIR/lr-find/*.json                   LR range tests of `lrbench lr-find` (lr_find.hpp)
 //
 // Record folders are the suite ids: all-digit names (the built-in suites) and
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,9 @@ LoadedResults load_results(const std::string& dir);
 // The records of one suite, by (config, seed): what claim checks read.
 struct ResultSet {
   std::map<std::string, std::map<int64_t, json>> by_config;  // config -> seed -> record
+  // When set, find() notes every config it is asked for: the configs a claim
+  // check read, whose seeds its verdict quotes.
+  std::set<std::string>* reads = nullptr;
   const json* find(const std::string& config, int64_t seed) const;
 };
 // The records of `plan` (matched by address) as one ResultSet per suite.
@@ -59,10 +64,11 @@ std::vector<SuiteStatus> status(const LoadedResults& loaded, const std::vector<R
 // rewritten.  Verdicts store it so the report can tell stale verdicts.
 std::string records_digest(const LoadedResults& loaded, std::vector<std::string> addresses);
 
-// Combines results directories into `out`: every record, and every manifest
-// (DIR/manifests: all shards of one plan write the same one).  The same
-// address in two inputs (or already in `out`) must hold the same record once
-// provenance and timing are removed, and one manifest name the same bytes;
+// Combines results directories into `out`: every record, every manifest
+// (DIR/manifests: all shards of one plan write the same one) and every seed
+// plan (DIR/seeds, seed_plan.hpp).  The same address in two inputs (or
+// already in `out`) must hold the same record once provenance and timing are
+// removed, and one manifest or seed plan name the same bytes;
 // else FormatError naming both files, and nothing is written.  Verdicts are
 // not copied: they belong to the records they were computed from (run
 // `lrbench claims` on the merged directory).  Returns the records written.

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "records/json_file.hpp"
+#include "records/verdicts.hpp"
 
 namespace lrb::reports {
 namespace fs = std::filesystem;
@@ -231,6 +232,11 @@ std::string join(const nlohmann::json& arr, const std::string& sep = ", ") {
   return o.empty() ? "(not recorded)" : o;
 }
 
+}  // namespace
+
+const char* page_style() { return kStyle; }
+const char* chart_script() { return kScript; }
+
 std::string figure_html(const Figure& f, const PageInfo& info) {
   std::ostringstream h;
   h << "<figure class=\"chart\" id=\"fig-" << f.id << "\" data-figure-id=\"" << f.id << "\">\n"
@@ -246,6 +252,8 @@ std::string figure_html(const Figure& f, const PageInfo& info) {
   return h.str();
 }
 
+namespace {
+
 std::string figures_of(const std::vector<Figure>& figures, const std::string& section, const PageInfo& info) {
   std::string o;
   for (const auto& f : figures)
@@ -253,14 +261,13 @@ std::string figures_of(const std::vector<Figure>& figures, const std::string& se
   return o;
 }
 
-// "<" in a JSON string inside <script> could close the element: escape it.
+}  // namespace
+
 std::string script_json(const std::string& dumped) {
   std::string o;
   for (char c : dumped) o += c == '<' ? std::string("\\u003c") : std::string(1, c);
   return o;
 }
-
-}  // namespace
 
 std::string render_page(const Report& r, const std::vector<Figure>& figures, const WebAssets& assets,
                         const PageInfo& info) {
@@ -334,18 +341,35 @@ std::string render_page(const Report& r, const std::vector<Figure>& figures, con
       h << "<h3>" << html_escape(sec.title) << "</h3>\n" << ul(sec.items);
     if (!s.claims_note.empty()) h << "<p class=\"gap\"><b>Claims:</b> " << html_escape(s.claims_note) << "</p>\n";
     if (!s.claims.empty()) {
-      h << "<h3>Claims</h3>\n<table><tr><th>id</th><th>claim</th><th>verdict</th><th>evidence</th><th>95 % CI</th>"
-           "<th>runs</th></tr>\n";
+      // The procedure the verdicts count under (the same for every tested claim of the suite).
+      std::string procedure;
+      for (const auto& c : s.claims)
+        if (procedure.empty()) procedure = records::procedure_text(c);
+      h << "<h3>Claims</h3>\n<p class=\"muted\">"
+        << (procedure.empty()
+                ? std::string("No claim of this suite has a sampling test.")
+                : "Each verdict counts with the suite's claims as one family (" + html_escape(procedure) +
+                      "); <i>raw</i> is each test alone at 95 %. Under each claim: p-values raw and adjusted, the "
+                      "family interval, the minimum detectable effect (MDE) at 80 % power and, for an inconclusive "
+                      "test, which kind it is and what would decide it.")
+        << "</p>\n<table><tr><th>id</th><th>claim</th><th>verdict</th><th>raw</th><th>evidence</th><th>95 % CI</th>"
+           "<th>seeds</th><th>runs</th></tr>\n";
       for (const auto& c : s.claims) {
         const std::string& v = c.verdict;
+        const std::string& raw = c.raw_verdict;
+        std::string stats;
+        for (const auto& line : records::statistics_lines(c))
+          stats += (stats.empty() ? "" : "<br>") + html_escape(line);
         h << "<tr><td>" << html_escape(c.claim.id) << "</td><td>" << html_escape(c.claim.statement)
           << "<br><span class=\"muted\">" << html_escape(c.claim.source) << "; metric: " << html_escape(c.claim.metric)
           << "; test: " << html_escape(c.claim.test) << "</span></td><td class=\"v-"
-          << (v == "error" ? "refuted" : v) << "\">" << html_escape(v) << "</td><td>"
-          << html_escape(c.error.empty() ? c.summary : c.error) << "</td><td>"
-          << html_escape(evidence_ci(c.evidence)) << "</td><td>" << c.expected - c.missing << " of "
-          << c.expected << (c.diverged ? fmt::format(", {} diverged", c.diverged) : "")
-          << "</td></tr>\n";
+          << (v == "error" ? "refuted" : v) << "\">" << html_escape(v) << "</td><td"
+          << (raw.empty() || raw == "error" ? std::string(">n/a") : " class=\"v-" + raw + "\">" + html_escape(raw))
+          << "</td><td>" << html_escape(c.error.empty() ? c.summary : c.error)
+          << (stats.empty() ? "" : "<br><span class=\"muted\">" + stats + "</span>") << "</td><td>"
+          << html_escape(evidence_ci(c.evidence)) << "</td><td>" << html_escape(records::seeds_text(c)) << "</td><td>"
+          << c.expected - c.missing << " of " << c.expected
+          << (c.diverged ? fmt::format(", {} diverged", c.diverged) : "") << "</td></tr>\n";
       }
       h << "</table>\n";
     }

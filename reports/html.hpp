@@ -33,6 +33,16 @@ std::string html_escape(const std::string& s);
 // (a "ci95"/"ci" pair, the paired difference first); empty when none.
 std::string evidence_ci(const nlohmann::json& evidence);
 std::string bibtex(const PageInfo& info);
+// The page's building blocks, shared with the performance-history page
+// (tools/perfhistory): its CSS (after uPlot's), the script that draws every
+// figure of the JSON in <script id="lrb-figures"> with uPlot, one figure's
+// <figure> (chart, caption, static-file links, citation line), and JSON made
+// safe inside <script> ("<" escaped, so no string can close the element).
+const char* page_style();
+const char* chart_script();
+std::string figure_html(const Figure& f, const PageInfo& info);
+std::string script_json(const std::string& dumped);
+
 std::string render_page(const Report& r, const std::vector<Figure>& figures, const WebAssets& assets,
                         const PageInfo& info);
 

@@ -82,6 +82,10 @@ json summarize_provenance(const Report& r);
 std::vector<Figure> build_figures(const Report& r);
 // The figures of one suite (exposed for tests).
 std::vector<Figure> suite_figures(const SuiteReport& s);
+// Dolan-More performance profiles of a suite's optimizers at their best LR,
+// with the AlgoPerf score and bootstrap bands over seeds (profile_figures.cpp);
+// none when the suite declares no optimizer x problem x lr sweep.
+std::optional<Figure> performance_profile(const SuiteReport& s);
 std::vector<Figure> lr_find_figures(const std::vector<JsonFile>& files);
 std::vector<Figure> bench_figures(const std::vector<JsonFile>& files);
 

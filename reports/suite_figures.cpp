@@ -628,6 +628,7 @@ std::vector<Figure> suite_figures(const SuiteReport& s) {
   put(loss_vs_step(s));
   for (auto& f : lr_sweep_figures(s)) out.push_back(std::move(f));
   for (auto& f : written_vs_corrected(s)) out.push_back(std::move(f));
+  put(performance_profile(s));
   return out;
 }
 

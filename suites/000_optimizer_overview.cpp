@@ -25,6 +25,7 @@
 #include "datasets/rng.hpp"
 #include "datasets/synthetic.hpp"
 #include "suites/common.hpp"
+#include "suites/verdict_stats.hpp"
 
 namespace lrb::suites {
 namespace {
@@ -396,6 +397,10 @@ ClaimResult paired(const std::string& label, const std::vector<int64_t>& seeds,
   r.evidence = {{"baseline_per_seed", px}, {"contender_per_seed", py}, {"pairs", x.size()},
                 {"censored_baseline", censored_x}, {"censored_contender", censored_y}};
   if (x.size() < 2) {
+    ClaimTest t;
+    t.seeds = seeds;
+    for (size_t i = 0; i < x.size(); ++i) t.diff.push_back(x[i] - y[i]);
+    r.tests.push_back(std::move(t));
     r.summary = fmt::format("{}: {} paired seeds (need >= 2)", label, x.size());
     return r;
   }
@@ -414,13 +419,17 @@ ClaimResult paired(const std::string& label, const std::vector<int64_t>& seeds,
         {"ci95", {num_or_null(std::pow(10.0, cmp.ci_low)), num_or_null(std::pow(10.0, cmp.ci_high))}}};
   const double band =
       log_ratio ? std::log10(1 + equivalence) : equivalence * std::fabs(cmp.baseline.mean);
-  if (cmp.ci_high < -band)
-    r.verdict = Verdict::supported;
-  else if (cmp.ci_low > 0 || (cmp.ci_low >= -band && cmp.ci_high <= band))
-    r.verdict = Verdict::refuted;
-  // x == y exactly in every pair: the interval is a point at 0.
-  else if (cmp.ci_low == 0 && cmp.ci_high == 0)
-    r.verdict = Verdict::refuted;
+  // The test: diff = baseline - contender (lower is better), a gain must
+  // exceed the band to support the claim (x == y in every pair: the point 0
+  // lies inside the band, no practical difference).
+  ClaimTest t;
+  t.units = log_ratio ? "log10 ratio" : "metric";
+  t.seeds = seeds;
+  for (size_t i = 0; i < x.size(); ++i) t.diff.push_back(x[i] - y[i]);
+  t.threshold = band;
+  t.band = band;
+  r.tests.push_back(std::move(t));
+  judge_raw(r);
   const std::string effect =
       log_ratio ? fmt::format("ratio {} [95% CI {}, {}]", fmt_num(std::pow(10.0, cmp.diff)),
                               fmt_num(std::pow(10.0, cmp.ci_low)), fmt_num(std::pow(10.0, cmp.ci_high)))
@@ -470,6 +479,10 @@ ClaimResult compare_reach(const ResultSet& rs, const std::vector<RunSpec>& plan,
   r.verdict = p.verdict;
   r.summary = p.summary;
   r.evidence = p.evidence;
+  r.tests = p.tests;
+  r.tests.back().baseline = baseline;
+  r.tests.back().contender = contender;
+  r.tests.back().configs = {baseline, contender};
   r.evidence["baseline"] = baseline;
   r.evidence["contender"] = contender;
   r.evidence["target_fraction"] = frac;
@@ -491,6 +504,10 @@ ClaimResult compare_metric(const ResultSet& rs, const std::vector<RunSpec>& plan
         y.push_back(c.values[j]);
       }
   ClaimResult r = paired(contender + " vs " + baseline + " " + pointer, seeds, x, y, equivalence, 0, 0);
+  r.tests.back().baseline = baseline;
+  r.tests.back().contender = contender;
+  r.tests.back().configs = {baseline, contender};
+  r.tests.back().units = pointer;
   add_run_counts(r, b);
   add_run_counts(r, c);
   r.evidence["baseline"] = to_json(b);
@@ -502,9 +519,14 @@ ClaimResult compare_metric(const ResultSet& rs, const std::vector<RunSpec>& plan
 // Every part must agree: supported if all are, refuted if all are, else inconclusive.
 ClaimResult all_of(const std::vector<std::pair<std::string, ClaimResult>>& parts) {
   ClaimResult r;
+  r.combine = Combine::all_agree;
   int sup = 0, ref = 0;
   std::vector<std::string> lines;
   for (const auto& [name, p] : parts) {
+    for (auto t : p.tests) {
+      t.label = name;
+      r.tests.push_back(std::move(t));
+    }
     add_run_counts(r, p);
     r.evidence[name] = p.evidence;
     r.evidence[name]["verdict"] = to_string(p.verdict);
@@ -630,6 +652,7 @@ std::vector<std::pair<std::string, std::string>> sweep_pairs() {
 
 ClaimResult check_edge(const ResultSet& rs, const std::vector<RunSpec>& plan) {
   ClaimResult r;
+  r.basis = "descriptive";
   std::vector<std::string> edges, none, never_hurts;
   for (const auto& [problem, opt] : sweep_pairs()) {
     const Sweep s = sweep(rs, plan, problem, opt);
@@ -674,6 +697,7 @@ ClaimResult check_edge(const ResultSet& rs, const std::vector<RunSpec>& plan) {
 // LR achieved that the smallest LR achieved in the same budget.
 ClaimResult check_slow_end(const ResultSet& rs, const std::vector<RunSpec>& plan) {
   ClaimResult r;
+  r.basis = "descriptive";
   std::vector<std::string> slow, fast, lines;
   for (const auto& [problem, opt] : sweep_pairs()) {
     const Sweep s = sweep(rs, plan, problem, opt);
@@ -761,6 +785,12 @@ ClaimResult compare_tuned(const ResultSet& rs, const std::vector<RunSpec>& plan,
   r.verdict = p.verdict;
   r.summary = p.summary;
   r.evidence = p.evidence;
+  r.tests = p.tests;
+  r.tests.back().baseline = "sweep/" + problem + "/" + baseline;
+  r.tests.back().contender = "sweep/" + problem + "/" + contender;
+  r.tests.back().units = std::string("log10 ratio of the best-LR ") + metric;
+  for (const char* side : {baseline.c_str(), contender.c_str()})
+    for (double lr : lr_grid()) r.tests.back().configs.push_back(sweep_config(problem, side, lr));
   r.evidence["best_lr_per_seed_baseline_contender"] = lrs;
   return r;
 }

@@ -216,12 +216,13 @@ double time_update(const models::Model<float>& m, const optim::Optimizer& opt) {
   Buffer<float> p(m.params.begin(), m.params.end()), g(m.grads.begin(), m.grads.end());
   for (auto& v : g)
     if (!std::isfinite(v)) v = 0;  // a diverged run's last grads
-  auto st = optim::make_state<float>(opt, p.size());
+  auto st = optim::make_state<float>(opt, p.size(), m.tensor_offsets, m.factor_dims);
   double best = INFINITY;
   for (int block = 0; block < 5; ++block) {
     const auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < 100; ++i)
-      optim::update<float>(p, g, st, opt, opt.lr, std::nullopt, m.tensor_offsets);
+      optim::update<float>(p, g, st, opt, opt.lr, std::nullopt, m.tensor_offsets,
+                           m.factor_dims);
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 100);
   }
   return best;
@@ -303,7 +304,8 @@ RunResult execute_lr_find001(const RunSpec& run, const RunContext& ctx) {
   c.seed = static_cast<uint64_t>(run.seed);
   auto model = models::make_model<float>(models::model_from_spec(spec::parse("cnn001")), c.batch);
   models::init_params<float>(model, models::init_from_spec(spec::parse("keras")), c.seed);
-  auto state = optim::make_state<float>(opt, model.params.size());
+  auto state = optim::make_state<float>(opt, model.params.size(), model.tensor_offsets,
+                                        model.factor_dims);
   const auto t0 = std::chrono::steady_clock::now();
   const auto r = train::lr_range_test<float>(model, state, opt, rows(ds->train, 0, n), c, [&](int step, double, double) {
     ctx.report(static_cast<double>(step + 1) / c.steps, fmt::format("lr-find step {}/{}", step + 1, c.steps));
@@ -521,6 +523,7 @@ ClaimResult check_stability(const ResultSet& rs, const std::vector<RunSpec>& pla
 ClaimResult check_as_written(const ResultSet& rs, const std::vector<RunSpec>& plan, const json& args) {
   const std::string wc = arg(args, "as_written", "tutorial/rmsprop_as_written"), rc = arg(args, "real", "tutorial/rmsprop");
   ClaimResult r;
+  r.basis = "descriptive";
   const auto w = series(rs, plan, wc, "/final/test_accuracy");
   const auto real = series(rs, plan, rc, "/final/test_accuracy");
   const auto down = series(rs, plan, wc, "/final/frac_params_decreased");
@@ -553,6 +556,7 @@ ClaimResult check_range_vs_grid(const ResultSet& rs, const std::vector<RunSpec>&
   std::vector<std::string> names = {"sgd", "rmsprop", "adam"};
   if (args.contains("optimizers")) names = args.at("optimizers").get<std::vector<std::string>>();
   ClaimResult r;
+  r.basis = "descriptive";
   r.evidence = json::object();
   std::vector<std::string> parts;
   double worst = 0;

@@ -151,6 +151,7 @@ std::vector<Claim> claims() {
                "supported if < 1e-6, else refuted",
                [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  ClaimResult r;
+                 r.basis = "exact";
                  const json* rec = single(rs, plan, "tutorial", r);
                  if (!rec) return note_missing(r), r;
                  const double err = rec->at("/final/abs_error"_json_pointer).is_number()
@@ -170,6 +171,7 @@ std::vector<Claim> claims() {
                "refuted if the as-coded history has 1 distinct value while the real path has more",
                [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  ClaimResult r;
+                 r.basis = "exact";
                  const json* rec = single(rs, plan, "tutorial", r);
                  if (!rec) return note_missing(r), r;
                  const auto coded = rec->at("/final/history_as_coded_distinct"_json_pointer).get<int64_t>();
@@ -191,6 +193,7 @@ std::vector<Claim> claims() {
                "supported if every one is < 1e-3, refuted if any is not",
                [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  ClaimResult r;
+                 r.basis = "exact";
                  std::vector<std::string> failed;
                  for (double lr : kSweep) {
                    if (lr > 0.1) continue;
@@ -213,6 +216,7 @@ std::vector<Claim> claims() {
                "(lr < 2/7.5; LRs that never converge count as inf); refuted if it rises anywhere there",
                [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  ClaimResult r;
+                 r.basis = "exact";
                  std::vector<std::pair<double, double>> it;
                  for (double lr : kSweep) {
                    const json* rec = single(rs, plan, sweep_config(lr), r);
@@ -237,6 +241,7 @@ std::vector<Claim> claims() {
                "supported if lr=0.2 oscillates (sign changes > 0) and lr=0.3 diverges",
                [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
                  ClaimResult r;
+                 r.basis = "exact";
                  const json* a = single(rs, plan, sweep_config(0.2), r);
                  const json* b = single(rs, plan, sweep_config(0.3), r);
                  if (!a || !b) return note_missing(r), r;

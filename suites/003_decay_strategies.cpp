@@ -20,6 +20,7 @@
 #include "datasets/sampling.hpp"
 #include "datasets/synthetic.hpp"
 #include "suites/common.hpp"
+#include "suites/verdict_stats.hpp"
 
 namespace lrb::suites {
 namespace {
@@ -566,6 +567,7 @@ std::vector<Claim> claims() {
        "below its initial one; refuted if an as-coded run does not diverge",
        [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
          ClaimResult r, ok;
+         r.basis = "count";
          json at = json::object();
          int n = 0;
          int64_t first = std::numeric_limits<int64_t>::max(), last = 0, iters = 0;
@@ -608,6 +610,7 @@ std::vector<Claim> claims() {
        "supported if every run diverged or ended with train MSE > its initial; refuted if any run decreased it",
        [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
          ClaimResult r;
+         r.basis = "count";
          int n = 0, up = 0;
          json ev = json::object();
          std::map<std::string, std::string> seed0 = {{"linear", "n/a"}, {"exponential", "n/a"}, {"custom", "n/a"}};
@@ -637,6 +640,7 @@ std::vector<Claim> claims() {
        "supported if min == max in every run (a constant 'decay'); refuted if any run's LR changes",
        [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
          ClaimResult r;
+         r.basis = "count";
          int n = 0, constant = 0;
          json ev = json::object();
          for (const char* st : kStrategies) {
@@ -670,6 +674,7 @@ std::vector<Claim> claims() {
        "by > 10% somewhere; refuted if it matches the linear form",
        [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
          ClaimResult r;
+         r.basis = "exact";
          double inv_err = 0, lin_err = 0, last = NAN, hoisted = NAN;
          int n = 0;
          each_record(rs, plan, "linear/coded_per_step", r, [&](int64_t, const json& rec) {
@@ -713,6 +718,7 @@ std::vector<Claim> claims() {
        "supported if the first LR is 1 (not lr0) in every run; refuted if it is lr0",
        [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
          ClaimResult r;
+         r.basis = "count";
          int n = 0, one = 0, lr0s = 0;
          double coded = NAN;
          each_record(rs, plan, "exponential/coded_per_step", r, [&](int64_t, const json& rec) {
@@ -799,6 +805,7 @@ std::vector<Claim> claims() {
        "changes the LR",
        [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
          ClaimResult r;
+         r.basis = "count";
          int n = 0, same = 0;
          each_record(rs, plan, "heatstart/as_coded", r, [&](int64_t s, const json& rec) {
            const json* base = rs.find("linear/as_coded", s);
@@ -850,16 +857,20 @@ std::vector<Claim> claims() {
                                            {"warmup_losses", l}};
          }
          // Exact two-sided sign test: p = min(1, 2 P(Bin(n, 1/2) <= min(wins, losses))).
-         const int n = wins + losses, k = std::min(wins, losses);
-         double term = std::ldexp(1.0, -n), tail = 0;  // C(n, 0) / 2^n
-         for (int i = 0; i <= k; ++i) {
-           tail += term;
-           term = term * (n - i) / (i + 1);
-         }
-         const double p = n == 0 ? 1.0 : std::min(1.0, 2 * tail);
-         r.verdict = p < 0.05 && wins > losses   ? Verdict::supported
-                     : p < 0.05 && losses > wins ? Verdict::refuted
-                                                 : Verdict::inconclusive;
+         const int n = wins + losses;
+         const double p = sign_test_p(wins, losses);
+         ClaimTest t;
+         t.kind = ClaimTest::Kind::sign;
+         t.baseline = "warmup/none";
+         t.contender = "warmup/linear";
+         t.units = "wins of warmup over pairs (lr, seed)";
+         for (double lr : kWarmLrs)
+           for (const char* w : {"none", "linear"}) t.configs.push_back(warm_config(w, lr));
+         t.wins = wins;
+         t.losses = losses;
+         t.ties = ties;
+         r.tests.push_back(std::move(t));
+         judge_raw(r);
          r.summary = fmt::format("warmup better in {} of {} pairs, worse in {} ({} ties), sign test p = {}; "
                                  "diverged runs {}",
                                  wins, n + ties, losses, ties, fmt_num(p), r.diverged);

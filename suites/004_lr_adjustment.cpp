@@ -68,6 +68,7 @@ std::string arm_arg(const json& args) { return args.at("arm").get<std::string>()
 // "lr_decays" (claim 004.1): the LR of the last update over the first, worst seed.
 ClaimResult check_lr_decays(const ResultSet& rs, const std::vector<RunSpec>& plan, const json& args) {
   ClaimResult r;
+  r.basis = "exact";
   const auto s = lr_shape(rs, plan, arm_arg(args), r);
   r.verdict = s.last_over_first > 0.99  ? Verdict::refuted
               : s.last_over_first < 0.5 ? Verdict::supported
@@ -82,6 +83,7 @@ ClaimResult check_lr_decays(const ResultSet& rs, const std::vector<RunSpec>& pla
 // "lr_piecewise_constant" (claim 004.2): how often the LR changes inside an epoch.
 ClaimResult check_lr_piecewise_constant(const ResultSet& rs, const std::vector<RunSpec>& plan, const json& args) {
   ClaimResult r;
+  r.basis = "exact";
   const auto s = lr_shape(rs, plan, arm_arg(args), r);
   r.verdict = s.within_epoch_change > 0.5  ? Verdict::refuted
               : s.within_epoch_change == 0 ? Verdict::supported
@@ -100,6 +102,7 @@ ClaimResult check_lr_piecewise_constant(const ResultSet& rs, const std::vector<R
 // lr0/sqrt(1+delta) (args.delta, 1e-6), a constant.
 ClaimResult check_lr_formula_decays(const ResultSet& rs, const std::vector<RunSpec>& plan, const json& args) {
   ClaimResult r;
+  r.basis = "exact";
   const auto s = lr_shape(rs, plan, arm_arg(args), r);
   const double delta = args.value("delta", 1e-6);
   r.verdict = s.min_over_max == 1.0   ? Verdict::refuted
@@ -115,6 +118,7 @@ ClaimResult check_lr_formula_decays(const ResultSet& rs, const std::vector<RunSp
 // model over every run of the plan, against the spread of the test MSE.
 ClaimResult check_keras_accuracy(const ResultSet& rs, const std::vector<RunSpec>& plan, const json&) {
   ClaimResult r;
+  r.basis = "count";
   double acc_max = -1, loss_lo = INFINITY, loss_hi = -INFINITY;
   int n = 0;
   for (const auto& run : plan) {

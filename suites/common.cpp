@@ -6,6 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "suites/verdict_stats.hpp"
 
 namespace lrb::suites {
 
@@ -79,8 +80,9 @@ Pairs pair_by_seed(const Series& a, const Series& b) {
 namespace {
 
 // The start every paired claim shares: the two series with their counts and
-// evidence (under name_a, name_b), and the pairs by seed.  Fewer than 2
-// pairs: the claim is decided (inconclusive) and `decided` is set.
+// evidence (under name_a, name_b), the pairs by seed, and the claim's test
+// over them (diff = sign (b - a)).  Fewer than 2 pairs: the claim is decided
+// (inconclusive) and `decided` is set.
 struct PairedStart {
   ClaimResult r;
   Pairs p;
@@ -88,13 +90,16 @@ struct PairedStart {
 };
 PairedStart paired_start(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& a,
                          const std::string& b, const std::string& pointer, const char* name_a,
-                         const char* name_b) {
+                         const char* name_b, ClaimTest::Kind kind, double sign) {
   const Series sa = series(rs, plan, a, pointer), sb = series(rs, plan, b, pointer);
   PairedStart s;
   add_run_counts(s.r, sa);
   add_run_counts(s.r, sb);
   s.r.evidence = {{name_a, to_json(sa)}, {name_b, to_json(sb)}};
   s.p = pair_by_seed(sa, sb);
+  ClaimTest t = paired_test(kind, sa, sb, sign);
+  t.units = pointer;
+  s.r.tests.push_back(std::move(t));
   s.r.evidence["pairs"] = s.p.a.size();
   if (s.p.a.size() < 2) {
     s.r.summary = fmt::format("{} paired seeds (need >= 2); {} diverged", s.p.a.size(), s.r.diverged);
@@ -106,10 +111,27 @@ PairedStart paired_start(const ResultSet& rs, const std::vector<RunSpec>& plan, 
 
 }  // namespace
 
+ClaimTest paired_test(ClaimTest::Kind kind, const Series& baseline, const Series& contender, double sign) {
+  ClaimTest t;
+  t.kind = kind;
+  t.baseline = baseline.config;
+  t.contender = contender.config;
+  t.configs = {baseline.config, contender.config};
+  for (size_t i = 0; i < baseline.seeds.size(); ++i) {
+    const auto it = std::find(contender.seeds.begin(), contender.seeds.end(), baseline.seeds[i]);
+    if (it == contender.seeds.end()) continue;
+    t.seeds.push_back(baseline.seeds[i]);
+    t.diff.push_back(sign * (contender.values[static_cast<size_t>(it - contender.seeds.begin())] - baseline.values[i]));
+  }
+  return t;
+}
+
 ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
                          const std::string& baseline, const std::string& contender,
                          const std::string& pointer, bool lower_is_better, double equivalence) {
-  auto [r, pairs, decided] = paired_start(rs, plan, baseline, contender, pointer, "baseline", "contender");
+  const double sign = lower_is_better ? -1.0 : 1.0;  // good direction of y - x
+  auto [r, pairs, decided] = paired_start(rs, plan, baseline, contender, pointer, "baseline", "contender",
+                                          ClaimTest::Kind::directional, sign);
   if (decided) return r;
   const auto& x = pairs.a;
   const auto& y = pairs.b;
@@ -119,18 +141,9 @@ ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
                                {"p", num_or_null(cmp.p)},
                                {"relative", num_or_null(cmp.relative_change)},
                                {"cohens_d", num_or_null(cmp.cohens_d)}};
-  const double sign = lower_is_better ? -1.0 : 1.0;  // good direction of y - x
-  const double lo = sign * (sign > 0 ? cmp.ci_low : cmp.ci_high);
-  const double hi = sign * (sign > 0 ? cmp.ci_high : cmp.ci_low);
-  const double band = equivalence * std::fabs(cmp.baseline.mean);
-  if (lo > 0)
-    r.verdict = Verdict::supported;
-  else if (hi < 0)
-    r.verdict = Verdict::refuted;
-  else if (cmp.ci_low >= -band && cmp.ci_high <= band)
-    r.verdict = Verdict::refuted;  // equivalent: the claimed gain is not there
-  else
-    r.verdict = Verdict::inconclusive;
+  // Equivalent (the CI within +-band): the claimed gain is not there.
+  r.tests.back().band = equivalence * std::fabs(cmp.baseline.mean);
+  judge_raw(r);
   r.summary = fmt::format(
       "{} {}: {} vs {} {}, paired diff {} [95% CI {}, {}], rel {:+.2f}%, d={}, n={}{}",
       contender, pointer.substr(pointer.rfind('/') + 1), fmt_num(cmp.contender.mean), baseline,
@@ -143,7 +156,7 @@ ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
 
 ClaimResult claim_equivalent(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& a,
                              const std::string& b, const std::string& pointer, double band) {
-  auto [r, pairs, decided] = paired_start(rs, plan, a, b, pointer, "a", "b");
+  auto [r, pairs, decided] = paired_start(rs, plan, a, b, pointer, "a", "b", ClaimTest::Kind::equivalence, 1.0);
   if (decided) return r;
   const auto& x = pairs.a;
   const auto& y = pairs.b;
@@ -153,9 +166,8 @@ ClaimResult claim_equivalent(const ResultSet& rs, const std::vector<RunSpec>& pl
                                {"ci95", {num_or_null(cmp.ci_low), num_or_null(cmp.ci_high)}},
                                {"band", num_or_null(w)},
                                {"relative", num_or_null(cmp.relative_change)}};
-  r.verdict = cmp.ci_low >= -w && cmp.ci_high <= w  ? Verdict::supported
-              : cmp.ci_low > w || cmp.ci_high < -w ? Verdict::refuted
-                                                   : Verdict::inconclusive;
+  r.tests.back().band = w;
+  judge_raw(r);
   r.summary = fmt::format("{} {} vs {} {}: paired diff ({} - {}) {} [95% CI {}, {}], band +-{} ({}%), n={}", b,
                           fmt_num(cmp.contender.mean), a, fmt_num(cmp.baseline.mean), b, a, fmt_num(cmp.diff),
                           fmt_num(cmp.ci_low), fmt_num(cmp.ci_high), fmt_num(w), 100 * band, x.size());
@@ -171,6 +183,19 @@ ClaimResult claim_threshold(const ResultSet& rs, const std::vector<RunSpec>& pla
   ClaimResult r;
   add_run_counts(r, s);
   r.evidence = {{"series", to_json(s)}, {"op", op}, {"value", value}};
+  // One sample against a number is the paired test of its distance from the
+  // number: diff = how far each seed lies on the claimed side of `value`, so
+  // the suite's family adjusts it like the paired claims.
+  const bool above = op[0] == '>';
+  ClaimTest t;
+  t.kind = ClaimTest::Kind::directional;
+  t.baseline = op + " " + fmt_num(value);
+  t.contender = config;
+  t.configs = {config};
+  t.units = pointer;
+  t.seeds = s.seeds;
+  for (double v : s.values) t.diff.push_back(above ? v - value : value - v);
+  r.tests.push_back(std::move(t));
   const std::string label = pointer.substr(pointer.rfind('/') + 1);
   if (s.values.size() < 2) {
     r.summary = fmt::format("{} {}: {} values (need >= 2); {} diverged", config, label, s.values.size(), r.diverged);
@@ -178,13 +203,8 @@ ClaimResult claim_threshold(const ResultSet& rs, const std::vector<RunSpec>& pla
     return r;
   }
   const auto m = stats::summarize(s.values);
-  const bool above = op[0] == '>', strict = op.size() == 1;
-  // The claim holds for the whole CI / fails for the whole CI.
-  auto holds = [&](double x) { return above ? (strict ? x > value : x >= value) : (strict ? x < value : x <= value); };
-  if (holds(m.ci_low) && holds(m.ci_high))
-    r.verdict = Verdict::supported;
-  else if (!holds(m.ci_low) && !holds(m.ci_high))  // the whole CI on the other side
-    r.verdict = Verdict::refuted;
+  // The whole 95 % CI on the claimed side: supported; on the other side: refuted.
+  judge_raw(r);
   r.evidence["mean"] = num_or_null(m.mean);
   r.evidence["ci95"] = {num_or_null(m.ci_low), num_or_null(m.ci_high)};
   r.summary = fmt::format("{} {}: mean {} [95% CI {}, {}] vs {} {}, n={}{}", config, label, fmt_num(m.mean),
@@ -205,6 +225,7 @@ ClaimResult claim_edge(const ResultSet& rs, const std::vector<RunSpec>& plan,
     bool fails() const { return runs > 0 && 2 * failed > runs; }
   };
   ClaimResult r;
+  r.basis = "count";
   std::vector<Point> pts;
   json per_lr = json::array();
   for (const auto& [lr, config] : points) {
@@ -266,12 +287,17 @@ ClaimResult claim_all(const std::vector<ClaimResult>& parts, const std::vector<s
   if (parts.size() != labels.size() || parts.empty())
     throw std::invalid_argument("claim_all: one label per part, at least one part");
   ClaimResult r;
+  r.combine = Combine::all_agree;
   r.evidence = json::object();
   json verdicts = json::object();
   bool all_supported = true, all_refuted = true;
   std::string summary;
   for (size_t i = 0; i < parts.size(); ++i) {
     add_run_counts(r, parts[i]);
+    for (auto t : parts[i].tests) {  // one family member per part's test, named by its part
+      t.label = labels[i];
+      r.tests.push_back(std::move(t));
+    }
     r.evidence[labels[i]] = parts[i].evidence;
     verdicts[labels[i]] = to_string(parts[i].verdict);
     all_supported = all_supported && parts[i].verdict == Verdict::supported;

@@ -34,12 +34,19 @@ struct Pairs {
 };
 Pairs pair_by_seed(const Series& a, const Series& b);
 
+// The paired test of two series (pairs by seed, ascending): diff = sign *
+// (contender - baseline), configs {baseline, contender}; threshold, band and
+// units are left for the caller (suites/verdict_stats.hpp judges it).
+ClaimTest paired_test(ClaimTest::Kind kind, const Series& baseline, const Series& contender, double sign);
+
 // Paired (by seed) comparison of contender vs baseline on a metric where
 // `lower_is_better`.  Verdict: supported when the claim "contender is better"
 // holds (95 % CI of the mean paired difference excludes 0 on the good side),
 // refuted when it is excluded on the bad side OR the CI lies within
 // +-equivalence (relative to the baseline mean: no practical difference),
 // else inconclusive.  Fewer than 2 pairs, or any missing run: inconclusive.
+// The result carries the test (directional, band = equivalence x |baseline
+// mean|), so the suite's family adjusts it (suites/verdict_stats.hpp).
 ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
                          const std::string& baseline, const std::string& contender,
                          const std::string& pointer, bool lower_is_better, double equivalence);
@@ -47,6 +54,7 @@ ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
 // Equivalence of two configs on a metric, paired by seed: supported when the
 // 95 % CI of the mean paired difference (b - a) lies within +-band * |mean of
 // a|, refuted when it lies entirely outside that band, else inconclusive.
+// Carries its test (equivalence, TOST) for the family.
 ClaimResult claim_equivalent(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& a,
                              const std::string& b, const std::string& pointer, double band);
 
@@ -54,6 +62,8 @@ ClaimResult claim_equivalent(const ResultSet& rs, const std::vector<RunSpec>& pl
 // over the expected seeds lies entirely on the claimed side of `value` (op is
 // one of <, <=, >, >=), refuted when it lies entirely on the other side, else
 // inconclusive.  Fewer than 2 values, or any missing run: inconclusive.
+// Carries its test (directional, diff = each seed's distance from `value` on
+// the claimed side; a CI touching `value` is not on either side) for the family.
 ClaimResult claim_threshold(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& config,
                             const std::string& pointer, const std::string& op, double value);
 
@@ -67,6 +77,7 @@ ClaimResult claim_threshold(const ResultSet& rs, const std::vector<RunSpec>& pla
 //   range [lo, hi]: supported when the edge lies in it (stable LR >= lo and edge
 //                 LR <= hi); refuted when it exists and lies outside it, or no LR
 //                 fails up to a swept LR >= hi; else inconclusive.
+// A rule over counts of failed runs: basis "count", no sampling test.
 ClaimResult claim_edge(const ResultSet& rs, const std::vector<RunSpec>& plan,
                        std::vector<std::pair<double, std::string>> points,
                        const std::function<bool(const json& record)>& fails,
@@ -75,6 +86,8 @@ ClaimResult claim_edge(const ResultSet& rs, const std::vector<RunSpec>& plan,
 // Several claims that must all hold (a contender better than each of several
 // baselines): supported when every part is supported, refuted when every part
 // is refuted, else inconclusive; the summary joins "label: summary" parts.
+// Carries every part's tests, each labelled with its part, combined
+// all_agree, so the suite's family adjusts them (suites/verdict_stats.hpp).
 ClaimResult claim_all(const std::vector<ClaimResult>& parts, const std::vector<std::string>& labels);
 
 // Adds a group's run counts (a Series, a sweep, ...: anything with expected,

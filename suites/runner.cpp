@@ -25,15 +25,17 @@ std::vector<const Suite*> select_suites(const std::vector<std::string>& suite_id
   return chosen;
 }
 
-std::vector<RunSpec> plan_runs(const std::vector<std::string>& suite_ids, const Budget& budget) {
-  return plan_runs(select_suites(suite_ids), budget);
+std::vector<RunSpec> plan_runs(const std::vector<std::string>& suite_ids, const Budget& budget,
+                               const SeedPlans& seed_plans) {
+  return plan_runs(select_suites(suite_ids), budget, seed_plans);
 }
 
-std::vector<RunSpec> plan_runs(const std::vector<const Suite*>& chosen, const Budget& budget) {
+std::vector<RunSpec> plan_runs(const std::vector<const Suite*>& chosen, const Budget& budget,
+                               const SeedPlans& seed_plans) {
   std::vector<std::pair<std::string, RunSpec>> keyed;
   std::set<std::string> seen;
   for (const Suite* s : chosen)
-    for (auto& r : s->plan(budget)) {
+    for (auto& r : suite_plan(*s, budget, seed_plans)) {
       auto a = records::run_address(r);
       if (!seen.insert(a).second) continue;  // a suite listed twice
       keyed.emplace_back(std::move(a), std::move(r));
@@ -53,14 +55,16 @@ std::vector<RunSpec> shard(const std::vector<RunSpec>& plan, int index, int coun
   return out;
 }
 
-void write_manifests(const std::string& results_dir, const std::vector<const Suite*>& suites, const Budget& budget) {
+void write_manifests(const std::string& results_dir, const std::vector<const Suite*>& suites, const Budget& budget,
+                     const SeedPlans& seed_plans) {
   std::set<std::string> done;
   for (const Suite* s : suites)
-    if (done.insert(s->id).second) records::write_manifest(results_dir, manifest(*s, budget));
+    if (done.insert(s->id).second) records::write_manifest(results_dir, manifest(*s, budget, seed_plans));
 }
 
-void write_manifests(const std::string& results_dir, const std::vector<std::string>& suite_ids, const Budget& budget) {
-  write_manifests(results_dir, select_suites(suite_ids), budget);
+void write_manifests(const std::string& results_dir, const std::vector<std::string>& suite_ids, const Budget& budget,
+                     const SeedPlans& seed_plans) {
+  write_manifests(results_dir, select_suites(suite_ids), budget, seed_plans);
 }
 
 namespace {

@@ -13,27 +13,40 @@
 #include <string>
 #include <vector>
 
+#include "records/seed_plan.hpp"
 #include "records/verdicts.hpp"
 #include "suites/suite.hpp"
+#include "suites/verdict_stats.hpp"
 
 namespace lrb::suites {
+
+// Seed plans by suite (records/seed_plan.hpp): the seeds `run
+// --until-conclusive` added, and its looks.
+using SeedPlans = std::map<std::string, records::SeedPlan>;
 
 // The built-in suites `suite_ids` names (every one when empty), in id order.
 // Throws std::invalid_argument for an unknown suite.
 std::vector<const Suite*> select_suites(const std::vector<std::string>& suite_ids);
 
-// The runs of `suites` for the budget, sorted by address: the stable order
-// shards split.  A study is a Suite too (suites/study/study.hpp: to_suite).
-std::vector<RunSpec> plan_runs(const std::vector<const Suite*>& suites, const Budget& budget);
-// The same for built-in suites by id (all when empty).
-std::vector<RunSpec> plan_runs(const std::vector<std::string>& suite_ids, const Budget& budget);
+// The runs of `suites` for the budget, with the extra seeds of `seed_plans`,
+// sorted by address: the stable order shards split.  A study is a Suite too
+// (suites/study/study.hpp: to_suite).  Throws records::FormatError for a seed
+// plan that does not fit the suite's plan.
+std::vector<RunSpec> plan_runs(const std::vector<const Suite*>& suites, const Budget& budget,
+                               const SeedPlans& seed_plans = {});
+// The same for built-in suites by id (all when empty); std::invalid_argument
+// for an unknown suite.
+std::vector<RunSpec> plan_runs(const std::vector<std::string>& suite_ids, const Budget& budget,
+                               const SeedPlans& seed_plans = {});
 // Run k of the sorted plan goes to shard k mod count.
 std::vector<RunSpec> shard(const std::vector<RunSpec>& plan, int index, int count);
 
 // Writes DIR/manifests/<suite>.<budget>.json of every suite in `suite_ids`
 // (all when empty).  Throws std::runtime_error on a write failure.
-void write_manifests(const std::string& results_dir, const std::vector<const Suite*>& suites, const Budget& budget);
-void write_manifests(const std::string& results_dir, const std::vector<std::string>& suite_ids, const Budget& budget);
+void write_manifests(const std::string& results_dir, const std::vector<const Suite*>& suites, const Budget& budget,
+                     const SeedPlans& seed_plans = {});
+void write_manifests(const std::string& results_dir, const std::vector<std::string>& suite_ids, const Budget& budget,
+                     const SeedPlans& seed_plans = {});
 
 struct RunOptions {
   std::string results_dir;
@@ -62,17 +75,28 @@ struct RunSummary {
 RunSummary run_all(const std::vector<RunSpec>& runs, const RunOptions& options);
 
 // ---- claims -----------------------------------------------------------------
+struct ClaimsOptions {
+  VerdictOptions verdicts;  // alpha, multiplicity, power
+  // Suites with a seed plan are judged over its sequential looks.
+  const SeedPlans* seed_plans = nullptr;
+};
+
 struct ClaimRow {
   std::string suite;
   const Suite* owner = nullptr;  // the suite the claim belongs to
   const Claim* claim = nullptr;
-  ClaimResult result;
-  std::string error;  // non-empty: the check could not be evaluated
+  ClaimResult result;  // result.verdict: the verdict that counts (adjusted / sequential)
+  std::string error;   // non-empty: the check could not be evaluated
+  Verdict raw = Verdict::inconclusive;  // each test alone at 1 - alpha, no adjustment
+  json statistics;                      // verdict_stats.hpp's block (null on error)
+  std::map<std::string, int> seeds;     // configs the check read -> seeds with a record
 };
+// Every claim of the suites, each suite's claims judged as one family
+// (suites/verdict_stats.hpp).
 std::vector<ClaimRow> evaluate_claims(const records::LoadedResults& loaded, const std::vector<RunSpec>& plan,
-                                      const std::vector<const Suite*>& suites);
+                                      const std::vector<const Suite*>& suites, const ClaimsOptions& options = {});
 std::vector<ClaimRow> evaluate_claims(const records::LoadedResults& loaded, const std::vector<RunSpec>& plan,
-                                      const std::vector<std::string>& suite_ids);
+                                      const std::vector<std::string>& suite_ids, const ClaimsOptions& options = {});
 // The rows as plain verdicts (what records/verdicts.hpp stores and prints).
 std::vector<records::ClaimVerdict> verdicts(const std::vector<ClaimRow>& rows);
 std::string format_claims(const std::vector<ClaimRow>& rows, records::ClaimsFormat format);
@@ -81,6 +105,6 @@ std::string format_claims(const std::vector<ClaimRow>& rows, records::ClaimsForm
 // (DIR/verdicts/<suite>.<budget>.json) with the digest of the records the
 // rows were computed from.  Throws std::runtime_error on a write failure.
 void record_claims(const std::string& results_dir, const records::LoadedResults& loaded,
-                   const std::vector<ClaimRow>& rows, const Budget& budget);
+                   const std::vector<ClaimRow>& rows, const Budget& budget, const SeedPlans& seed_plans = {});
 
 }  // namespace lrb::suites

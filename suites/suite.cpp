@@ -35,7 +35,15 @@ const Suite& find_suite(const std::string& id) {
   throw std::invalid_argument("unknown suite '" + id + "' (implemented: " + valid + ")");
 }
 
-records::Manifest manifest(const Suite& s, const Budget& budget) {
+std::vector<RunSpec> suite_plan(const Suite& s, const Budget& budget,
+                                const std::map<std::string, records::SeedPlan>& seed_plans) {
+  auto plan = s.plan(budget);
+  const auto it = seed_plans.find(s.id);
+  return it == seed_plans.end() ? plan : records::extend_plan(std::move(plan), it->second);
+}
+
+records::Manifest manifest(const Suite& s, const Budget& budget,
+                           const std::map<std::string, records::SeedPlan>& seed_plans) {
   records::Manifest m;
   m.suite = s.id;
   m.title = s.title;
@@ -47,7 +55,7 @@ records::Manifest manifest(const Suite& s, const Budget& budget) {
                   {"What we run", s.we_run},
                   {"Deviations", s.deviations}};
   for (const auto& c : s.claims) m.claims.push_back({c.id, c.statement, c.source, c.metric, c.test});
-  records::set_plan(m, s.plan(budget));
+  records::set_plan(m, suite_plan(s, budget, seed_plans));
   return m;
 }
 

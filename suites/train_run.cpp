@@ -425,7 +425,7 @@ RunResult execute_lr_find_t(const RunSpec& run, const RunContext& ctx, const Dat
   auto model = models::make_model<T>(mcfg, c.batch);
   check_fits(mcfg, model, d);
   models::init_params<T>(model, models::init_from_spec(spec::parse(p.at("init").get<std::string>())), c.seed);
-  auto state = optim::make_state<T>(opt, model.params.size());
+  auto state = optim::make_state<T>(opt, model.params.size(), model.tensor_offsets, model.factor_dims);
   const auto t0 = std::chrono::steady_clock::now();
   const auto r = train::lr_range_test<T>(model, state, opt, d.train.view, c, [&](int step, double, double) {
     ctx.report(static_cast<double>(step + 1) / c.steps, fmt::format("lr-find step {}/{}", step + 1, c.steps));

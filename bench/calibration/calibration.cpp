@@ -1,6 +1,9 @@
 #include "bench/calibration/calibration.hpp"
 
+#include "bench/calibration/fma_chains.hpp"
+#include "core/isa/isa.hpp"
 #include "core/memory/buffer.hpp"
+#include "records/provenance.hpp"
 
 #include <benchmark/benchmark.h>
 #include <immintrin.h>
@@ -95,35 +98,42 @@ void BM_calib_stream_copy(benchmark::State& state) {
   state.counters["omp_threads"] = omp_get_max_threads();
 }
 
-// 8 chains x 8 lanes x 2 FLOP per FMA per iteration per thread.
+// The widest FMA this CPU has (AVX-512 where core/isa finds it, else AVX2),
+// kChains independent chains per thread, all OpenMP threads.  Label: the
+// vector ISA measured ("avx512" / "avx2"); counter vector_bits likewise.
 void BM_calib_fma_peak(benchmark::State& state) {
-  constexpr int64_t kIters = 1 << 20;
+  constexpr std::int64_t kIters = 1 << 20;
+  const bool wide = isa::supported(isa::Isa::avx512);
+  const int lanes = wide ? 16 : 8;
   const int threads = omp_get_max_threads();
-  std::vector<float> sink(static_cast<size_t>(threads) * 8);
+  std::vector<float> sink(static_cast<size_t>(threads) * 16);
   for (auto _ : state) {
 #pragma omp parallel
-    {
-      __m256 acc[8];
-      for (int k = 0; k < 8; ++k) acc[k] = _mm256_set1_ps(0.001f * float(k + 1));
-      const __m256 m = _mm256_set1_ps(0.999999f), add = _mm256_set1_ps(1e-7f);
-      for (int64_t i = 0; i < kIters; ++i) {
-        for (int k = 0; k < 8; ++k) acc[k] = _mm256_fmadd_ps(acc[k], m, add);
-      }
-      __m256 s = acc[0];
-      for (int k = 1; k < 8; ++k) s = _mm256_add_ps(s, acc[k]);
-      float out[8];
-      _mm256_storeu_ps(out, s);
-      sink[size_t(omp_get_thread_num()) * 8] = out[0];
-    }
+    sink[size_t(omp_get_thread_num()) * 16] = wide ? fma_chains_avx512(kIters) : fma_chains_avx2(kIters);
     benchmark::DoNotOptimize(sink.data());
   }
-  const double flops = double(kIters) * 8 * 8 * 2 * threads;
+  const double flops = double(kIters) * kChains * lanes * 2 * threads;
   state.counters["flops"] =
       benchmark::Counter(flops * double(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["omp_threads"] = threads;
+  state.counters["vector_bits"] = 32 * lanes;
+  state.SetLabel(wide ? "avx512" : "avx2");
 }
 
 }  // namespace
+
+float fma_chains_avx2(std::int64_t iters) {
+  __m256 acc[kChains];
+  for (int k = 0; k < kChains; ++k) acc[k] = _mm256_set1_ps(0.001f * float(k + 1));
+  const __m256 m = _mm256_set1_ps(0.999999f), add = _mm256_set1_ps(1e-7f);
+  for (std::int64_t i = 0; i < iters; ++i)
+    for (int k = 0; k < kChains; ++k) acc[k] = _mm256_fmadd_ps(acc[k], m, add);
+  __m256 s = acc[0];
+  for (int k = 1; k < kChains; ++k) s = _mm256_add_ps(s, acc[k]);
+  float out[8];
+  _mm256_storeu_ps(out, s);
+  return out[0] + out[7];
+}
 
 double measure_update_bytes_per_second(size_t n, int reps) {
   Arrays x(n);
@@ -140,6 +150,11 @@ double measure_update_bytes_per_second(size_t n, int reps) {
 }
 
 }  // namespace lrb::bench
+
+// "cpu_model" in every JSON's context: the performance history tells machines
+// apart by CPU model, core count and caches (docs/perf-history.md, 1.1).
+[[maybe_unused]] static const bool kCpuModelInContext =
+    (benchmark::AddCustomContext("cpu_model", lrb::records::cpu_model()), true);
 
 BENCHMARK(lrb::bench::BM_calib_fma_peak)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(lrb::bench::BM_calib_stream_copy)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -1,9 +1,11 @@
 #pragma once
 // This machine's limits, measured in-run: what a kernel's rate is compared to.
 //
-//   BM_calib_fma_peak      FP32 FMA throughput: 8 independent AVX2 FMA chains
-//                          per thread (enough to cover the FMA latency x
-//                          ports), all OpenMP threads; counter "flops" = FLOP/s.
+//   BM_calib_fma_peak      FP32 FMA throughput of the widest vector FMA the
+//                          CPU has (AVX-512 where present, else AVX2; label
+//                          and counter vector_bits say which): 12 independent
+//                          chains per thread (FMA latency x pipes is 8 on
+//                          these CPUs), all OpenMP threads; counter "flops".
 //   BM_calib_stream_copy   a[i] = b[i]                 8 bytes/element
 //   BM_calib_stream_triad  a[i] = b[i] + s * c[i]     12 bytes/element
 //                          (STREAM's byte counting: no write-allocate traffic),

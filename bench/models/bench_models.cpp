@@ -3,7 +3,10 @@
 // 256 — forward only, forward+backward, and a full training step with Adam —
 // plus cnn001's conv block alone, fast and naive, forward and backward.
 // Read the FLOP/s against BM_calib_fma_peak in the same JSON for the
-// roofline; the "omp_threads" counter is OpenMP's team size (OMP_NUM_THREADS).
+// roofline; the "omp_threads" counter is OpenMP's team size (OMP_NUM_THREADS);
+// each label names the kernel path (core/isa: auto = avx2 until the AVX-512
+// kernels are verified on hardware; LRBENCH_ISA=avx2|avx512 forces one, as
+// for lrbench).
 // bytes_per_second counts compulsory traffic (every tensor that lives between
 // phases written once and read once, nothing credited to cache reuse), so
 // FLOP / byte is an upper bound of the arithmetic intensity: a kernel left of
@@ -17,9 +20,12 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "core/isa/isa.hpp"
 #include "core/layers/layers.hpp"
 #include "core/models/model.hpp"
 #include "core/optim/optim.hpp"
@@ -92,6 +98,7 @@ void BM_model(benchmark::State& state, const char* spec, int mode) {
   state.counters["omp_threads"] = omp_get_max_threads();
   state.counters["flops"] = benchmark::Counter(2 * macs * batch * double(state.iterations()),
                                                benchmark::Counter::kIsRate);
+  state.SetLabel(isa::name(isa::active()));
 }
 
 struct ConvData {
@@ -122,6 +129,7 @@ void conv_counters(benchmark::State& state, int batch, ConvKind kind) {
   state.SetItemsProcessed(int64_t(state.iterations()) * batch);
   state.counters["flops"] = benchmark::Counter(2.0 * 26 * 26 * 9 * 32 * batch * double(state.iterations()),
                                                benchmark::Counter::kIsRate);
+  state.SetLabel(isa::name(isa::active()));
 }
 
 // cnn001's conv block (conv 3x3 + bias + ReLU + max-pool 2x2, 32 channels),
@@ -196,7 +204,21 @@ void BM_conv2d_forward(benchmark::State& state) {
   conv_counters(state, batch, ConvKind::conv_only);
 }
 
+// LRBENCH_ISA=avx2|avx512 forces a kernel path, as it does for lrbench; a
+// path this CPU lacks ends the run with a message (exit 2).
+void select_isa_from_env() {
+  const char* env = std::getenv("LRBENCH_ISA");
+  if (!env || !*env || std::string(env) == "auto") return;
+  const auto which = isa::from_name(env);
+  if (!which || !isa::supported(*which)) {
+    std::fprintf(stderr, "bench_models: LRBENCH_ISA=%s: not auto, avx2 or avx512 supported here\n", env);
+    std::exit(2);
+  }
+  isa::select(*which);
+}
+
 int register_all() {
+  select_isa_from_env();
   for (const char* spec : {"cnn001", "mlp004"})
     for (int mode = 0; mode < 3; ++mode) {
       static const char* kMode[] = {"forward", "forward_backward", "train_step_adam"};

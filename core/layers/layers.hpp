@@ -12,13 +12,19 @@
 //   Flatten is a no-op view of (N, H, W, C) as (N, H*W*C), Keras' order.
 //
 // Summation order is part of the contract.  Every product-sum is a chain of
-// fused multiply-adds (one rounding each, std::fma or the AVX2 instruction),
+// fused multiply-adds (one rounding each, std::fma or the vector instruction),
 // started from 0 (dense) or from the bias (conv), in the order written next
 // to each kernel.  Each fast kernel keeps the order of its `naive::`
 // reference, so the two agree BIT FOR BIT (tests/layers checks equality).
 // Exceptions, with the tolerance stated in the tests: dense_forward_t (lane-
 // split sums, below) and the general conv2d_backward vs the fused conv
 // block's backward (different loop nests over the same terms).
+//
+// The hot kernels (the fused conv block with 32 channels, dense_forward_t,
+// dense_backward_input_t, dense_backward_weight_rows, all float) run on the
+// instruction set core/isa selects (AVX2 or AVX-512, kernels.hpp); every
+// path computes every element in the same order, so the bits do not depend
+// on it.  Double runs the AVX2 kernels.
 #include <cstdint>
 #include <span>
 
@@ -51,6 +57,38 @@ void dense_backward(std::span<T> dx, std::span<T> dW, std::span<T> db, std::span
 template <class T>
 void dense_forward_t(std::span<T> y, std::span<const T> x, std::span<const T> WT,
                      std::span<const T> b, DenseDims d);
+
+// Small layers (in, out <= kSmallMax), from W (in, out) itself, bit for bit
+// the results of dense_forward_t and dense_backward_input_t (small.cpp: a
+// block of samples is made feature-major in registers, so no horizontal
+// sums and no W^T).
+constexpr int kSmallMax = 128;
+template <class T>
+void dense_forward_small(std::span<T> y, std::span<const T> x, std::span<const T> W,
+                         std::span<const T> b, DenseDims d);
+template <class T>
+void dense_backward_input_small(std::span<T> dx, std::span<const T> dy, std::span<const T> W,
+                                DenseDims d);
+// Their per-block pieces, for a caller that chains small layers without
+// going back to rows in between (core/models).  A block holds K =
+// small_block<T>() consecutive samples feature-major: (cols, K), column c of
+// the K rows at [c*K, c*K + K).
+template <class T>
+constexpr int small_block() { return sizeof(T) == 4 ? 8 : 4; }
+// blk (cols, K) <- rows [0, nrows) of `rows` (row stride `stride`); rows
+// nrows..K-1 of the block are 0.
+template <class T>
+void rows_to_block(T* blk, const T* rows, int nrows, int cols, int stride);
+template <class T>
+void block_to_rows(T* rows, const T* blk, int nrows, int cols, int stride);
+// yT (out, K) = the dense layer of xT (in, K), + b (or none), then the ReLU
+// when relu (hidden layers; relu_forward's values).
+template <class T>
+void dense_forward_block(T* yT, const T* xT, const T* W, const T* b, int in, int out, bool relu);
+// dxT (in, K) = the input gradient from dyT (out, K), then through the ReLU
+// of actT (in, K) when not null (relu_backward's values).
+template <class T>
+void dense_backward_input_block(T* dxT, const T* dyT, const T* W, int in, int out, const T* actT);
 
 // The pieces of dense_backward, for a caller that splits the work itself
 // (core/models runs the input gradient per sample chunk and the weight
@@ -116,9 +154,9 @@ void maxpool2x2_backward(std::span<T> dx, std::span<const T> dy,
 // max-pool 2x2, per sample.  Produces the pooled map and, per pooled cell and
 // channel, which of the 4 window positions won (the ReLU mask is
 // `pooled > 0`).  Backward needs only those and x: the 26x26x32 conv output
-// is never stored.  Float with 32 channels runs hand-written AVX2 (channels
-// in 4 registers, the 3x3 kernel held in registers); other cases a generic
-// loop.  Both keep the naive order, so all three agree bit for bit.
+// is never stored.  Float with 32 channels runs the vector kernels of
+// kernels.hpp (channels across lanes, the 3x3 kernel in registers); other
+// cases a generic loop.  Both keep the naive order, so all agree bit for bit.
 struct ConvPoolDims {
   int batch, in_h, in_w, out_c;  // 3x3 kernel, Cin = 1, stride 1, no padding
   int conv_h() const { return in_h - 2; }

@@ -117,9 +117,10 @@ struct Step {  // the spans one step works on (no allocation: views only)
   }
 };
 
-// Forward of samples [s0, s0 + n); returns their loss sum, counts correct.
+// Forward of samples [s0, s0 + n) through every layer (the loss head aside).
+// Rows are independent: any split of the batch gives the same bits.
 template <class T>
-double forward_chunk(Step<T>& st, int s0, int n, std::int64_t* correct) {
+void forward_rows(Step<T>& st, int s0, int n) {
   const ModelConfig& c = st.c();
   const int L = dense_layers(c);
   if (is_cnn(c)) {
@@ -134,13 +135,24 @@ double forward_chunk(Step<T>& st, int s0, int n, std::int64_t* correct) {
     const size_t k = kernel_index(c, l);
     const layers::DenseDims d{n, c.widths[static_cast<size_t>(l)], c.widths[static_cast<size_t>(l) + 1]};
     std::span<T> y(st.act(l + 1) + static_cast<size_t>(s0) * d.out, static_cast<size_t>(n) * d.out);
-    layers::dense_forward_t<T>(y, st.in_rows(l, s0, n), st.wt(l),
-                               c.bias ? st.param(k + 1) : std::span<const T>(), d);
+    const auto b = c.bias ? st.param(k + 1) : std::span<const T>();
+    if (st.m.small[static_cast<size_t>(l)])
+      layers::dense_forward_small<T>(y, st.in_rows(l, s0, n), st.param(k), b, d);
+    else
+      layers::dense_forward_t<T>(y, st.in_rows(l, s0, n), st.wt(l), b, d);
     if (l + 1 < L) layers::relu_forward<T>(y, y);
   }
+}
+
+// The loss head over samples [s0, s0 + n): returns their loss sum (the
+// caller keeps one per chunk: chunk sums combine in chunk order), counts
+// correct; softmax probabilities overwrite the logits (backward reads them).
+template <class T>
+double loss_rows(Step<T>& st, int s0, int n, std::int64_t* correct) {
+  const ModelConfig& c = st.c();
   const size_t out = st.m.output_size();
-  T* top = st.act(L) + s0 * out;
-  if (c.head == Head::softmax_ce)  // probs overwrite the logits (not needed again)
+  T* top = st.act(dense_layers(c)) + s0 * out;
+  if (c.head == Head::softmax_ce)
     return layers::softmax_cross_entropy_forward<T>(std::span<T>(top, n * out),
                                                     std::span<const T>(top, n * out),
                                                     st.labels.subspan(s0, n), n,
@@ -149,11 +161,12 @@ double forward_chunk(Step<T>& st, int s0, int n, std::int64_t* correct) {
                                 st.targets.subspan(s0 * out, n * out), n, static_cast<int>(out));
 }
 
-// Backward data path of samples [s0, s0 + n): every dact level, and the conv
-// block's gradient into this chunk's partial.  Dense weight gradients wait
-// for phase 3.
+// Backward data path of samples [s0, s0 + n): every dact level down to the
+// stack input.  Weight gradients wait for phase 3 (the conv block's, per
+// chunk, for conv_backward_chunk).
+// The loss head's gradient of samples [s0, s0 + n): dact of the top level.
 template <class T>
-void backward_chunk(Step<T>& st, int chunk, int s0, int n) {
+void backward_top(Step<T>& st, int s0, int n) {
   const ModelConfig& c = st.c();
   const int L = dense_layers(c);
   const size_t out = st.m.output_size();
@@ -166,26 +179,85 @@ void backward_chunk(Step<T>& st, int chunk, int s0, int n) {
   else
     layers::mse_backward<T>(dtop, top, st.targets.subspan(s0 * out, n * out), n,
                             static_cast<int>(out), scale);
+}
+
+template <class T>
+void backward_rows(Step<T>& st, int s0, int n) {
+  const ModelConfig& c = st.c();
+  const int L = dense_layers(c);
+  backward_top(st, s0, n);
   for (int l = L - 1; l >= 0; --l) {
     if (l == 0 && !is_cnn(c)) continue;  // the input layer: no dx
     const layers::DenseDims d{n, c.widths[static_cast<size_t>(l)], c.widths[static_cast<size_t>(l) + 1]};
     std::span<T> dx(st.dact(l) + static_cast<size_t>(s0) * d.in, static_cast<size_t>(n) * d.in);
-    layers::dense_backward_input_t<T>(
-        dx, std::span<const T>(st.dact(l + 1) + static_cast<size_t>(s0) * d.out, static_cast<size_t>(n) * d.out),
-        st.wt(l), d);
+    const std::span<const T> dy(st.dact(l + 1) + static_cast<size_t>(s0) * d.out, static_cast<size_t>(n) * d.out);
+    if (st.m.small[static_cast<size_t>(l)])
+      layers::dense_backward_input_small<T>(dx, dy, st.param(kernel_index(c, l)), d);
+    else
+      layers::dense_backward_input_t<T>(dx, dy, st.wt(l), d);
     if (l > 0)  // through the ReLU that produced this layer's input
       layers::relu_backward<T>(dx, dx, st.in_rows(l, s0, n));
   }
-  if (is_cnn(c)) {
-    T* P = st.m.work.data() + st.m.partial + static_cast<size_t>(chunk) * st.m.partial_size;
-    std::fill(P, P + st.m.partial_size, T(0));
-    const size_t in = st.m.input_size(), w0 = static_cast<size_t>(c.widths[0]);
-    const size_t nk = st.m.tensors[0].size;
-    layers::conv3x3_relu_pool_backward<T>(
-        std::span<T>(P, nk), std::span<T>(P + nk, st.m.tensors[1].size),
-        std::span<const T>(st.dact(0) + s0 * w0, n * w0), std::span<const T>(st.act(0) + s0 * w0, n * w0),
-        std::span<const std::uint8_t>(st.m.masks.data() + s0 * w0, n * w0),
-        st.x.subspan(s0 * in, n * in), layers::ConvPoolDims{n, c.in_h, c.in_w, c.conv_c});
+}
+
+// The conv block's gradient of chunk `chunk` (samples [s0, s0 + n)) into
+// the chunk's own partial: each partial sums its samples from 0, and phase 3
+// adds the partials in chunk order, whatever the thread count.
+template <class T>
+void conv_backward_chunk(Step<T>& st, int chunk, int s0, int n) {
+  const ModelConfig& c = st.c();
+  T* P = st.m.work.data() + st.m.partial + static_cast<size_t>(chunk) * st.m.partial_size;
+  std::fill(P, P + st.m.partial_size, T(0));
+  const size_t in = st.m.input_size(), w0 = static_cast<size_t>(c.widths[0]);
+  const size_t nk = st.m.tensors[0].size;
+  layers::conv3x3_relu_pool_backward<T>(
+      std::span<T>(P, nk), std::span<T>(P + nk, st.m.tensors[1].size),
+      std::span<const T>(st.dact(0) + s0 * w0, n * w0), std::span<const T>(st.act(0) + s0 * w0, n * w0),
+      std::span<const std::uint8_t>(st.m.masks.data() + s0 * w0, n * w0),
+      st.x.subspan(s0 * in, n * in), layers::ConvPoolDims{n, c.in_h, c.in_w, c.conv_c});
+}
+
+// Chunk c of a dense stack whose layers are all small, on one thread: per
+// block of K samples (layers::small_block) the stack runs feature-major from
+// the input to the loss and back, each level going back to rows only where
+// rows are read (the activations and their gradients for phase 3 and the
+// loss head).  The values are those of forward_rows / loss_rows /
+// backward_rows exactly (same kernels' arithmetic; the ReLUs folded in).
+template <class T>
+void small_stack_chunk(Step<T>& st, int chunk, bool backward, std::int64_t* correct) {
+  Model<T>& m = st.m;
+  const ModelConfig& c = st.c();
+  const int L = dense_layers(c), K = layers::small_block<T>();
+  const int s0 = chunk * kChunk, n = std::min(kChunk, st.batch - s0), blocks = (n + K - 1) / K;
+  auto width = [&](int k) { return c.widths[static_cast<size_t>(k)]; };
+  auto blk = [&](int k, int b) {  // level k of block b: (width, K)
+    return m.work.data() + m.blocks[static_cast<size_t>(k)] + static_cast<size_t>(b) * width(k) * K;
+  };
+  auto bias = [&](int l) { return c.bias ? st.param(kernel_index(c, l) + 1).data() : nullptr; };
+  for (int b = 0; b < blocks; ++b) {
+    const int r0 = s0 + b * K, rows = std::min(K, n - b * K);
+    layers::rows_to_block(blk(0, b), st.x.data() + static_cast<size_t>(r0) * width(0), rows, width(0), width(0));
+    for (int l = 0; l < L; ++l) {
+      layers::dense_forward_block(blk(l + 1, b), blk(l, b), st.param(kernel_index(c, l)).data(), bias(l),
+                                  width(l), width(l + 1), l + 1 < L);
+      layers::block_to_rows(st.act(l + 1) + static_cast<size_t>(r0) * width(l + 1), blk(l + 1, b), rows,
+                            width(l + 1), width(l + 1));
+    }
+  }
+  m.chunk_loss[static_cast<size_t>(chunk)] = loss_rows(st, s0, n, correct);
+  if (!backward) return;
+  backward_top(st, s0, n);
+  T* d0 = m.work.data() + m.blocks[static_cast<size_t>(L) + 1];
+  T* d1 = d0 + static_cast<size_t>(*std::max_element(c.widths.begin(), c.widths.end())) * K;
+  for (int b = 0; b < blocks; ++b) {
+    const int r0 = s0 + b * K, rows = std::min(K, n - b * K);
+    layers::rows_to_block(d0, st.dact(L) + static_cast<size_t>(r0) * width(L), rows, width(L), width(L));
+    for (int l = L - 1; l >= 1; --l) {
+      layers::dense_backward_input_block(d1, static_cast<const T*>(d0), st.param(kernel_index(c, l)).data(),
+                                         width(l), width(l + 1), static_cast<const T*>(blk(l, b)));
+      layers::block_to_rows(st.dact(l) + static_cast<size_t>(r0) * width(l), d1, rows, width(l), width(l));
+      std::swap(d0, d1);
+    }
   }
 }
 
@@ -265,23 +337,30 @@ Model<T> make_model(const ModelConfig& config, int max_batch) {
   m.config = config;
   m.max_batch = max_batch;
   size_t off = 0;
-  auto add = [&](std::string name, size_t size, int fan_in, int fan_out, bool bias) {
+  // rows, cols: the last two axes of the Keras shape (0, 0 for a bias).
+  auto add = [&](std::string name, size_t size, int fan_in, int fan_out, bool bias,
+                 size_t rows, size_t cols) {
     m.tensors.push_back({name, off, size, fan_in, fan_out, bias});
     m.tensor_offsets.push_back(off);
+    m.factor_dims.push_back({rows, cols});
     m.tensor_names.push_back(std::move(name));
     off += size;
   };
   if (is_cnn(config)) {
     const int k = 3 * 3 * config.in_c;
-    add("conv.kernel", static_cast<size_t>(k) * config.conv_c, k, 3 * 3 * config.conv_c, false);
-    add("conv.bias", static_cast<size_t>(config.conv_c), k, 3 * 3 * config.conv_c, true);
+    const size_t cin = static_cast<size_t>(config.in_c), cout = static_cast<size_t>(config.conv_c);
+    add("conv.kernel", static_cast<size_t>(k) * config.conv_c, k, 3 * 3 * config.conv_c, false,
+        cin, cout);  // (3, 3, Cin, Cout)
+    add("conv.bias", cout, k, 3 * 3 * config.conv_c, true, 0, 0);
   }
   const int L = dense_layers(config);
   for (int l = 0; l < L; ++l) {
     const int fi = config.widths[static_cast<size_t>(l)], fo = config.widths[static_cast<size_t>(l) + 1];
     // Names seed the initializers (derive_seed): changing one changes the init.
-    add("dense" + std::to_string(l) + ".kernel", static_cast<size_t>(fi) * fo, fi, fo, false);
-    if (config.bias) add("dense" + std::to_string(l) + ".bias", static_cast<size_t>(fo), fi, fo, true);
+    add("dense" + std::to_string(l) + ".kernel", static_cast<size_t>(fi) * fo, fi, fo, false,
+        static_cast<size_t>(fi), static_cast<size_t>(fo));  // (in, out)
+    if (config.bias)
+      add("dense" + std::to_string(l) + ".bias", static_cast<size_t>(fo), fi, fo, true, 0, 0);
   }
   m.params.assign(off, T(0));
   m.grads.assign(off, T(0));
@@ -297,11 +376,25 @@ Model<T> make_model(const ModelConfig& config, int max_batch) {
     m.dact.push_back(stored ? w : npos);
     w += stored ? B * width : 0;
   }
-  for (int l = 0; l < L; ++l) {  // W^T of every layer: forward and input gradients use it
+  for (int l = 0; l < L; ++l) {  // W^T of every layer but the small ones (they read W)
     const int fi = config.widths[static_cast<size_t>(l)], fo = config.widths[static_cast<size_t>(l) + 1];
+    m.small.push_back(fi <= layers::kSmallMax && fo <= layers::kSmallMax);
+    if (m.small.back()) {
+      m.wt.push_back(npos);
+      continue;
+    }
     m.wt.push_back(w);
     w += static_cast<size_t>(fi) * fo;
     for (int i0 = 0; i0 < fi; i0 += kRowBlock) m.wt_tasks.push_back({l, i0, std::min(fi, i0 + kRowBlock)});
+  }
+  m.all_small = !is_cnn(config) && std::all_of(m.small.begin(), m.small.end(), [](bool b) { return b; });
+  if (m.all_small) {  // per level a chunk's blocks, then two gradient blocks
+    for (int k = 0; k <= L; ++k) {
+      m.blocks.push_back(w);
+      w += static_cast<size_t>(config.widths[static_cast<size_t>(k)]) * kChunk;
+    }
+    m.blocks.push_back(w);
+    w += 2 * static_cast<size_t>(*std::max_element(config.widths.begin(), config.widths.end())) * kChunk;
   }
   if (is_cnn(config)) {
     m.partial = w;
@@ -364,19 +457,71 @@ void init_params(Model<T>& m, const InitSpec& init, std::uint64_t seed) {
   }
 }
 
-// Phase 1 (inside a parallel region): W^T of every dense kernel.
+// Phase 1: W^T of every dense kernel, task t of wt_tasks.
 template <class T>
-void transpose_kernels(Step<T>& st) {
+void transpose_task(Step<T>& st, int t) {
   Model<T>& m = st.m;
+  const auto& task = m.wt_tasks[static_cast<size_t>(t)];
+  const int fi = m.config.widths[static_cast<size_t>(task.layer)];
+  const int fo = m.config.widths[static_cast<size_t>(task.layer) + 1];
+  layers::transpose_rows<T>(std::span<T>(m.work.data() + m.wt[static_cast<size_t>(task.layer)],
+                                         static_cast<size_t>(fi) * fo),
+                            st.param(kernel_index(m.config, task.layer)), fi, fo, task.i0, task.i1);
+}
+
+// Runs the phases of one step.  team: one parallel region whose
+// worksharing loops end in the barriers the phases need; phase 2 runs per
+// chunk (forward, loss, backward, conv gradient).  No team: no OpenMP
+// construct at all (even a one-thread region with its loops costs ~1.5 us, a
+// third of a small model's step) and, for a dense stack, each layer over the
+// whole batch at once (a quarter of the kernel calls).  The loss sums stay
+// per chunk and every element is computed the same way: same bits.
+template <class T>
+void run_phases(Step<T>& st, bool team, bool backward, bool count_correct) {
+  Model<T>& m = st.m;
+  const int batch = st.batch, chunks = chunks_for(batch);
   const int nwt = static_cast<int>(m.wt_tasks.size());
+  const int ngrad = backward ? static_cast<int>(m.grad_tasks.size()) : 0;
+  const bool conv = is_cnn(m.config);
+  auto chunk = [&](int c) {
+    const int s0 = c * kChunk, n = std::min(kChunk, batch - s0);
+    std::int64_t* cor = count_correct ? &m.chunk_correct[static_cast<size_t>(c)] : nullptr;
+    if (cor) *cor = 0;
+    forward_rows(st, s0, n);
+    m.chunk_loss[static_cast<size_t>(c)] = loss_rows(st, s0, n, cor);
+    if (!backward) return;
+    backward_rows(st, s0, n);
+    if (conv) conv_backward_chunk(st, c, s0, n);
+  };
+  if (!team) {
+    for (int t = 0; t < nwt; ++t) transpose_task(st, t);
+    if (conv) {  // chunk by chunk: its activations stay in cache from forward to backward
+      for (int c = 0; c < chunks; ++c) chunk(c);
+    } else if (m.all_small) {
+      for (int c = 0; c < chunks; ++c)
+        small_stack_chunk(st, c, backward, count_correct ? &m.chunk_correct[static_cast<size_t>(c)] : nullptr);
+    } else {
+      forward_rows(st, 0, batch);
+      for (int c = 0; c < chunks; ++c) {
+        const int s0 = c * kChunk, n = std::min(kChunk, batch - s0);
+        std::int64_t* cor = count_correct ? &m.chunk_correct[static_cast<size_t>(c)] : nullptr;
+        if (cor) *cor = 0;
+        m.chunk_loss[static_cast<size_t>(c)] = loss_rows(st, s0, n, cor);
+      }
+      if (backward) backward_rows(st, 0, batch);
+    }
+    for (int t = 0; t < ngrad; ++t) grad_task(st, m.grad_tasks[static_cast<size_t>(t)], chunks);
+    return;
+  }
+#pragma omp parallel
+  {
 #pragma omp for schedule(static)
-  for (int t = 0; t < nwt; ++t) {
-    const auto& task = m.wt_tasks[static_cast<size_t>(t)];
-    const int fi = m.config.widths[static_cast<size_t>(task.layer)];
-    const int fo = m.config.widths[static_cast<size_t>(task.layer) + 1];
-    layers::transpose_rows<T>(std::span<T>(m.work.data() + m.wt[static_cast<size_t>(task.layer)],
-                                           static_cast<size_t>(fi) * fo),
-                              st.param(kernel_index(m.config, task.layer)), fi, fo, task.i0, task.i1);
+    for (int t = 0; t < nwt; ++t) transpose_task(st, t);  // phase 1: W^T
+#pragma omp for schedule(static)
+    for (int c = 0; c < chunks; ++c) chunk(c);  // phase 2: chunks
+#pragma omp for schedule(dynamic, 1)
+    for (int t = 0; t < ngrad; ++t)  // phase 3: weight gradients over the batch
+      grad_task(st, m.grad_tasks[static_cast<size_t>(t)], chunks);
   }
 }
 
@@ -385,24 +530,10 @@ double forward_backward(Model<T>& m, std::span<const T> x, std::span<const std::
                         std::span<const T> targets, int batch) {
   check_batch(m, x, labels, targets, batch);
   Step<T> st{m, x, labels, targets, batch};
-  const int chunks = chunks_for(batch);
-  const int ngrad = static_cast<int>(m.grad_tasks.size());
-  const bool team = batch * m.macs_per_sample >= m.min_parallel_macs;
-#pragma omp parallel if (team)
-  {
-    transpose_kernels(st);  // phase 1: W^T
-#pragma omp for schedule(static)
-    for (int c = 0; c < chunks; ++c) {  // phase 2: chunks
-      const int s0 = c * kChunk, n = std::min(kChunk, batch - s0);
-      m.chunk_loss[static_cast<size_t>(c)] = forward_chunk(st, s0, n, nullptr);
-      backward_chunk(st, c, s0, n);
-    }
-#pragma omp for schedule(dynamic, 1)
-    for (int t = 0; t < ngrad; ++t)  // phase 3: weight gradients over the batch
-      grad_task(st, m.grad_tasks[static_cast<size_t>(t)], chunks);
-  }
+  const bool team = batch * m.macs_per_sample >= m.min_parallel_macs && omp_get_max_threads() > 1;
+  run_phases(st, team, true, false);
   double loss = 0;
-  for (int c = 0; c < chunks; ++c) loss += m.chunk_loss[static_cast<size_t>(c)];
+  for (int c = 0; c < chunks_for(batch); ++c) loss += m.chunk_loss[static_cast<size_t>(c)];
   return loss / batch;
 }
 
@@ -411,21 +542,11 @@ EvalSums evaluate(Model<T>& m, std::span<const T> x, std::span<const std::int32_
                   std::span<const T> targets, int batch) {
   check_batch(m, x, labels, targets, batch);
   Step<T> st{m, x, labels, targets, batch};
-  const int chunks = chunks_for(batch);
-  const bool team = batch * forward_macs_per_sample(m.config) >= m.min_parallel_macs;
-#pragma omp parallel if (team)
-  {
-    transpose_kernels(st);
-#pragma omp for schedule(static)
-    for (int c = 0; c < chunks; ++c) {
-      const int s0 = c * kChunk, n = std::min(kChunk, batch - s0);
-      std::int64_t correct = 0;
-      m.chunk_loss[static_cast<size_t>(c)] = forward_chunk(st, s0, n, &correct);
-      m.chunk_correct[static_cast<size_t>(c)] = correct;
-    }
-  }
+  const bool team = batch * forward_macs_per_sample(m.config) >= m.min_parallel_macs &&
+                    omp_get_max_threads() > 1;
+  run_phases(st, team, false, true);
   EvalSums s;
-  for (int c = 0; c < chunks; ++c) {
+  for (int c = 0; c < chunks_for(batch); ++c) {
     s.loss_sum += m.chunk_loss[static_cast<size_t>(c)];
     s.correct += m.chunk_correct[static_cast<size_t>(c)];
   }

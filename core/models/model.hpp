@@ -21,12 +21,19 @@
 //      sample order.  The conv partials are summed in chunk order; losses too.
 // No float reduction depends on scheduling, so 1, 2 or 16 threads give the
 // same bits; no step allocates.
+//
+// Small steps (under min_parallel_macs, or one OpenMP thread) run the same
+// phases on the calling thread with no OpenMP construct at all; a dense
+// stack then runs each layer over the whole batch, and a stack of small
+// layers block by block feature-major (layers::dense_forward_block).  Every
+// element is computed by the same operations in the same order: same bits.
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "core/memory/buffer.hpp"
+#include "core/optim/framework_optimizers.hpp"  // FactorDims (a plain struct)
 #include "core/spec/spec.hpp"
 
 namespace lrb::models {
@@ -71,6 +78,10 @@ struct Model {
   Buffer<T> params, grads;             // one arena each, same layout
   std::vector<TensorInfo> tensors;
   std::vector<size_t> tensor_offsets;  // tensors[i].offset, for per-tensor clipping
+  // The last two axes of each tensor's Keras shape, for Adafactor's factored
+  // second moment: conv kernel (3, 3, Cin, Cout) -> {Cin, Cout}; dense kernel
+  // (in, out) -> {in, out}; biases (rank 1) -> {0, 0}.
+  std::vector<optim::FactorDims> factor_dims;
   std::vector<std::string> tensor_names;  // tensors[i].name
   // One work arena, sized once for max_batch, views by offset:
   //   act[k], dact[k]  (max_batch, widths[k]) row-major: the dense stack's
@@ -78,7 +89,8 @@ struct Model {
   //                    stack input (cnn001: the pooled map (B, 13, 13, 32);
   //                    other models: the caller's x, so act[0] is unused).
   //   wt[l]            (widths[l+1], widths[l]): W^T of dense layer l, rebuilt
-  //                    at the start of every step (forward and dx read it).
+  //                    at the start of every step (npos for small layers,
+  //                    which read W itself).
   //   partial          (chunks, conv params): per-chunk conv gradients.
   Buffer<T> work;
   std::vector<size_t> act, dact, wt;
@@ -90,10 +102,19 @@ struct Model {
     int layer, i0, i1;  // rows [i0, i1) of dense kernel `layer`; i0 = -1: its bias;
   };                    // layer = -1: sum the conv partials
   std::vector<RowTask> wt_tasks, grad_tasks;  // phases 1 and 3
-  // Steps with fewer multiply-adds than this run on the calling thread alone
-  // (mlp004 at batch 32: ~30k, a few microseconds: waking a team costs more).
+  // Per dense layer: small (in, out <= layers::kSmallMax: forward and input
+  // gradient by the *_small kernels, from W) or not (from W^T); same bits.
+  std::vector<bool> small;
+  bool all_small = false;         // a dense stack of small layers only
+  //   blocks[k]        (all_small) level k of one chunk, feature-major blocks
+  //                    (layers::small_block); blocks[L+1]: two gradient blocks
+  std::vector<size_t> blocks;
+  // Steps with fewer multiply-adds than this run on the calling thread alone,
+  // without any OpenMP construct: a team's fork, three barriers and join cost
+  // ~5 us even on idle cores, the time one core needs for ~3e5 multiply-adds
+  // (mlp004 at batch 32 has 23k; cnn001 at batch 2, 1.1M, is worth a team).
   // The bits are the same either way; tests set 0 to force the team.
-  double min_parallel_macs = 2e5;
+  double min_parallel_macs = 1e6;
   double macs_per_sample = 0;  // train_macs_per_sample(config)
 
   size_t input_size() const;

@@ -78,6 +78,8 @@
 #include <vector>
 
 #include "core/memory/buffer.hpp"
+#include "core/optim/lr_free_optimizers.hpp"  // schedule-free, D-Adaptation, Prodigy: math
+#include "core/optim/framework_optimizers.hpp"  // radam ... ftrl: hyperparameters and math
 #include "core/spec/spec.hpp"
 
 namespace lrb::optim {
@@ -281,7 +283,13 @@ struct AdamTutorial000Hyper {
 
 using Hyper = std::variant<GdHyper, SgdHyper, EmaMomentumHyper, RmspropHyper,
                            RmspropTutorial001Hyper, AdagradHyper, AdamHyper, NadamHyper,
-                           AdamaxHyper, AdadeltaHyper, AdamTutorial000Hyper>;
+                           AdamaxHyper, AdadeltaHyper, AdamTutorial000Hyper,
+                           // lr_free_optimizers.hpp
+                           SgdScheduleFreeHyper, AdamwScheduleFreeHyper, DAdaptAdamHyper,
+                           DAdaptSgdHyper, ProdigyHyper,
+                           // framework_optimizers.hpp
+                           RadamHyper, RpropHyper, AsgdHyper, LionHyper, LambHyper,
+                           AdafactorHyper, FtrlHyper>;
 
 // What to run: plain data, validated by optimizer_from_spec.
 struct Optimizer {
@@ -332,10 +340,22 @@ struct OptimizerState {
   Buffer<T> arena;         // (slots, n) row-major; slot meaning per optimizer above
   double mu_product = 1.0; // nadam's running product of mu (pytorch: float32 value; keras: T)
   bool momentum_started = false;  // pytorch sgd: the momentum buffer exists (seeded with d)
+  LrFreeState lr_free;     // schedule-free / D-Adaptation / Prodigy scalars (lr_free_optimizers.hpp)
+  double asgd_eta = 0.0, asgd_mu = 1.0;  // asgd's eta and mu (float32 values), set at step 1
+  uint64_t layout = 0;  // adafactor: fingerprint of the tensor layout it was made for
 };
 
-// Number of (n,) slots `opt` keeps: 0 for gd, 1-3 otherwise.
+// Number of (n,) slots `opt` keeps: 0 for gd, 1-3 otherwise.  Adafactor: 1,
+// the most it needs (its true size depends on the tensors: state_size).
 int state_slots(const Optimizer& opt);
+
+// Elements of the state arena for n parameters in these tensors: slots * n,
+// except Adafactor (per tensor: B*(R+C) factors if factored, else its size).
+// Throws std::invalid_argument if tensor_offsets or factor_dims are not a
+// valid layout of n (see update()).
+size_t state_size(const Optimizer& opt, size_t n_params,
+                  std::span<const size_t> tensor_offsets = {},
+                  std::span<const FactorDims> factor_dims = {});
 
 // What a momentum-cycling schedule (cyclic_lr, one_cycle_lr) can drive
 // through update()'s `momentum` override: a momentum buffer that exists
@@ -345,30 +365,74 @@ int state_slots(const Optimizer& opt);
 bool has_momentum(const Optimizer& opt);
 bool has_beta1(const Optimizer& opt);
 
+// tensor_offsets and factor_dims: as update() will get them (only Adafactor's
+// state depends on them).
 template <class T>
-OptimizerState<T> make_state(const Optimizer& opt, size_t n_params);
+OptimizerState<T> make_state(const Optimizer& opt, size_t n_params,
+                             std::span<const size_t> tensor_offsets = {},
+                             std::span<const FactorDims> factor_dims = {});
 
 // One optimizer step; does not allocate.
 // lr: the scheduled LR for this step (the caller evaluates the schedule).
 // momentum: overrides momentum (sgd, rmsprop), beta (ema_momentum) or beta1
-//   (adam, adamw, nadam, adamax, adam_tutorial000) for this step, as CyclicLR /
-//   OneCycleLR's cycle_momentum do; std::invalid_argument for other optimizers,
-//   or sgd/rmsprop built with momentum 0 (no buffer).
+//   (adam, adamw, nadam, adamax, adam_tutorial000, d_adapt_adam, prodigy, radam,
+//   lion, lamb) for this step, as CyclicLR / OneCycleLR's cycle_momentum do;
+//   std::invalid_argument for other optimizers (schedule-free's beta is the
+//   interpolation weight its x is recovered with: not cycled), or
+//   sgd/rmsprop built with momentum 0 / prodigy with beta1 0 (no buffer).
 // tensor_offsets: start offset of each tensor in the flat span, first 0,
 //   strictly increasing (Keras clipnorm is per tensor; the PyTorch norm is a
-//   norm of per-tensor norms).  Empty = one tensor.
+//   norm of per-tensor norms; LAMB and Adafactor work per tensor).  Empty =
+//   one tensor.
+// factor_dims: one per tensor (or empty), the axes Adafactor factors
+//   (FactorDims); rows * cols must divide the tensor's size.  Ignored by the
+//   other optimizers.  Must be what make_state got.
 template <class T>
 void update(std::span<T> params, std::span<const T> grads, OptimizerState<T>& state,
             const Optimizer& opt, double lr, std::optional<double> momentum = {},
-            std::span<const size_t> tensor_offsets = {});
+            std::span<const size_t> tensor_offsets = {},
+            std::span<const FactorDims> factor_dims = {});
 
-extern template OptimizerState<float> make_state<float>(const Optimizer&, size_t);
-extern template OptimizerState<double> make_state<double>(const Optimizer&, size_t);
+// The evaluation point.  Schedule-free optimizers take gradients at y (what
+// update() leaves in the parameters) but their iterate -- what to evaluate,
+// report and keep at the end -- is the average x (lr_free_optimizers.hpp).
+// has_eval_point: x differs from the parameters (sgd_schedule_free,
+// adamw_schedule_free).  eval_point writes into `out` the point to evaluate
+// at: x for those (the parameters themselves before the first update), a
+// copy of the parameters for every other optimizer.  Reads only: the
+// training trajectory does not depend on whether or how often it is called.
+// `out` must not overlap `params`; std::invalid_argument for size mismatches.
+bool has_eval_point(const Optimizer& opt);
+template <class T>
+void eval_point(std::span<const T> params, const OptimizerState<T>& state, const Optimizer& opt,
+                std::span<T> out);
+
+// ASGD's averaged parameters ax (slot 0 of its state; PyTorch never copies
+// them into the model).  std::invalid_argument for other optimizers.
+template <class T>
+std::span<const T> asgd_average(const OptimizerState<T>& state, const Optimizer& opt);
+
+extern template OptimizerState<float> make_state<float>(const Optimizer&, size_t,
+                                                        std::span<const size_t>,
+                                                        std::span<const FactorDims>);
+extern template OptimizerState<double> make_state<double>(const Optimizer&, size_t,
+                                                          std::span<const size_t>,
+                                                          std::span<const FactorDims>);
 extern template void update<float>(std::span<float>, std::span<const float>,
                                    OptimizerState<float>&, const Optimizer&, double,
-                                   std::optional<double>, std::span<const size_t>);
+                                   std::optional<double>, std::span<const size_t>,
+                                   std::span<const FactorDims>);
 extern template void update<double>(std::span<double>, std::span<const double>,
                                     OptimizerState<double>&, const Optimizer&, double,
-                                    std::optional<double>, std::span<const size_t>);
+                                    std::optional<double>, std::span<const size_t>,
+                                    std::span<const FactorDims>);
+extern template void eval_point<float>(std::span<const float>, const OptimizerState<float>&,
+                                       const Optimizer&, std::span<float>);
+extern template void eval_point<double>(std::span<const double>, const OptimizerState<double>&,
+                                        const Optimizer&, std::span<double>);
+extern template std::span<const float> asgd_average<float>(const OptimizerState<float>&,
+                                                           const Optimizer&);
+extern template std::span<const double> asgd_average<double>(const OptimizerState<double>&,
+                                                             const Optimizer&);
 
 }  // namespace lrb::optim

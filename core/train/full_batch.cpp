@@ -25,29 +25,39 @@ FullBatchResult<T> run_full_batch(const Objective<T>& f, std::vector<T> x0,
   auto state = optim::make_state<T>(opt, x0.size());
 
   FullBatchResult<T> out;
-  out.x = std::move(x0);
-  std::vector<T> grad(out.x.size());
+  std::vector<T> y = std::move(x0);  // where the gradient is taken (= x_t unless schedule-free)
+  std::vector<T> grad(y.size());
+  const bool eval_point = optim::has_eval_point(opt);
+  std::vector<T> xe(eval_point ? y.size() : 0), grad_e(xe.size());  // x_t, unused gradient
   std::optional<double> lr_used;  // the LR of the update that led to x_t
   double first_loss = 0;
   for (std::int64_t t = 0;; ++t) {
-    const T loss = f(out.x, grad);
+    const T grad_loss = f(y, grad);  // the loss the gradient comes from
+    T loss = grad_loss;
+    std::span<const T> x = y;
+    if (eval_point) {
+      optim::eval_point<T>(y, state, opt, xe);
+      loss = f(xe, grad_e);
+      x = xe;
+    }
     if (t == 0) first_loss = static_cast<double>(loss);
     const bool judged = t < config.steps || config.judge_last_loss;
     const bool broke =
         judged && is_diverged(static_cast<double>(loss), first_loss, config.explode_factor);
     out.loss = loss;
-    if (on_point) on_point({t, loss, out.x, lr_used, broke});
+    if (on_point) on_point({t, loss, x, lr_used, broke});
     if (broke) {
       out.diverged_at = t;
       break;
     }
     if (t == config.steps) break;
     const double lr = metric_driven ? sched::plateau_lr(plateau) : sched::lr_at(schedule, t);
-    optim::update<T>(out.x, grad, state, opt, lr, sched::momentum_at(schedule, t));
-    if (metric_driven) sched::plateau_observe(plateau, schedule, static_cast<double>(loss));
+    optim::update<T>(y, grad, state, opt, lr, sched::momentum_at(schedule, t));
+    if (metric_driven) sched::plateau_observe(plateau, schedule, static_cast<double>(grad_loss));
     lr_used = lr;
     out.steps = t + 1;
   }
+  out.x = eval_point ? std::move(xe) : std::move(y);
   return out;
 }
 

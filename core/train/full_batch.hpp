@@ -20,6 +20,16 @@
 //                                     optimizer.step(), with the loss the
 //                                     gradient came from)
 //
+// Schedule-free optimizers (optim::has_eval_point) take the gradient at y_t,
+// the point update() works on, but their iterate is the average x_t: every
+// point reports x_t = optim::eval_point(y_t) and f(x_t) (one more objective
+// call per point, its gradient unused), the divergence rule judges f(x_t),
+// and the result's x is the last x; reduce-on-plateau still observes f(y_t),
+// the loss the gradient came from.  So `lrbench trace` rows, its loss
+// column and suites 000, 002 and 003 see what the method returns, as the
+// authors' optimizer.eval() gives it; the training trajectory (y, z) is the
+// same whether or not x is evaluated.
+//
 // Update t+1 uses the schedule after t completed steps: PyTorch's convention
 // when scheduler.step() follows every optimizer.step(), and Keras'
 // `iterations`.  Every evaluated loss goes through the one divergence rule
@@ -54,7 +64,8 @@ template <class T>
 struct FullBatchPoint {
   std::int64_t t = 0;          // 0 = the start; t = after update t
   T loss = 0;                  // f(x_t)
-  std::span<const T> x;        // x_t (valid during the callback only)
+  std::span<const T> x;        // x_t (valid during the callback only); schedule-free: the
+                               // evaluation point, not the gradient point y_t
   std::optional<double> lr;    // the LR update t used (none at t = 0)
   bool diverged = false;       // this loss broke the rule: the run's last point
 };
@@ -72,7 +83,7 @@ struct FullBatchConfig {
 
 template <class T>
 struct FullBatchResult {
-  std::vector<T> x;                          // the last point's parameters
+  std::vector<T> x;                          // the last point's parameters (schedule-free: x)
   T loss = 0;                                // f there
   std::int64_t steps = 0;                    // updates done
   std::optional<std::int64_t> diverged_at;   // t of the point whose loss broke (0 = x0)

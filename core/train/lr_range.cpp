@@ -29,6 +29,7 @@ struct Snapshot {
     std::copy(saved_state.arena.begin(), saved_state.arena.end(), state.arena.begin());
     state.mu_product = saved_state.mu_product;
     state.momentum_started = saved_state.momentum_started;
+    state.lr_free = saved_state.lr_free;
   }
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
@@ -153,7 +154,7 @@ LrRangeResult lr_range_test(models::Model<T>& model, optim::OptimizerState<T>& s
       break;
     }
     optim::update<T>(model.params, model.grads, state, opt, lr, std::nullopt,
-                     model.tensor_offsets);
+                     model.tensor_offsets, model.factor_dims);
   }
   suggest(r);
   return r;

@@ -15,6 +15,11 @@
 // noise on the flat start must not win), up to that minimum; also reported:
 // min_loss_lr / 10, the other common rule.
 //
+// Each loss is the training batch's, where the gradient is taken -- for a
+// schedule-free optimizer that is y, not the average x it returns: the test
+// asks which LR the steps tolerate, and evaluating x would cost a second
+// forward pass per step.
+//
 // The test trains, so it changes what it touches; it leaves the model's
 // parameters and gradients and the optimizer state exactly (bit for bit) as it
 // found them, also when it throws: a suite or a user can probe the LR and then

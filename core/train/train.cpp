@@ -69,8 +69,14 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
   const std::size_t B = static_cast<std::size_t>(config.batch);
   std::vector<T> bx(B * features), by_t(classify ? 0 : B * outputs);
   std::vector<std::int32_t> by_l(classify ? B : 0);
-  auto state = optim::make_state<T>(opt, model.params.size());
+  auto state = optim::make_state<T>(opt, model.params.size(), model.tensor_offsets,
+                                    model.factor_dims);
   auto plateau = sched::plateau_init(schedule);
+  // Schedule-free: the parameters hold y while training; between epochs (test
+  // evaluation, the plateau's metric, on_epoch) and at the end they hold the
+  // evaluation point x, y waiting here bit for bit.
+  const bool eval_point = optim::has_eval_point(opt);
+  Buffer<T> y_saved(eval_point ? model.params.size() : 0);
   const auto ranges = data::batch_ranges(train_set.n, B, data::LastBatch::keep);
   const std::int64_t steps_per_epoch = static_cast<std::int64_t>(ranges.size());
 
@@ -85,6 +91,7 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
 
   const auto budget_spent = [&] { return config.max_steps > 0 && out.steps >= config.max_steps; };
   for (int e = 0; e < config.epochs && out.status == "ok"; ++e) {
+    if (eval_point && e > 0) std::copy(y_saved.begin(), y_saved.end(), model.params.begin());
     const auto order = data::epoch_order(train_set.n, config.seed, static_cast<std::uint64_t>(e));
     double loss_sum = 0;
     std::int64_t seen = 0;
@@ -110,7 +117,7 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
       const bool broke = is_diverged(loss, first_loss, config.explode_factor);
       if (!broke)
         optim::update<T>(model.params, model.grads, state, opt, lr, momentum,
-                         model.tensor_offsets);
+                         model.tensor_offsets, model.factor_dims);
       train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
       out.steps = k + 1;
@@ -132,6 +139,10 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
     }
     rec.steps = out.steps;
     rec.train_loss = seen ? loss_sum / static_cast<double>(seen) : kNaN;
+    if (eval_point) {
+      std::copy(model.params.begin(), model.params.end(), y_saved.begin());
+      optim::eval_point<T>(y_saved, state, opt, model.params);
+    }
     const bool last = e + 1 == config.epochs || out.status != "ok" || budget_spent();
     if (test_set.n && out.status == "ok" &&
         ((e + 1) % config.eval_every == 0 || last || plateau_on_test)) {

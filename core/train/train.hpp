@@ -20,6 +20,15 @@
 //       (every epoch when the plateau below watches the test loss)
 //     plateau observes the epoch's metric (train loss or test loss)
 //
+// Schedule-free optimizers (optim::has_eval_point) take gradients at y but
+// return the average x: after each epoch's updates the model's parameters
+// are set to x (optim::eval_point) for the test evaluation, the plateau's
+// metric and the on_epoch callback (whatever it evaluates sees x), and y is
+// put back, bit for bit, before the next epoch; train() returns with x in the
+// parameters -- the authors' optimizer.eval() / .train() around evaluation.
+// The training loss (each batch's and the epoch mean) is the loss the
+// gradient came from, at y; the trajectory does not depend on eval_every.
+//
 // Bit-reproducible: the only randomness is the derived shuffle seed, and the
 // kernels give the same bits at any thread count.
 #include <cmath>

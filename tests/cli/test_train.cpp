@@ -10,6 +10,9 @@
 #include <sstream>
 #include <string>
 
+#include "core/isa/isa.hpp"
+#include "tests/isa/kernel_paths.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -145,6 +148,41 @@ TEST(Train, UsageErrorsExitTwo) {
     EXPECT_EQ(r.status, 2) << args << ": " << r.err;
     EXPECT_FALSE(r.err.empty()) << args;
   }
+}
+
+// --isa / LRBENCH_ISA: the kernel path is chosen, recorded in provenance, and
+// does not change a bit; auto is avx2 until the avx512 path is verified on
+// hardware; a path this CPU lacks, or a bad name, is a usage error.  The real
+// avx512 run happens only in `make test-isa` (tests/isa/kernel_paths.hpp).
+TEST(Train, IsaPathIsRecordedAndChangesNoBit) {
+  auto train = [](const std::string& isa, const std::string& name) {
+    const auto out = tmp_dir() / ("isa-" + name + ".json");
+    Result r = run("--model mlp004 --dataset teacher20:n=200 --optimizer adam --epochs 2 --batch 16 "
+                   "--quiet " + isa + " --out " + out.string());
+    EXPECT_EQ(r.status, 0) << isa << ": " << r.err;
+    return r.status == 0 ? load(out) : json();
+  };
+  const json avx2 = train("--isa avx2", "avx2"), autop = train("", "auto");
+  EXPECT_EQ(avx2["provenance"]["isa"], "avx2");
+  EXPECT_EQ(autop["provenance"]["isa"], lrb::isa::name(lrb::isa::automatic()));
+  if constexpr (!lrb::isa::kAvx512VerifiedOnHardware) {
+    EXPECT_EQ(autop["provenance"]["isa"], "avx2");
+  }
+  EXPECT_EQ(avx2["loss_per_step"], autop["loss_per_step"]);
+  if (lrb::test::real_avx512_enabled()) {
+    const json wide = train("--isa avx512", "avx512");
+    EXPECT_EQ(wide["provenance"]["isa"], "avx512");
+    EXPECT_EQ(avx2["loss_per_step"], wide["loss_per_step"]);
+  } else if (!lrb::isa::supported(lrb::isa::Isa::avx512)) {
+    Result wide = run("--isa avx512 --model mlp004 --dataset teacher20:n=200 --epochs 1 --quiet");
+    EXPECT_TRUE(wide.status == 2 && wide.err.find("AVX-512") != std::string::npos) << wide.err;
+  }
+  Result bad = run("--isa sse2 --quiet");
+  EXPECT_TRUE(bad.status == 2 && bad.err.find("--isa") != std::string::npos) << bad.err;
+  const int raw = std::system(("LRBENCH_ISA=sse2 " + std::string(LRBENCH_EXE) +
+                               " train --quiet --model mlp004 --dataset teacher20:n=200 >/dev/null 2>&1")
+                                  .c_str());
+  EXPECT_EQ(WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, 2) << "LRBENCH_ISA=sse2";
 }
 
 // lrbench lr-find: the range test through the CLI (its numerics are tested in

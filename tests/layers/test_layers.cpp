@@ -2,13 +2,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <tuple>
 #include <vector>
 
+#include "core/isa/isa.hpp"
 #include "core/layers/layers.hpp"
 #include "datasets/rng.hpp"
+#include "tests/isa/kernel_paths.hpp"
 
 using namespace lrb::layers;
 
@@ -90,15 +93,66 @@ void check_dense_bits(int B, int in, int out) {
     }
   dense_backward_input_t<T>(dx2, dy, WT, d);
   EXPECT_EQ(dx2, dxn);
+  if (in <= kSmallMax && out <= kSmallMax) {  // the small-layer kernels: the same bits from W
+    std::vector<T> ys(y.size()), dxs(dx.size());
+    dense_forward_small<T>(ys, x, W, b, d);
+    EXPECT_EQ(0, std::memcmp(ys.data(), y.data(), y.size() * sizeof(T))) << "small forward";
+    dense_forward_small<T>(ys, x, W, {}, d);
+    dense_forward_t<T>(y, x, WT, {}, d);
+    EXPECT_EQ(0, std::memcmp(ys.data(), y.data(), y.size() * sizeof(T))) << "small forward, no bias";
+    dense_backward_input_small<T>(dxs, dy, W, d);
+    EXPECT_EQ(dxs, dxn) << "small dx";
+  }
   for (int i0 = 0; i0 < in; i0 += 7) dense_backward_weight_rows<T>(dW2, dy, x, d, i0, std::min(in, i0 + 7));
   EXPECT_EQ(dW2, dWn);
 }
 
 TEST(Dense, FastMatchesNaiveBitForBit) {
-  for (auto [B, in, out] : {std::tuple{7, 33, 5}, {8, 5408, 10}, {13, 20, 10}, {3, 10, 1},
-                            {5, 17, 19}, {4, 64, 33}, {1, 1, 1}}) {
-    check_dense_bits<float>(B, in, out);
-    check_dense_bits<double>(B, in, out);
+  const auto saved = lrb::isa::active();
+  for (const auto path : lrb::test::kernel_paths()) {
+    lrb::isa::select(path);
+    SCOPED_TRACE(lrb::isa::name(path));
+    for (auto [B, in, out] : {std::tuple{7, 33, 5}, {8, 5408, 10}, {13, 20, 10}, {3, 10, 1},
+                              {5, 17, 19}, {4, 64, 33}, {1, 1, 1}, {9, 300, 21}, {32, 20, 10},
+                              {16, 128, 9}, {11, 8, 128}}) {
+      check_dense_bits<float>(B, in, out);
+      check_dense_bits<double>(B, in, out);
+    }
+  }
+  lrb::isa::select(saved);
+}
+
+// The per-block pieces with the ReLU folded in: the values of the row
+// kernels followed by relu_forward / relu_backward, for K samples of a block.
+template <class T>
+void check_small_blocks(int in, int out) {
+  constexpr int K = small_block<T>();
+  const DenseDims d{K, in, out};
+  auto x = random_vec<T>(size_t(K) * in, 41), W = random_vec<T>(size_t(in) * out, 42),
+       b = random_vec<T>(out, 43), dy = random_vec<T>(size_t(K) * out, 44),
+       act = random_vec<T>(size_t(K) * in, 45);
+  act[3] = T(0), act[4] = T(-0.0);  // the ReLU mask at its edge
+  std::vector<T> y(size_t(K) * out), dx(size_t(K) * in), xt(x.size()), yt(y.size()), dyt(dy.size()),
+      dxt(dx.size()), actt(act.size()), yb(y.size()), dxb(dx.size());
+  dense_forward_small<T>(y, x, W, b, d);
+  relu_forward<T>(y, y);
+  rows_to_block(xt.data(), x.data(), K, in, in);
+  dense_forward_block(yt.data(), xt.data(), W.data(), b.data(), in, out, true);
+  block_to_rows(yb.data(), yt.data(), K, out, out);
+  EXPECT_EQ(0, std::memcmp(y.data(), yb.data(), y.size() * sizeof(T))) << in << "x" << out;
+  dense_backward_input_small<T>(dx, dy, W, d);
+  relu_backward<T>(dx, dx, act);
+  rows_to_block(dyt.data(), dy.data(), K, out, out);
+  rows_to_block(actt.data(), act.data(), K, in, in);
+  dense_backward_input_block(dxt.data(), dyt.data(), W.data(), in, out, static_cast<const T*>(actt.data()));
+  block_to_rows(dxb.data(), dxt.data(), K, in, in);
+  EXPECT_EQ(0, std::memcmp(dx.data(), dxb.data(), dx.size() * sizeof(T))) << in << "x" << out;
+}
+
+TEST(Dense, SmallBlocksFoldTheReluExactly) {
+  for (auto [in, out] : {std::pair{20, 10}, {10, 1}, {3, 17}, {64, 64}}) {
+    check_small_blocks<float>(in, out);
+    check_small_blocks<double>(in, out);
   }
 }
 
@@ -286,22 +340,36 @@ void check_fused_vs_naive(int channels, int B) {
   const size_t npool = size_t(B) * d.pool_h() * d.pool_w() * channels;
   auto x = random_vec<T>(size_t(B) * 784, 21, 0, 1), K = random_vec<T>(9 * channels, 22, -0.5, 0.5),
        bias = random_vec<T>(channels, 23, -0.1, 0.1), dp = random_vec<T>(npool, 24);
+  if (channels >= 3) {  // +-0 outputs (zero taps, bias -0, negative x), a NaN tap, +inf bias
+    for (size_t i = 100; i < 300; i += 3) x[i] = -x[i];
+    for (int t = 0; t < 9; ++t) K[size_t(t) * channels] = T(0);
+    bias[0] = T(-0.0);
+    K[size_t(4) * channels + 1] = std::numeric_limits<T>::quiet_NaN();
+    bias[2] = std::numeric_limits<T>::infinity();
+  }
   std::vector<T> p(npool), pn(npool), dK(K.size(), T(0.125)), dKn(K.size(), T(0.125)),
       db(channels, T(0.5)), dbn(channels, T(0.5));
   std::vector<uint8_t> a(npool), an(npool);
   conv3x3_relu_pool_forward<T>(p, a, x, K, bias, d);
   naive::conv3x3_relu_pool_forward<T>(pn, an, x, K, bias, d);
-  EXPECT_EQ(p, pn);
+  EXPECT_EQ(0, std::memcmp(p.data(), pn.data(), p.size() * sizeof(T)));  // bits: -0 vs +0
   EXPECT_EQ(a, an);
   conv3x3_relu_pool_backward<T>(dK, db, dp, p, a, x, d);
   naive::conv3x3_relu_pool_backward<T>(dKn, dbn, dp, pn, an, x, d);
-  EXPECT_EQ(dK, dKn);  // same terms in the same order (the fast one adds exact zeros)
-  EXPECT_EQ(db, dbn);
+  // Same terms in the same order: bit-equal (NaN taps do not reach dK).
+  EXPECT_EQ(0, std::memcmp(dK.data(), dKn.data(), dK.size() * sizeof(T)));
+  EXPECT_EQ(0, std::memcmp(db.data(), dbn.data(), db.size() * sizeof(T)));
 }
 TEST(ConvReluPool, FastMatchesNaiveBitForBit) {
-  check_fused_vs_naive<float>(32, 3);
-  check_fused_vs_naive<float>(5, 2);
-  check_fused_vs_naive<double>(32, 2);
+  const auto saved = lrb::isa::active();
+  for (const auto path : lrb::test::kernel_paths()) {
+    lrb::isa::select(path);
+    SCOPED_TRACE(lrb::isa::name(path));
+    check_fused_vs_naive<float>(32, 3);
+    check_fused_vs_naive<float>(5, 2);
+    check_fused_vs_naive<double>(32, 2);
+  }
+  lrb::isa::select(saved);
 }
 
 TEST(ConvReluPool, GradientMatchesFiniteDifferences) {
@@ -356,4 +424,88 @@ TEST(Mse, GradientMatchesFiniteDifferences) {
   mse_backward<double>(dy, y, t, 3, 2, 1.0 / 3);
   auto f = [&] { return mse_forward<double>(y, t, 3, 2) / 3; };
   EXPECT_LT(max_rel_err(dy, numeric_grad(y, f)), 1e-7);
+}
+
+// ---- today's bits, pinned --------------------------------------------------
+// FNV-1a 64 of every output of the kernels the models run, on fixed inputs,
+// as produced by the kernels when these values were recorded.  Every speedup
+// and every ISA path must reproduce them: suite records are cached by
+// content address, so a kernel change that moved a single bit would silently
+// make cached and fresh results disagree.  (If the numerics are changed on
+// purpose, bump the records' numerics version and update these values.)
+// Only IEEE basic operations are involved (no libm), so the values hold on
+// any x86-64-v3 machine and compiler that honours -ffp-contract=off.
+namespace {
+
+uint64_t fnv1a(const void* p, size_t n, uint64_t h = 1469598103934665603ull) {
+  const auto* b = static_cast<const unsigned char*>(p);
+  for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  return h;
+}
+template <class V>
+uint64_t fnv1a(const V& v, uint64_t h = 1469598103934665603ull) {
+  return fnv1a(v.data(), v.size() * sizeof(v[0]), h);
+}
+template <class T>
+std::vector<T> fingerprint_vec(size_t n, uint64_t seed, double lo, double hi) {
+  auto r = lrb::data::make_rng(seed, "fingerprint", 0);
+  std::vector<T> v(n);
+  for (auto& x : v) x = static_cast<T>(lrb::data::uniform(r, lo, hi));
+  return v;
+}
+
+// The fused conv block, forward then backward, B samples of 28x28, 32 channels.
+template <class T>
+uint64_t conv_block_fingerprint(int B) {
+  const ConvPoolDims d{B, 28, 28, 32};
+  auto x = fingerprint_vec<T>(size_t(B) * 784, 1, 0, 1), W = fingerprint_vec<T>(288, 2, -0.5, 0.5),
+       b = fingerprint_vec<T>(32, 3, -0.1, 0.1), dp = fingerprint_vec<T>(size_t(B) * 5408, 4, -1, 1);
+  std::vector<T> pooled(size_t(B) * 5408), dW(288, T(0.125)), db(32, T(-0.25));
+  std::vector<uint8_t> arg(size_t(B) * 5408);
+  conv3x3_relu_pool_forward<T>(pooled, arg, x, W, b, d);
+  conv3x3_relu_pool_backward<T>(dW, db, dp, pooled, arg, x, d);
+  return fnv1a(db, fnv1a(dW, fnv1a(arg, fnv1a(pooled))));
+}
+
+// The dense pieces in the model's split form: W^T, forward from W^T, input
+// gradient from W^T, weight gradient by rows, bias gradient.
+template <class T>
+uint64_t dense_fingerprint(int B, int in, int out) {
+  const DenseDims d{B, in, out};
+  auto x = fingerprint_vec<T>(size_t(B) * in, 5, -1, 1), W = fingerprint_vec<T>(size_t(in) * out, 6, -1, 1),
+       b = fingerprint_vec<T>(out, 7, -1, 1), dy = fingerprint_vec<T>(size_t(B) * out, 8, -1, 1);
+  std::vector<T> WT(W.size()), y(size_t(B) * out), dx(size_t(B) * in), dW(W.size(), T(0.5)),
+      db(out, T(0.25));
+  transpose_rows<T>(WT, W, in, out, 0, in);
+  dense_forward_t<T>(y, x, WT, b, d);
+  dense_backward_input_t<T>(dx, dy, WT, d);
+  dense_backward_weight_rows<T>(dW, dy, x, d, 0, in);
+  dense_backward_bias<T>(db, dy, d);
+  return fnv1a(db, fnv1a(dW, fnv1a(dx, fnv1a(y, fnv1a(WT)))));
+}
+
+}  // namespace
+
+TEST(Fingerprint, KernelsReproduceTheRecordedBits) {
+  const auto saved = lrb::isa::active();
+  for (const auto path : lrb::test::kernel_paths()) {
+  lrb::isa::select(path);
+  SCOPED_TRACE(lrb::isa::name(path));
+  EXPECT_EQ(conv_block_fingerprint<float>(13), 0xeb7ab6652603ab3bull);
+  EXPECT_EQ(conv_block_fingerprint<double>(5), 0x872f9356942b7770ull);
+  struct Case {
+    int B, in, out;
+    uint64_t f32, f64;
+  };
+  for (const Case& c : {Case{13, 5408, 10, 0xe75ef5365f106c19ull, 0x90a3596062ec8a11ull},
+                        Case{29, 100, 40, 0x84f26a7a3b772265ull, 0x726a912b3d87c1e3ull},
+                        Case{7, 20, 10, 0xc976f630a96a6584ull, 0x45e9b16f50f22fe3ull},
+                        Case{7, 10, 1, 0xcdf89839523409daull, 0x5a086de1c5a239abull},
+                        Case{33, 10, 10, 0x0c0c386f77daea35ull, 0x2e5a47825b1541fcull},
+                        Case{5, 37, 23, 0xf75d3cfc14d4a47bull, 0x5a447b84a168cc31ull}}) {
+    EXPECT_EQ(dense_fingerprint<float>(c.B, c.in, c.out), c.f32) << c.B << "x" << c.in << "x" << c.out;
+    EXPECT_EQ(dense_fingerprint<double>(c.B, c.in, c.out), c.f64) << c.B << "x" << c.in << "x" << c.out;
+  }
+  }
+  lrb::isa::select(saved);
 }

@@ -44,8 +44,11 @@ bool same_bits(const V& a, const V& b) {
 }
 
 TEST(LrRange, LeavesModelAndOptimizerStateExactlyAsFound) {
+  // prodigy: its scalar state (d, the numerator, its step counter) too.
+  for (const char* text : {"adam:lr=0.001,convention=keras", "prodigy"}) {
+  SCOPED_TRACE(text);
   auto p = mlp004_problem(1);
-  const auto opt = optim::optimizer_from_spec(spec::parse("adam:lr=0.001,convention=keras"));
+  const auto opt = optim::optimizer_from_spec(spec::parse(text));
   auto state = optim::make_state<float>(opt, p.model.params.size());
   // A state that is not fresh: a few real updates first.
   train::TrainConfig tc;
@@ -61,12 +64,17 @@ TEST(LrRange, LeavesModelAndOptimizerStateExactlyAsFound) {
   c.steps = 60;
   c.lr_max = 100;  // far into divergence: the test must stop and still restore
   const auto r = train::lr_range_test<float>(p.model, state, opt, p.examples(), c);
-  EXPECT_TRUE(r.stopped_early);
+  // Adam stops; Prodigy's step is lr * d with d from 1e-6: lr 100 does not blow it up.
+  EXPECT_EQ(r.stopped_early, std::string(text) == "adam:lr=0.001,convention=keras");
   EXPECT_TRUE(same_bits(p.model.params, params));
   EXPECT_TRUE(same_bits(p.model.grads, grads));
   EXPECT_TRUE(same_bits(state.arena, saved.arena));
   EXPECT_EQ(state.step, saved.step);
   EXPECT_EQ(state.mu_product, saved.mu_product);
+  EXPECT_EQ(state.lr_free.k, saved.lr_free.k);
+  EXPECT_EQ(state.lr_free.d, saved.lr_free.d);
+  EXPECT_EQ(state.lr_free.numerator, saved.lr_free.numerator);
+  }
 }
 
 TEST(LrRange, RestoresAlsoWhenInterruptedByAnException) {

@@ -9,8 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include "core/isa/isa.hpp"
 #include "core/models/model.hpp"
 #include "datasets/rng.hpp"
+#include "tests/isa/kernel_paths.hpp"
 
 using namespace lrb::models;
 using lrb::spec::parse;
@@ -102,9 +104,12 @@ TEST(Models, MlpSoftmaxGradientMatchesFiniteDifferences) {
 }
 
 // 200 plain-SGD steps at 1, 2 and 3 threads: identical parameter bytes.
-// cnn001 at batch 16 (two full chunks); mlp004 at batch 20 (a partial chunk).
+// cnn001 at batch 16 (two full chunks); mlp004 at batch 20 (a partial chunk)
+// and a small softmax MLP (one thread runs small stacks block by block
+// feature-major, a team runs them chunk by chunk in rows).
 TEST(Models, SameBitsAtOneTwoAndThreeThreads) {
-  for (auto [spec, batch] : {std::pair{"cnn001", 16}, std::pair{"mlp004", 20}}) {
+  for (auto [spec, batch] : {std::pair{"cnn001", 16}, std::pair{"mlp004", 20},
+                             std::pair{"mlp:widths=[6,7,4],head=softmax_ce", 13}}) {
     const auto one = train_bytes<float>(spec, 1, 200, batch);
     for (int t : {2, 3}) {
       const auto other = train_bytes<float>(spec, t, 200, batch);
@@ -113,6 +118,37 @@ TEST(Models, SameBitsAtOneTwoAndThreeThreads) {
           << spec << " with " << t << " threads";
     }
   }
+}
+
+// The kernel paths of core/isa: training on each gives the same parameter
+// bytes as on the AVX2 floor.  cnn001 at batch 16 and 13 (a partial chunk),
+// mlp004 at batch 20, 300 plain-SGD steps each, 2 threads.
+void expect_path_matches_avx2(lrb::isa::Isa path) {
+  const auto saved = lrb::isa::active();
+  for (auto [spec, batch] : {std::pair{"cnn001", 16}, std::pair{"cnn001", 13}, std::pair{"mlp004", 20}}) {
+    lrb::isa::select(lrb::isa::Isa::avx2);
+    const auto floor = train_bytes<float>(spec, 2, 300, batch);
+    lrb::isa::select(path);
+    const auto other = train_bytes<float>(spec, 2, 300, batch);
+    ASSERT_EQ(floor.size(), other.size());
+    EXPECT_EQ(std::memcmp(floor.data(), other.data(), floor.size() * sizeof(float)), 0)
+        << spec << " batch " << batch << " on " << lrb::isa::name(path);
+  }
+  lrb::isa::select(saved);
+}
+
+// The 16-lane kernels' source on two 256-bit halves: runs on every machine.
+TEST(Models, SameBitsOnTheEmulated512BitPathAsOnAvx2) {
+  expect_path_matches_avx2(lrb::isa::Isa::avx512_emulated);
+}
+
+// The real AVX-512 kernels: only in `make test-isa` on a CPU that has them
+// (tests/isa/kernel_paths.hpp).
+TEST(Models, SameBitsOnAvx512AsOnAvx2) {
+  if (!lrb::test::real_avx512_enabled())
+    GTEST_SKIP() << lrb::test::real_avx512_skip_reason()
+                 << "; SameBitsOnTheEmulated512BitPathAsOnAvx2 checks its source";
+  expect_path_matches_avx2(lrb::isa::Isa::avx512);
 }
 
 TEST(Models, SameSeedSameBits) {
@@ -212,4 +248,70 @@ TEST(Models, BadSpecsAreRejected) {
   EXPECT_THROW(model_from_spec(parse("cnn001:depth=3")), lrb::spec::SpecError);
   EXPECT_THROW(init_from_spec(parse("xavier")), lrb::spec::SpecError);
   EXPECT_THROW(init_from_spec(parse("normal:sigma=-1")), lrb::spec::SpecError);
+}
+
+// ---- today's bits, pinned --------------------------------------------------
+// FNV-1a 64 of every step's loss, every 10th step's evaluate() sums and the
+// final parameter bytes of plain-SGD training, as produced by the engine when
+// these values were recorded.  Any kernel, dispatch or threading change must
+// reproduce them (cached suite records depend on them; a deliberate numerics
+// change bumps the records' numerics version and updates these values).
+// MSE heads only: softmax calls libm's exp/log, whose last bit may differ
+// between C libraries; tests/layers pins cnn001's kernels without libm.
+namespace {
+
+uint64_t fnv1a(const void* p, size_t n, uint64_t h) {
+  const auto* b = static_cast<const unsigned char*>(p);
+  for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  return h;
+}
+
+template <class T>
+uint64_t training_fingerprint(const char* spec, int batch, int steps) {
+  auto m = make_model<T>(model_from_spec(parse(spec)), batch);
+  init_params(m, init_from_spec(parse("keras")), 21);
+  auto r = lrb::data::make_rng(22, "fingerprint", 0);
+  const size_t n = 96;
+  std::vector<T> x(n * m.input_size()), t(n * m.output_size());
+  for (auto& v : x) v = static_cast<T>(lrb::data::uniform01(r));
+  for (auto& v : t) v = static_cast<T>(lrb::data::uniform(r, -1, 1));
+  uint64_t h = 1469598103934665603ull;
+  for (int s = 0; s < steps; ++s) {
+    const size_t off = (static_cast<size_t>(s) * batch) % (n - batch + 1);
+    const auto xs = std::span<const T>(x).subspan(off * m.input_size(), batch * m.input_size());
+    const auto ts = std::span<const T>(t).subspan(off * m.output_size(), batch * m.output_size());
+    const double loss = forward_backward<T>(m, xs, {}, ts, batch);
+    h = fnv1a(&loss, sizeof loss, h);
+    for (size_t i = 0; i < m.params.size(); ++i) m.params[i] -= T(0.05) * m.grads[i];
+    if (s % 10 == 9) {
+      const EvalSums e = evaluate<T>(m, xs, {}, ts, batch);
+      h = fnv1a(&e.loss_sum, sizeof e.loss_sum, h);
+      h = fnv1a(&e.correct, sizeof e.correct, h);
+    }
+  }
+  return fnv1a(m.params.data(), m.params.size() * sizeof(T), h);
+}
+
+}  // namespace
+
+TEST(Models, TrainingReproducesTheRecordedBits) {
+  const auto saved = lrb::isa::active();
+  for (int threads : {1, 2})
+  for (auto path : lrb::test::kernel_paths()) {
+    lrb::isa::select(path);
+    SCOPED_TRACE(lrb::isa::name(path));
+    omp_set_num_threads(threads);
+    EXPECT_EQ(training_fingerprint<float>("mlp004", 32, 300), 0xa182e3dfcc299f07ull) << threads;
+    EXPECT_EQ(training_fingerprint<float>("mlp004", 7, 300), 0x41feb77254c41a34ull) << threads;
+    EXPECT_EQ(training_fingerprint<double>("mlp004", 20, 300), 0xb15d76f6d8b768c7ull) << threads;
+    EXPECT_EQ(training_fingerprint<float>("mlp:widths=[100,40,17,3]", 29, 100), 0x3128c10dbfd99bb5ull)
+        << threads;
+    EXPECT_EQ(training_fingerprint<double>("mlp:widths=[100,40,17,3]", 29, 100), 0xaac8ed6f11a7ac27ull)
+        << threads;
+    EXPECT_EQ(training_fingerprint<double>("linear:in=3", 9, 100), 0x9c28dec82c466371ull) << threads;
+    EXPECT_EQ(training_fingerprint<float>("linear:in=5,bias=false", 9, 100), 0x6d6acb085feed8daull)
+        << threads;
+  }
+  lrb::isa::select(saved);
+  omp_set_num_threads(omp_get_num_procs());
 }

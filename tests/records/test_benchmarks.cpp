@@ -183,6 +183,23 @@ TEST(BenchmarkReader, FilesThatCannotBeRead) {
   EXPECT_EQ(read_benchmark_file((dir / "ok.json").string()).runs.size(), 5u);
 }
 
+TEST(BenchmarkReader, UserCounterNamedThreadsShadowsTheField) {
+  // Google Benchmark writes user counters after its own fields; lrbench's
+  // calibrations once had a counter "threads", so the row holds the key twice
+  // and the parser keeps the counter's floating-point value (real files of
+  // this repository's history).
+  const BenchmarkFile f = parse_benchmark_text(
+      one_run(R"("threads": 1, "iterations": 10, "real_time": 41.4, "cpu_time": 3.4, "time_unit": "ms", )"
+              R"("flops": 6.5e9, "threads": 2.0000000000000000e+00)"),
+      "old.json");
+  ASSERT_EQ(f.runs.size(), 1u);
+  EXPECT_EQ(f.runs[0].threads, 1);
+  EXPECT_EQ(f.runs[0].counters.at("threads"), 2.0);
+  EXPECT_EQ(f.runs[0].counters.at("flops"), 6.5e9);
+  // A whole number is still the field, checked as before.
+  EXPECT_EQ(parse_benchmark_text(one_run(R"("threads": 4, )" + kTimes), "new.json").runs[0].threads, 4);
+}
+
 TEST(BenchmarkReader, EmptyListIsValidFormat) {
   // Whether an empty list is enough is the caller's rule (perf-check refuses it).
   EXPECT_TRUE(parse_benchmark_text(R"({"benchmarks": []})", "e.json").runs.empty());

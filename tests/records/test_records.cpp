@@ -13,6 +13,7 @@
 #include "records/manifest.hpp"
 #include "records/results_dir.hpp"
 #include "records/run_record.hpp"
+#include "records/seed_plan.hpp"
 #include "records/verdicts.hpp"
 
 namespace fs = std::filesystem;
@@ -319,15 +320,17 @@ TEST(Verdicts, RoundTripAndTheThreeSinks) {
   v.records_digest = "r";
   v.claims.push_back({.suite = "042", .claim = {"042.1", "a | claim", "s", "m", "t"}, .verdict = "supported",
                       .summary = "x", .error = "", .expected = 4, .missing = 1, .diverged = 0,
-                      .evidence = {{"ci95", {1, 2}}}});
+                      .evidence = {{"ci95", {1, 2}}}, .raw_verdict = "", .seeds = json::object(), .statistics = nullptr});
   v.claims.push_back({.suite = "042", .claim = {"042.2", "b", "s", "m", "t"}, .verdict = "error", .summary = "",
-                      .error = "boom", .expected = 0, .missing = 0, .diverged = 0, .evidence = nullptr});
+                      .error = "boom", .expected = 0, .missing = 0, .diverged = 0, .evidence = nullptr,
+                      .raw_verdict = "", .seeds = json::object(), .statistics = nullptr});
   write_verdicts(d.str(), v);
   const auto r = read_verdicts(verdicts_path(d.str(), "042", v.budget));
   EXPECT_EQ(verdicts_text(r), verdicts_text(v));
   EXPECT_EQ(format_claims(r.claims, ClaimsFormat::markdown),
-            "| claim | verdict | statement | evidence |\n|---|---|---|---|\n"
-            "| 042.1 | **supported** | a \\| claim | x |\n| 042.2 | **ERROR** | b | boom |\n");
+            "| claim | verdict | raw | seeds | statement | evidence | statistics |\n|---|---|---|---|---|---|---|\n"
+            "| 042.1 | **supported** | n/a | n/a | a \\| claim | x | n/a |\n"
+            "| 042.2 | **ERROR** | n/a | n/a | b | boom | n/a |\n");
   const std::string text = format_claims(r.claims, ClaimsFormat::text);
   EXPECT_NE(text.find("2 claims: 1 supported, 0 refuted, 0 inconclusive, 1 errors"), std::string::npos) << text;
   EXPECT_EQ(json::parse(format_claims(r.claims, ClaimsFormat::json))[1]["error"], "boom");
@@ -368,4 +371,109 @@ TEST(Merge, CopiesRecordsAndManifestsRefusesConflicts) {
   write_atomic(record_path(b.str(), run("c", 0, 0.1)), record_text(run("c", 0, 0.1), result(0.7), 1, {}));
   write_manifest(b.str(), m);
   EXPECT_THROW(merge({a.str(), b.str()}, (out.path / "y").string()), FormatError);  // same address, other result
+}
+
+// ---- verdicts with statistics, seed plans -------------------------------------
+
+TEST(Verdicts, StatisticsRoundTripAndRender) {
+  TempDir d;
+  SuiteVerdicts v;
+  v.suite = "042";
+  v.manifest_sha256 = "m";
+  const json stats = {
+      {"raw_verdict", "supported"},
+      {"basis", ""},
+      {"procedure", {{"multiplicity", "holm"}, {"alpha", 0.05}, {"family_size", 3}, {"family_confidence", 1 - 0.05 / 3},
+                     {"sequential", false}}},
+      {"tests", json::array({{{"label", ""}, {"kind", "paired t"}, {"n", 10},
+                              {"p", {{"raw", 0.0292}, {"adjusted", 0.0584}}},
+                              {"verdict", {{"raw", "supported"}, {"adjusted", "inconclusive"}, {"raw_why", "the gain"},
+                                           {"adjusted_why", ""}}},
+                              {"ci", {{"family", {-0.0285, 0.4585}}, {"family_confidence", 1 - 0.05 / 3}}},
+                              {"mde", {{"raw", 0.26}, {"family", 0.32}}},
+                              {"diagnosis", {{"kind", "too few seeds"}, {"text", "too few seeds: about 22 would"}}},
+                              {"sequential", nullptr}}})}};
+  v.claims.push_back({.suite = "042", .claim = {"042.1", "b", "s", "m", "t"}, .verdict = "inconclusive",
+                      .summary = "x", .error = "", .expected = 20, .missing = 0, .diverged = 0, .evidence = nullptr,
+                      .raw_verdict = "supported", .seeds = {{"a", 10}, {"b", 10}}, .statistics = stats});
+  write_verdicts(d.str(), v);
+  const auto r = read_verdicts(verdicts_path(d.str(), "042", v.budget));
+  EXPECT_EQ(verdicts_text(r), verdicts_text(v));
+  EXPECT_EQ(r.claims[0].raw_verdict, "supported");
+  EXPECT_EQ(seeds_text(r.claims[0]), "10");
+  EXPECT_EQ(procedure_text(r.claims[0]), "holm, 3 tests, alpha 0.05");
+  const auto lines = statistics_lines(r.claims[0]);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "verdict inconclusive (holm, 3 tests, alpha 0.05); raw supported");
+  EXPECT_NE(lines[1].find("p 0.0292 raw -> 0.0584 adjusted: inconclusive (raw supported (the gain))"),
+            std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("98.33 % CI [-0.0285, 0.4585]; MDE 0.32 at 80 % power (0.26 at 95 %)"), std::string::npos)
+      << lines[1];
+  EXPECT_NE(lines[1].find("too few seeds: about 22 would"), std::string::npos) << lines[1];
+  const std::string readme = format_claims(r.claims, ClaimsFormat::readme);
+  EXPECT_NE(readme.find("| 042.1 | **inconclusive** | supported | 10 | b | too few seeds: about 22 would. x |"),
+            std::string::npos) << readme;
+  // A bad raw verdict or a negative seed count is a FormatError naming the field.
+  json bad = json::parse(verdicts_text(v));
+  bad["claims"][0]["seeds"]["a"] = -1;
+  put(verdicts_path(d.str(), "042", v.budget), bad.dump());
+  EXPECT_THROW(read_verdicts(verdicts_path(d.str(), "042", v.budget)), FormatError);
+  // Files of schema 1 are still read (no raw verdict, seeds or statistics).
+  json v1 = json::parse(verdicts_text(v));
+  v1["schema"] = "lrbench.verdicts/1";
+  for (auto& c : v1["claims"]) c.erase("raw_verdict"), c.erase("seeds"), c.erase("statistics");
+  put(verdicts_path(d.str(), "042", v.budget), v1.dump());
+  const auto old = read_verdicts(verdicts_path(d.str(), "042", v.budget));
+  EXPECT_TRUE(old.claims[0].raw_verdict.empty());
+  EXPECT_TRUE(statistics_lines(old.claims[0]).empty());
+}
+
+TEST(SeedPlan, RoundTripExtendAndMerge) {
+  TempDir d, out;
+  SeedPlan p;
+  p.suite = "042";
+  p.budget = {.quick = true, .seeds = 2};
+  p.design = {.alpha = 0.05, .family_size = 2, .spending = "obrien-fleming", .max_seeds = 6, .batch = 2};
+  p.configs = {{"a", 4}};
+  p.tests.push_back({.claim = "042.1", .label = "", .configs = {"a", "b"}, .max_seeds = 6, .looks = {2, 4},
+                     .state = "continue"});
+  write_seed_plan(d.str(), p);
+  const auto path = seed_plan_path(d.str(), "042", p.budget);
+  EXPECT_EQ(path.filename(), "042.quick-seeds2.json");
+  const SeedPlan r = read_seed_plan(path);
+  EXPECT_EQ(seed_plan_text(r), seed_plan_text(p));
+  EXPECT_EQ(load_seed_plans(d.str(), p.budget).size(), 1u);
+  EXPECT_TRUE(load_seed_plans(d.str(), {}).empty());  // another budget
+
+  // The extra seeds copy the config's runs; other configs are untouched.
+  const std::vector<RunSpec> plan = {run("a", 0, 0.1), run("a", 1, 0.1), run("b", 0, 0.2), run("b", 1, 0.2)};
+  const auto grown = extend_plan(plan, r);
+  ASSERT_EQ(grown.size(), 6u);
+  EXPECT_EQ(grown[4].config, "a");
+  EXPECT_EQ(grown[4].seed, 2);
+  EXPECT_EQ(grown[5].seed, 3);
+  EXPECT_EQ(grown[5].params, plan[0].params);
+  SeedPlan unknown = r;
+  unknown.configs = {{"zzz", 4}};
+  EXPECT_THROW(extend_plan(plan, unknown), FormatError);
+
+  // Strict reader: looks must increase, states are known.
+  json bad = json::parse(seed_plan_text(p));
+  bad["tests"][0]["looks"] = {4, 2};
+  put(path, bad.dump());
+  EXPECT_THROW(read_seed_plan(path), FormatError);
+  bad = json::parse(seed_plan_text(p));
+  bad["tests"][0]["state"] = "maybe";
+  put(path, bad.dump());
+  EXPECT_THROW(read_seed_plan(path), FormatError);
+
+  // merge copies seed plans like manifests, and refuses two that differ.
+  write_seed_plan(d.str(), p);
+  merge({d.str()}, out.str());
+  EXPECT_EQ(seed_plan_text(read_seed_plan(seed_plan_path(out.str(), "042", p.budget))), seed_plan_text(p));
+  TempDir other;
+  SeedPlan q = p;
+  q.configs = {{"a", 6}};
+  write_seed_plan(other.str(), q);
+  EXPECT_THROW(merge({other.str()}, out.str()), FormatError);
 }

@@ -16,11 +16,12 @@
 #      even ones, --repetitions repetitions per run, so drift of the machine
 #      spreads over all commits instead of looking like a change point;
 #   4. for each built commit, oldest first, calls
-#        lrbench perf-history add DIR --commit SHA [--parent SHA] --time ISO FILE.json...
+#        lrbench perf-history add DIR --commit SHA [--parent SHA] --time ISO
+#          --subject LINE FILE.json...
 #      with the commit's JSON files of every executable and round (add
 #      merges them into the one record of (machine, commit); --parent is the
 #      first parent, omitted for a root commit; --time the committer date,
-#      ISO 8601).  The machine is identified by add from the calibration
+#      ISO 8601; --subject the commit's first line, for the report).  The machine is identified by add from the calibration
 #      benchmarks, which are therefore always run (BM_calib_ is added to
 #      --filter).
 #
@@ -36,6 +37,9 @@
 #   --workdir DIR      keep the worktree, builds and results in DIR (a CI cache:
 #                      the builds of commits seen before are reused, not
 #                      rebuilt); default: a temp dir, removed on exit
+#   --tolerance PCT    passed to `perf-history add` (how far calibrations may
+#                      swing and still be one machine; default 25%, raise it
+#                      on a machine shared with other work)
 #   --lrbench PATH     the lrbench whose `perf-history add` records (default:
 #                      the one built from the newest commit)
 #   --cmake-arg ARG    extra argument for every CMake configure (repeatable)
@@ -66,7 +70,7 @@ me=perf-history.sh
 source "$(dirname "${BASH_SOURCE[0]}")/perf-lib.sh"
 
 last=15 ref=HEAD range="" rounds=3 reps=3 filter=. min_time="" jobs=$(nproc 2>/dev/null || echo 2)
-workdir="" lrbench="" build_cmd="" bench_cmd="" dry_run=0 store=""
+workdir="" lrbench="" build_cmd="" bench_cmd="" dry_run=0 store="" tolerance=""
 cmake_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -80,6 +84,7 @@ while [ $# -gt 0 ]; do
     --jobs|-j) need_value "$@"; jobs=$2; shift 2 ;;
     --workdir) need_value "$@"; workdir=$2; shift 2 ;;
     --lrbench) need_value "$@"; lrbench=$2; shift 2 ;;
+    --tolerance) need_value "$@"; tolerance=$2; shift 2 ;;
     --cmake-arg) need_value "$@"; cmake_args+=("$2"); shift 2 ;;
     --build-cmd) need_value "$@"; build_cmd=$2; shift 2 ;;
     --bench-cmd) need_value "$@"; bench_cmd=$2; shift 2 ;;
@@ -183,10 +188,13 @@ done
 for sha in "${built[@]}"; do
   args=(perf-history add "$store" --commit "$sha")
   if parent=$(git -C "$repo" rev-parse --verify --quiet "$sha^1"); then args+=(--parent "$parent"); fi
-  args+=(--time "$(git -C "$repo" log -1 --format=%cI "$sha")")
+  args+=(--time "$(git -C "$repo" log -1 --format=%cI "$sha")" --subject "$(git -C "$repo" log -1 --format=%s "$sha")")
+  if [ -n "$tolerance" ]; then args+=(--tolerance "$tolerance"); fi
   mapfile -t files < <(find "$work/results/$sha" -name '*.json' | sort)
   if [ "$dry_run" = 1 ]; then
-    echo "lrbench ${args[*]} ${files[*]}"
+    printf 'lrbench'
+    printf ' %q' "${args[@]}" "${files[@]}"
+    printf '\n'
     continue
   fi
   status=0

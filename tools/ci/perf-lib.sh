@@ -81,11 +81,27 @@ perf_cmake_build() {
   }
 }
 
-# perf_build LABEL SRC BUILD LOGDIR [EXTRA_TARGET...]: the build hook if one
-# is set, else perf_cmake_build.  The hook runs in SRC with PERF_SRC and
-# PERF_BUILD exported; it returns non-zero when the commit cannot be built.
-# Returns 1 (does not exit) when the build fails, so a caller can skip.
+# perf_build LABEL SRC BUILD LOGDIR [EXTRA_TARGET...]: perf_build_once; if
+# that fails in a BUILD left by another commit, once more in an empty BUILD:
+# an incremental build can fail where a clean one does not (CMake refuses a
+# build tree whose subdirectory an earlier commit used for another source
+# directory).  Returns 1 (does not exit) when the build fails, so a caller
+# can skip.
 perf_build() {
+  local label=$1 build=$3
+  perf_build_once "$@" && return 0
+  if [ -d "$build" ] && [ -n "$(ls -A "$build" 2>/dev/null)" ]; then
+    log "$label: the incremental build failed; retrying in an empty build directory"
+    rm -rf "$build"
+    perf_build_once "$@" && return 0
+  fi
+  return 1
+}
+
+# perf_build_once LABEL SRC BUILD LOGDIR [EXTRA_TARGET...]: the build hook if
+# one is set, else perf_cmake_build.  The hook runs in SRC with PERF_SRC and
+# PERF_BUILD exported; it returns non-zero when the commit cannot be built.
+perf_build_once() {
   local label=$1 src=$2 build=$3 logs=$4
   shift 4
   if [ -n "${build_cmd:-}" ]; then

@@ -23,6 +23,13 @@ References
                       (ema_momentum, rmsprop_tutorial001, adam_tutorial000).
                       gd is torch.optim.SGD (pytorch) and Keras' SGD without
                       momentum (keras): p - g*lr, tutorial 000/002's formula.
+  sgd_schedule_free ... prodigy
+                      the schedule-free and LR-free optimizers: NumPy
+                      references from the papers' algorithms, cases and
+                      deviations in optim_lr_free.py (which also records the
+                      evaluation point and the scalar state).
+  radam ... ftrl      the frameworks' newer optimizers: cases and Keras
+                      references in optim_framework.py (same rules).
 
 Gradients are the analytic formulas of core/problems/problems.cpp evaluated
 with NumPy scalars of the dtype in the same op order (IEEE, no fused ops), so
@@ -44,6 +51,9 @@ import sys
 import numpy as np
 import torch
 
+import optim_lr_free as lf  # sgd/adamw_schedule_free, d_adapt_adam/sgd, prodigy
+import optim_framework as fw  # radam, rprop, asgd, lion, lamb, adafactor, ftrl
+
 SCHEMA = "lrbench.optim_golden/1"
 STEPS = 250
 RECORD = sorted(set(list(range(1, 11)) + list(range(20, STEPS + 1, 10))))
@@ -59,6 +69,7 @@ PROBLEMS = {
     "quadratic5": ("quadratic:dim=5,cond=100", [0.5, -1.0, 2.0, 0.0, 1.5], [0, 2]),
     "quadratic4": ("quadratic:dim=4,cond=10", [0.0, 0.0, 0.0, 0.0], []),
     "rosenbrock": ("rosenbrock", [-1.5, 2.0], [0, 1]),
+    **fw.PROBLEMS,
 }
 
 
@@ -116,6 +127,7 @@ TORCH_CLASS = {
     "sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad,
     "adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "nadam": torch.optim.NAdam,
     "adamax": torch.optim.Adamax, "adadelta": torch.optim.Adadelta, "gd": torch.optim.SGD,
+    **fw.torch_classes(torch),
 }
 
 
@@ -129,10 +141,12 @@ def run_torch(name, args, case, problem, dt):
     kw = {k: v for k, v in args.items() if k not in ("clip_grad_norm", "clip_grad_value")}
     if "betas" in kw:
         kw["betas"] = tuple(kw["betas"])
+    kw = fw.torch_kwargs(kw)
     kw["foreach"] = False
     opt = TORCH_CLASS[name](params, lr=case["lr"], **kw)
     grad = make_grad_fn(problem, dt)
-    traj = []
+    traj, state_traj = [], []
+    state_key = fw.TORCH_STATE.get(name)
     for k in range(STEPS):
         x = np.concatenate([p.detach().numpy() for p in params]).astype(dt)
         g = grad(x)
@@ -154,7 +168,10 @@ def run_torch(name, args, case, problem, dt):
         if k + 1 in RECORD:
             traj.append([float(v) for v in
                          np.concatenate([p.detach().numpy() for p in params])])
-    return traj
+            if state_key:
+                state_traj.append([float(v) for v in np.concatenate(
+                    [opt.state[p][state_key].numpy() for p in params])])
+    return traj, ({state_key: state_traj} if state_key else {})
 
 
 # ---------------------------------------------------------------------------
@@ -172,6 +189,7 @@ KERAS_DEFAULTS = {
     "nadam": dict(lr=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7),
     "adamax": dict(lr=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7),
     "adadelta": dict(lr=1e-3, rho=0.95, epsilon=1e-7),
+    **fw.KERAS_DEFAULTS,
 }
 
 
@@ -308,6 +326,8 @@ class KerasRef:
             delta = -((np.sqrt(self.ad + eps) * g) / np.sqrt(self.ag + eps))
             self.ad = T(rho) * self.ad + T(1 - rho) * (delta * delta)
             p = p + lrT * delta
+        elif name in fw.KERAS_NAMES:
+            p = fw.keras_step(self, name, p, g, lrT, t, momentum)
         else:
             raise ValueError(name)
         self.iterations += 1
@@ -392,7 +412,8 @@ Q, R, Q4 = "quadratic5", "rosenbrock", "quadratic4"
 
 def C(name, conv, label, args, lr_q, lr_r, problems=(Q, R), **extra):
     return dict(optimizer=name, convention=conv, label=label, args=args,
-                lr={Q: lr_q, Q4: lr_q, R: lr_r}, problems=list(problems), extra=extra)
+                lr={Q: lr_q, Q4: lr_q, fw.Q20: lr_q, R: lr_r}, problems=list(problems),
+                extra=extra)
 
 
 DROP = dict(drop_step=50, drop_factor=0.1)
@@ -502,6 +523,10 @@ CASES = [
     # adam_tutorial000 --------------------------------------------------------
     C("adam_tutorial000", "pytorch", "default", {}, 0.05, 0.01, (Q, R, Q4)),
     C("adam_tutorial000", "keras", "global_clipnorm", {"global_clipnorm": 1.0}, 0.05, 0.01),
+    # schedule-free and LR-free (optim_lr_free.py) ------------------------------
+    *lf.cases(C, Q, R, Q4, DROP, MOMC_B1),
+    # the frameworks' newer optimizers (optim_framework.py) --------------------
+    *fw.cases(C, Q, R, Q4, DROP, MOMC_B1),
 ]
 
 TUTORIAL = set(TUTORIAL_DEFAULTS)
@@ -526,15 +551,21 @@ def run_case(case, problem, dt):
     full = dict(lr=case["lr"][problem], **case["extra"])
     n = len(PROBLEMS[problem][1])
     offsets = PROBLEMS[problem][2]
+    if name in lf.NAMES:
+        return lf.run_case(case, problem, dt, PROBLEMS[problem][1], offsets,
+                           make_grad_fn(problem, dt), lr_for, momentum_for, segments, STEPS,
+                           RECORD)
     if name in TUTORIAL:
         hp = dict(TUTORIAL_DEFAULTS[name], **args)
         ref = TutorialRef(name, hp, n, dt, offsets, conv)
-        return run_numpy(ref, full, problem, dt), "numpy: tutorial formula as printed"
+        return run_numpy(ref, full, problem, dt), "numpy: tutorial formula as printed", {}
     if conv == "pytorch":
-        return (run_torch(name, args, full, problem, dt),
-                f"torch.optim.{TORCH_CLASS[name].__name__} {torch.__version__} (foreach=False)")
+        traj, state = run_torch(name, args, full, problem, dt)
+        return (traj, f"torch.optim.{TORCH_CLASS[name].__name__} {torch.__version__} "
+                      "(foreach=False)", state)
     ref = KerasRef(name, keras_hp(name, args), n, dt, offsets)
-    return run_numpy(ref, full, problem, dt), "numpy: Keras 3 formulas"
+    ref.factor_dims = fw.FACTOR_DIMS.get(problem) if name == "adafactor" else None
+    return run_numpy(ref, full, problem, dt), "numpy: Keras 3 formulas", {}
 
 
 # ---------------------------------------------------------------------------
@@ -592,7 +623,7 @@ def main():
         for problem in case["problems"]:
             for dt in (np.float64, np.float32):
                 lr = case["lr"][problem]
-                traj, ref = run_case(case, problem, dt)
+                traj, ref, state = run_case(case, problem, dt)
                 flat = [v for row in traj for v in row]
                 if not all(math.isfinite(v) for v in flat):
                     raise SystemExit(f"non-finite trajectory: {case['optimizer']} "
@@ -609,9 +640,12 @@ def main():
                     "steps": STEPS,
                     "lr": lr,
                 }
+                if case["optimizer"] == "adafactor" and problem in fw.FACTOR_DIMS:
+                    rec["factor_dims"] = fw.FACTOR_DIMS[problem]
                 for k, v in case["extra"].items():
                     rec[k] = v
                 rec["params"] = traj
+                rec.update(state)  # e.g. asgd's averaged "ax", schedule-free's "eval_params"
                 by_opt.setdefault(case["optimizer"], []).append(rec)
     for name, cases in sorted(by_opt.items()):
         doc = {

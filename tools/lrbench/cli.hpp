@@ -34,6 +34,9 @@ bool parse_options(const std::string& command, const std::string& usage_line,
                    const po::positional_options_description& positional,
                    const std::vector<std::string>& args, po::variables_map& vm);
 
+// "5%" or "5" -> 0.05; UsageError naming `flag` unless in (0, 100).
+double parse_percentage(const std::string& flag, const std::string& text);
+
 struct Command {
   const char* name;
   const char* summary;
@@ -43,6 +46,7 @@ struct Command {
 int cmd_list(const std::vector<std::string>& args);
 int cmd_trace(const std::vector<std::string>& args);
 int cmd_perf_check(const std::vector<std::string>& args);
+int cmd_perf_history(const std::vector<std::string>& args);
 int cmd_train(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_status(const std::vector<std::string>& args);
@@ -50,6 +54,7 @@ int cmd_merge(const std::vector<std::string>& args);
 int cmd_claims(const std::vector<std::string>& args);
 int cmd_lr_find(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
+int cmd_profile(const std::vector<std::string>& args);
 int cmd_slurm_script(const std::vector<std::string>& args);
 int cmd_study(const std::vector<std::string>& args);
 

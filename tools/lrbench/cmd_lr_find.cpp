@@ -49,7 +49,8 @@ int run_lr_find(const LrFindOptions& o, const optim::Optimizer& opt,
   auto model = models::make_model<T>(mcfg, std::max(o.range.batch, 256));
   check_model_fits(mcfg, model.input_size(), o.model, d, o.data.dataset);
   models::init_params<T>(model, init, o.data.seed);
-  auto state = optim::make_state<T>(opt, model.params.size());
+  auto state = optim::make_state<T>(opt, model.params.size(), model.tensor_offsets,
+                                    model.factor_dims);
   const train::Examples<T> tr{d.x_train, d.l_train, d.y_train, d.n_train};
 
   Progress bar("lr-find", o.range.steps,

@@ -84,15 +84,6 @@ examples:
       --normalize calibration --threshold 10%
   lrbench perf-check --convergence --baseline results/main --contender results/pr)";
 
-double parse_threshold(const std::string& text) {
-  std::string t = text;
-  if (!t.empty() && t.back() == '%') t.pop_back();
-  const auto v = spec::to_double(t);
-  if (!v || !(*v > 0.0 && *v < 100.0))
-    throw UsageError("--threshold must be a percentage in (0, 100), e.g. 5%, got '" + text + "'");
-  return *v / 100.0;
-}
-
 PerfOptions parse_perf_options(const std::vector<std::string>& args, bool& help) {
   PerfOptions po_;
   pc::Options& o = po_.compare;
@@ -129,7 +120,7 @@ PerfOptions parse_perf_options(const std::vector<std::string>& args, bool& help)
   if (help) return po_;
 
   if (vm.count("threshold")) {
-    o.threshold = parse_threshold(threshold);
+    o.threshold = parse_percentage("--threshold", threshold);
   } else if (po_.convergence) {
     o.threshold = 0.0;
   }

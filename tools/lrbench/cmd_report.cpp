@@ -98,4 +98,53 @@ int cmd_report(const std::vector<std::string>& args) {
   return kOk;
 }
 
+int cmd_profile(const std::vector<std::string>& args) {
+  std::vector<std::string> dirs;
+  std::string out, gnuplot = "gnuplot";
+  int seeds = 0;
+  bool quick = false;
+  po::options_description opts("options");
+  opts.add_options()
+      ("results", po::value(&dirs)->multitoken()->required(), "results directories (as for `lrbench report`)")
+      ("quick", po::bool_switch(&quick), "profile each suite's quick-budget manifest")
+      ("seeds", po::value(&seeds)->default_value(0), "the manifests planned with this many seeds; 0 = any")
+      ("out", po::value(&out), "also write each profile as <suite>-performance-profile.{csv,gp,png,svg,pdf} "
+       "here (with several DIRs: OUT/<n>/ for the n-th)")
+      ("gnuplot", po::value(&gnuplot)->default_value(gnuplot), "the gnuplot executable");
+  po::positional_options_description pos;
+  pos.add("results", -1);
+  po::variables_map vm;
+  if (!parse_options("profile", "DIR... [--quick] [--seeds K] [--out DIR]",
+                     "Ranks each suite's optimizers across its problems from the records alone (never\n"
+                     "runs): Dolan-More performance profiles, each optimizer at the LR of its sweep with\n"
+                     "the smallest median cost (updates to 10 % of the initial loss), the AlgoPerf score\n"
+                     "(the profile's integral up to tau = 4) with a 95 % bootstrap band over seeds and\n"
+                     "the share of replicates where each ranks first -- the figure `lrbench report`\n"
+                     "draws.  Suites that declare no optimizer x problem x lr sweep have none.  Exit 3\n"
+                     "on a corrupt results file.",
+                     opts, pos, args, vm))
+    return kOk;
+  if (seeds < 0 || seeds > 1000) throw UsageError("--seeds must be in [0, 1000], got " + std::to_string(seeds));
+  int shown = 0;
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    reports::ReportOptions ro{.results_dir = dirs[i], .bench_dir = "", .quick = std::nullopt, .seeds = seeds};
+    if (quick) ro.quick = true;
+    const reports::Report report = reports::load_report(ro);  // records::FormatError: exit 3 (main.cpp)
+    for (const auto& s : report.suites) {
+      const auto f = reports::performance_profile(s);
+      if (!f) continue;
+      ++shown;
+      std::cout << dirs[i] << ": " << f->title << "\n  " << f->note << "\n";
+      if (!out.empty()) {
+        const auto dir = dirs.size() == 1 ? std::filesystem::path(out) : std::filesystem::path(out) / std::to_string(i);
+        std::filesystem::create_directories(dir);
+        reports::render_figure(*f, dir.string(), gnuplot);
+        std::cout << "  wrote " << (dir / (f->id + ".png")).string() << " (+ .svg .pdf .csv .gp)\n";
+      }
+    }
+  }
+  if (shown == 0) std::cout << "no suite in these results declares an optimizer x problem x lr sweep to profile\n";
+  return kOk;
+}
+
 }  // namespace lrb::cli

@@ -15,6 +15,7 @@
 //             still printed, the corrupt file's runs counting as missing, and
 //             no verdicts file is written)
 #include <filesystem>
+#include <memory>
 #include <iostream>
 #include <set>
 #include <string>
@@ -30,6 +31,7 @@
 #include "tools/lrbench/cmd_study_plan.hpp"
 #include "tools/lrbench/environment.hpp"
 #include "tools/lrbench/progress.hpp"
+#include "tools/lrbench/sequential_flags.hpp"
 
 namespace lrb::cli {
 namespace {
@@ -45,8 +47,10 @@ int cmd_run(const std::vector<std::string>& args) {
   std::string results = "results", shard_text = "0/1", progress = "auto", data_dir;
   int threads = 1;
   bool force = false;
+  SequentialFlags seq;
   po::options_description opts("options");
   add_plan_options(opts, p);
+  add_sequential_options(opts, seq);
   opts.add_options()
       ("results", po::value(&results)->default_value(results), "results directory (created if absent)")
       ("threads", po::value(&threads)->default_value(threads),
@@ -60,7 +64,8 @@ int cmd_run(const std::vector<std::string>& args) {
       ("progress", po::value(&progress)->default_value(progress), "auto | lines | none");
   po::variables_map vm;
   if (!parse_options("run", "[--suite ID ...] [--study FILE ...] [--quick] [--seeds K] [--threads T] "
-                     "[--shard I/N] [--results DIR] [--force]",
+                     "[--shard I/N] [--results DIR] [--force] [--until-conclusive [--max-seeds N] [--plan-only]] "
+                     "[--batch-of DIR]",
                      "Runs the tutorial suites and study files.  Each run (suite, configuration,\n"
                      "seed) is stored as\n"
                      "DIR/<suite>/<address>.json, address = SHA-256 of its canonical configuration\n"
@@ -71,7 +76,12 @@ int cmd_run(const std::vector<std::string>& args) {
                      "A study's tuned arms run their tuning trials first; once every trial has a\n"
                      "record the chosen value's runs follow in the same call (a shard runs the\n"
                      "trials only: merge, then run again on the merged directory).\n"
-                     "Exit 1 if any run failed, 2 for a bad study file, 3 for missing data.",
+                     "--until-conclusive then adds seeds in batches to the configurations that\n"
+                     "undecided claims read (group-sequential, error rate kept at --alpha) until\n"
+                     "each claim is decided or --max-seeds is reached; the seeds added and the\n"
+                     "looks are recorded in DIR/seeds/<suite>.<budget>.json, which every command\n"
+                     "reading DIR then plans with.  Exit 1 if any run failed, 2 for a bad study\n"
+                     "file, 3 for missing data.",
                      opts, {}, args, vm))
     return kOk;
   if (threads < 1 || threads > 256)
@@ -95,12 +105,23 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   if (progress != "auto" && progress != "lines" && progress != "none")
     throw UsageError("--progress must be auto, lines or none, got '" + progress + "'");
+  if (seq.until_conclusive && sn != 1)
+    throw UsageError("--until-conclusive runs the whole loop here; to shard it, take a look with "
+                     "--until-conclusive --plan-only and run each batch with --batch-of DIR --shard I/N");
+  if (seq.until_conclusive && !seq.batch_of.empty())
+    throw UsageError("--batch-of runs one batch planned elsewhere; it does not combine with --until-conclusive");
+  if (seq.plan_only && !seq.until_conclusive) throw UsageError("--plan-only needs --until-conclusive");
+  if (seq.until_conclusive && !p.studies.empty())
+    throw UsageError("--until-conclusive adds seeds to built-in suites (--suite); it does not take --study");
+  if (seq.until_conclusive) (void)sequential_options(seq);  // bad flags: exit 2 before anything is written
   const auto mode = progress == "none"    ? Progress::Mode::quiet
                     : progress == "lines" ? Progress::Mode::lines
                                           : Progress::Mode::bar;
-  // Studies with tuned arms: the choices already decided by records in DIR.
-  const auto prior = p.studies.empty() ? records::LoadedResults{} : load_if_present(results);
-  Plan plan = make_plan(p, &prior);
+  // --batch-of DIR: DIR's plan (with its seed plans), less what DIR holds.
+  const std::string plan_dir = seq.batch_of.empty() ? results : seq.batch_of;
+  // Studies with tuned arms: the choices already decided by records in the plan's directory.
+  const auto prior = p.studies.empty() ? records::LoadedResults{} : load_if_present(plan_dir);
+  Plan plan = make_plan(p, &prior, plan_dir);
   if (!data_dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(data_dir, ec))
@@ -122,6 +143,25 @@ int cmd_run(const std::vector<std::string>& args) {
   auto run_name = [](const suites::RunSpec& r) {
     return r.suite + " " + r.config + " seed " + std::to_string(r.seed);
   };
+  if (seq.until_conclusive) {
+    // The whole plan of each suite, then one bar per batch (each batch is the
+    // whole grown plan, mostly cached).
+    suites::write_manifests(results, plan.suites, budget_of(p), plan.seed_plans);
+    auto bar = std::make_unique<RunsProgress>(0, threads, Progress::Mode::quiet);
+    o.on_progress = [&](int64_t d, int64_t, const suites::RunSpec& r, const std::string& what) {
+      bar->run_done(-1, d, run_name(r), what);
+    };
+    o.on_run_progress = [&](int worker, const suites::RunSpec& r, double f, const std::string& st) {
+      bar->run_progress(worker, run_name(r), f, st);
+    };
+    suites::UntilConclusiveHooks hooks;
+    hooks.before_batch = [&](int64_t n) { bar = std::make_unique<RunsProgress>(n, threads, mode); };
+    hooks.after_batch = [&](const suites::RunSummary& s) {
+      bar->finish(std::to_string(s.computed) + " computed, " + std::to_string(s.cached) + " cached, " +
+                  std::to_string(s.diverged) + " diverged, " + std::to_string(s.failed) + " failed");
+    };
+    return run_until_conclusive_command(p.suites, budget_of(p), seq, o, hooks);
+  }
   suites::RunSummary total;
   std::set<std::string> done;  // addresses run (or found) by an earlier stage of this call
   // Stage 1 runs the plan; while a study's tuning is decided by what stage 1
@@ -129,9 +169,9 @@ int cmd_run(const std::vector<std::string>& args) {
   for (int stage = 0;; ++stage) {
     // The whole plan of each suite, whichever shard this is: every shard writes
     // the same bytes, and merge checks that they agree.
-    suites::write_manifests(results, plan.suites, budget_of(p));
+    suites::write_manifests(results, plan.suites, budget_of(p), plan.seed_plans);
     std::vector<suites::RunSpec> runs;
-    for (auto& r : suites::shard(plan.runs, si, sn))
+    for (auto& r : suites::shard(seq.batch_of.empty() ? plan.runs : batch_of(seq.batch_of, plan.runs), si, sn))
       if (!done.count(records::run_address(r))) runs.push_back(std::move(r));
     for (const auto& r : runs) done.insert(records::run_address(r));
     o.suites = plan.suites;
@@ -152,15 +192,15 @@ int cmd_run(const std::vector<std::string>& args) {
     total.failed += sum.failed;
     total.errors.insert(total.errors.end(), sum.errors.begin(), sum.errors.end());
     if (!plan.undecided || sum.failed || stage > 0) break;
-    if (sn > 1) {
+    if (sn > 1 || !seq.batch_of.empty()) {
       std::cout << "tuning trials of this shard done: merge the shards, then run again on the merged "
                    "directory for the chosen values' runs\n";
       break;
     }
     const auto loaded = records::load_results(results);
-    plan = make_plan(p, &loaded);
+    plan = make_plan(p, &loaded, plan_dir);
   }
-  if (plan.undecided && sn == 1 && !total.failed)
+  if (plan.undecided && sn == 1 && seq.batch_of.empty() && !total.failed)
     std::cerr << "lrbench run: a study's tuning chose no value (see the manifest's Tuning section)\n";
   for (const auto& e : total.errors) std::cerr << "lrbench run: failed: " << e << "\n";
   std::cout << "runs " << total.total << ": computed " << total.computed << ", cached " << total.cached
@@ -191,7 +231,7 @@ int cmd_status(const std::vector<std::string>& args) {
     return kOk;
   const auto loaded = records::load_results(dir);
   print_load_errors("status", loaded);
-  const auto plan = make_plan(p, &loaded);
+  const auto plan = make_plan(p, &loaded, dir);
   std::printf("%-6s %8s %8s %8s %8s %8s\n", "suite", "planned", "ok", "diverged", "missing", "other");
   for (const auto& s : records::status(loaded, plan.runs))
     std::printf("%-6s %8d %8d %8d %8d %8d\n", s.suite.c_str(), s.expected, s.ok, s.diverged,
@@ -234,37 +274,64 @@ int cmd_merge(const std::vector<std::string>& args) {
 
 int cmd_claims(const std::vector<std::string>& args) {
   PlanOptions p;
-  std::string dir, format = "text";
+  std::string dir, format = "text", table = "full", multiplicity = "holm";
+  double alpha = 0.05;
   bool print_only = false;
   po::options_description opts("options");
   add_plan_options(opts, p);
   opts.add_options()
       ("results", po::value(&dir)->required(), "results directory")
       ("format", po::value(&format)->default_value(format), "text | markdown | json")
+      ("table", po::value(&table)->default_value(table),
+       "markdown only: full (claims.md: statistics per claim) | readme (one short line per claim: verdict, "
+       "raw verdict, seeds, abridged evidence; what README.md's verdict table is made of)")
+      ("multiplicity", po::value(&multiplicity)->default_value(multiplicity),
+       "how each suite's tests are adjusted as a family: holm (family-wise error) | bh (false discovery "
+       "rate) | bonferroni | none")
+      ("alpha", po::value(&alpha)->default_value(alpha), "the family's two-sided error rate, in (0, 0.5]")
       ("print-only", po::bool_switch(&print_only),
        "only print: do not write DIR/verdicts/<suite>.<budget>.json and the suites' manifests");
   po::positional_options_description pos;
   pos.add("results", 1);
   po::variables_map vm;
-  if (!parse_options("claims", "DIR [--format text|markdown|json] [--suite ID ...] [--study FILE ...] [--quick] "
-                     "[--seeds K]",
+  if (!parse_options("claims",
+                     "DIR [--format text|markdown|json] [--table full|readme] [--multiplicity holm|bh|bonferroni|none] "
+                     "[--suite ID ...] [--study FILE ...] [--quick] [--seeds K]",
                      "Checks every claim of the suites against the records in DIR (never trains):\n"
-                     "verdict supported / refuted / inconclusive with its evidence.  Pass the\n"
-                     "same --quick/--seeds as `lrbench run` so the expected runs match.  Also\n"
-                     "writes the verdicts as DIR/verdicts/<suite>.<budget>.json (and the suites'\n"
-                     "manifests) for `lrbench report`.  Exit 0 when every check could be\n"
-                     "evaluated (missing runs give 'inconclusive'), 1 when a check failed,\n"
+                     "verdict supported / refuted / inconclusive with its evidence.  Each suite's\n"
+                     "tests are one family: the verdict is the adjusted one (Holm by default), the\n"
+                     "raw one (each test alone at 95 %) is shown beside it, with p-values, the\n"
+                     "family interval, the minimum detectable effect at 80 % power and, for an\n"
+                     "inconclusive test, whether it is 'no effect of practical size' or 'too few\n"
+                     "seeds' (and about how many would decide it).  A suite with a seed plan\n"
+                     "(DIR/seeds/, from `run --until-conclusive`) is judged over its sequential\n"
+                     "looks.  Pass the same --quick/--seeds as `lrbench run` so the expected runs\n"
+                     "match.  Also writes the verdicts as DIR/verdicts/<suite>.<budget>.json (and\n"
+                     "the suites' manifests) for `lrbench report`.  Exit 0 when every check could\n"
+                     "be evaluated (missing runs give 'inconclusive'), 1 when a check failed,\n"
                      "3 when a results file is corrupt (nothing is written then).",
                      opts, pos, args, vm))
     return kOk;
+  if (table != "full" && table != "readme") throw UsageError("--table must be full or readme, got '" + table + "'");
+  if (table == "readme" && format != "markdown") throw UsageError("--table readme needs --format markdown");
   const auto fmt = format == "text"       ? records::ClaimsFormat::text
-                   : format == "markdown" ? records::ClaimsFormat::markdown
+                   : format == "markdown" ? (table == "readme" ? records::ClaimsFormat::readme
+                                                               : records::ClaimsFormat::markdown)
                    : format == "json"     ? records::ClaimsFormat::json
                                           : throw UsageError("--format must be text, markdown or json, got '" + format + "'");
+  if (!(alpha > 0 && alpha <= 0.5)) throw UsageError("--alpha must be in (0, 0.5], got " + std::to_string(alpha));
+  suites::ClaimsOptions co;
+  co.verdicts.alpha = alpha;
+  try {
+    co.verdicts.multiplicity = stats::parse_multiplicity(multiplicity);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--multiplicity: ") + e.what());
+  }
   const auto loaded = records::load_results(dir);
   print_load_errors("claims", loaded);
-  const auto plan = make_plan(p, &loaded);
-  const auto rows = suites::evaluate_claims(loaded, plan.runs, plan.suites);
+  const auto plan = make_plan(p, &loaded, dir);
+  co.seed_plans = &plan.seed_plans;
+  const auto rows = suites::evaluate_claims(loaded, plan.runs, plan.suites, co);
   std::cout << suites::format_claims(rows, fmt) << std::flush;
   bool errored = false;
   for (const auto& r : rows)
@@ -273,7 +340,7 @@ int cmd_claims(const std::vector<std::string>& args) {
       std::cerr << "lrbench claims: " << r.claim->id << " could not be evaluated: " << r.error << "\n";
     }
   if (!loaded.errors.empty()) return kDataError;  // verdicts of incomplete data are not recorded
-  if (!print_only) suites::record_claims(dir, loaded, rows, budget_of(p));
+  if (!print_only) suites::record_claims(dir, loaded, rows, budget_of(p), plan.seed_plans);
   return errored ? kRunFailure : kOk;
 }
 

@@ -22,7 +22,7 @@ void add_plan_options(po::options_description& opts, PlanOptions& p) {
 
 records::Budget budget_of(const PlanOptions& p) { return {.quick = p.quick, .seeds = p.seeds}; }
 
-Plan make_plan(const PlanOptions& p, const records::LoadedResults* loaded) {
+Plan make_plan(const PlanOptions& p, const records::LoadedResults* loaded, const std::string& seeds_dir) {
   if (p.seeds < 0 || p.seeds > 1000)
     throw UsageError("--seeds must be in [0, 1000], got " + std::to_string(p.seeds));
   Plan plan;
@@ -42,7 +42,8 @@ Plan make_plan(const PlanOptions& p, const records::LoadedResults* loaded) {
     plan.suites.push_back(&s);
     plan.undecided = plan.undecided || plan.studies.back().undecided;
   }
-  plan.runs = suites::plan_runs(plan.suites, budget_of(p));
+  if (!seeds_dir.empty()) plan.seed_plans = records::load_seed_plans(seeds_dir, budget_of(p));
+  plan.runs = suites::plan_runs(plan.suites, budget_of(p), plan.seed_plans);
   return plan;
 }
 

@@ -30,11 +30,13 @@ struct Plan {
                                                 // --suite nor --study is given), then the studies
   std::vector<suites::RunSpec> runs;            // sorted by address (the order shards split)
   bool undecided = false;                       // a study's tuned arm waits for its trials
+  suites::SeedPlans seed_plans;                 // the seeds `run --until-conclusive` added
 };
 // `loaded`: the records that decide the studies' tuning choices (null: none
-// yet).  UsageError for a bad flag or an unknown suite; a bad study file
+// yet); `seeds_dir`: the results directory whose seed plans (DIR/seeds/,
+// records/seed_plan.hpp) extend the plan (none when empty).  UsageError for a bad flag or an unknown suite; a bad study file
 // throws study::StudyError (exit 2), missing data data::DataError (exit 3).
-Plan make_plan(const PlanOptions& p, const records::LoadedResults* loaded);
+Plan make_plan(const PlanOptions& p, const records::LoadedResults* loaded, const std::string& seeds_dir = "");
 
 // The records of DIR when it exists (for the choices), else nothing.
 records::LoadedResults load_if_present(const std::string& dir);

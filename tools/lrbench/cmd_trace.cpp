@@ -2,7 +2,8 @@
 // trajectory as CSV.  Row 0 is the start; row t holds the LR update t used
 // (the schedule after t-1 completed steps: PyTorch's scheduler.step() after
 // every optimizer.step(), Keras' `iterations`) and the parameters and loss
-// after update t.  The loop is train::run_full_batch with the divergence rule
+// after update t (schedule-free: the average x, see run_full_batch).  The
+// loop is train::run_full_batch with the divergence rule
 // reduced to "loss not finite" (a trace shows the trajectory up to the
 // overflow).  Rows are streamed as they are produced: memory does not grow
 // with --steps.
@@ -205,7 +206,9 @@ int cmd_trace(const std::vector<std::string>& args) {
                      "trajectory as CSV: step,lr,loss,x0,x1,...  Row 0 is the start; row t has\n"
                      "the LR update t used and the loss and parameters after it.  A run whose\n"
                      "loss becomes non-finite stops, keeps its rows and exits with status 4.\n"
-                     "Rows are written as they are computed (memory does not grow with --steps).\n\n"
+                     "Rows are written as they are computed (memory does not grow with --steps).\n"
+                     "Schedule-free optimizers: the rows hold the average x and f(x), the point\n"
+                     "the method returns; its gradients are taken at y.\n\n"
                      "example: lrbench trace --problem rosenbrock --optimizer adam:lr=0.01 \\\n"
                      "           --schedule cosine_annealing_lr:T_max=500 --steps 500",
                      opts, {}, args, vm))

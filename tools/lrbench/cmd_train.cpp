@@ -220,7 +220,10 @@ int cmd_train(const std::vector<std::string>& args) {
                      "per-epoch train/test loss and accuracy, the LR and loss of every step,\n"
                      "throughput, peak RSS, status ok|diverged, and provenance (commit,\n"
                      "compiler, flags, CPU, threads, dataset SHA-256s, seed).  A diverged run\n"
-                     "(non-finite or exploding loss) keeps its curve and exits with status 4.\n\n"
+                     "(non-finite or exploding loss) keeps its curve and exits with status 4.\n"
+                     "Schedule-free optimizers: test loss and accuracy are measured at the\n"
+                     "average x, the point the method returns (and the run ends with it);\n"
+                     "train and per-step losses are those of y, where gradients are taken.\n\n"
                      "example: lrbench train --model cnn001 --dataset fashion-mnist \\\n"
                      "           --optimizer adam:lr=0.001,convention=keras --epochs 10 \\\n"
                      "           --batch 32 --seed 0 --threads 2 --out run.json",

@@ -15,6 +15,7 @@ std::optional<std::string> variable(const char* name) {
 }  // namespace
 
 std::optional<std::string> data_dir_from_environment() { return variable(kDataDirEnvVar); }
+std::optional<std::string> isa_from_environment() { return variable(kIsaEnvVar); }
 
 std::string this_executable() {
   std::error_code ec;

@@ -9,9 +9,11 @@ namespace lrb::cli {
 
 inline constexpr const char* kDataDirEnvVar = "LRBENCH_DATA_DIR";  // Fashion-MNIST / IDX directory
 inline constexpr const char* kWebDirEnvVar = "LRBENCH_WEB_DIR";    // folder holding uplot/dist
+inline constexpr const char* kIsaEnvVar = "LRBENCH_ISA";           // kernel path: auto|avx2|avx512
 
 // The variable's value, or nullopt when it is unset or empty.
 std::optional<std::string> data_dir_from_environment();
+std::optional<std::string> isa_from_environment();
 
 // Where the report's web assets (uPlot) are, in this order: --web-dir
 // (`flag`, when non-empty), $LRBENCH_WEB_DIR, <prefix>/share/lrbench/web when

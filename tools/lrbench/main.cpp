@@ -35,12 +35,16 @@ const std::vector<Command>& commands() {
        lrb::cli::cmd_claims},
       {"lr-find", "LR range test: loss vs exponentially growing LR, suggested LR", lrb::cli::cmd_lr_find},
       {"report", "offline HTML report + PNG/SVG/PDF figures from results files", lrb::cli::cmd_report},
+      {"profile", "performance profiles + AlgoPerf score of each suite's optimizers, with bootstrap bands",
+       lrb::cli::cmd_profile},
       {"study", "check a study file (TOML) or write a starter one; run it with run --study",
        lrb::cli::cmd_study},
       {"slurm-script", "Slurm job array (one shard per task) + dependent merge and report",
        lrb::cli::cmd_slurm_script},
       {"perf-check", "compare two benchmark JSONs (or two results dirs); exit 1 on a slowdown",
        lrb::cli::cmd_perf_check},
+      {"perf-history", "every commit's benchmarks: add to a store, report change points, check the newest",
+       lrb::cli::cmd_perf_history},
   };
   return table;
 }

@@ -45,4 +45,7 @@ echo "== cnn001 training: lrbench vs PyTorch ($threads threads)" >&2
     theirs=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["samples_per_second"])' "$out/cnn001_b${batch}_peer.json")
     /usr/bin/python3 -c 'import sys; o,t=float(sys.argv[2]),float(sys.argv[3]); print(f"| Adam, Keras init | {sys.argv[1]} | {o:,.0f} | {t:,.0f} | {o/t:.2f}x |")' "$batch" "$ours" "$theirs"
   done
+  isa=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["provenance"]["isa"])' "$out/cnn001_b32_r1.json")
+  echo
+  echo "lrbench kernels: $isa (\`--isa\`/LRBENCH_ISA; the same bits on every path); median of 3 runs each."
 } | tee "$out/cnn001_vs_pytorch.md"

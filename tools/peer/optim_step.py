@@ -2,7 +2,8 @@
 """Times PyTorch's optimizer.step() on the same work as bench/optim.
 
 Same sizes (1 Mi and 16 Mi float32 parameters, one tensor), same optimizers
-at PyTorch defaults, same thread count (torch.set_num_threads), gradients set
+at PyTorch defaults (those PyTorch 1.13 has: not Keras' lion, lamb,
+adafactor, ftrl), same thread count (torch.set_num_threads), gradients set
 once outside the timed region.  PyTorch 1.13's default implementation is used
 (foreach=None resolves to the single-tensor loop on CPU), i.e. what a user
 gets.  Prints JSON: one record per (optimizer, n) with the median of `reps`
@@ -31,6 +32,9 @@ CASES = {
     "nadam": (torch.optim.NAdam, dict()),
     "adamax": (torch.optim.Adamax, dict()),
     "adadelta": (torch.optim.Adadelta, dict()),
+    "radam": (torch.optim.RAdam, dict()),
+    "rprop": (torch.optim.Rprop, dict()),
+    "asgd": (torch.optim.ASGD, dict()),
 }
 
 

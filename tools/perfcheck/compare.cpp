@@ -26,14 +26,9 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 Calib calibration_for(const std::string& name, const Side& base, const Side& cont, const Options& o) {
   for (const auto& r : o.calib_rules)
     if (r.pattern.search(name)) return r.calib;
-  auto guess = [](const std::set<std::string>& c) {
-    if (c.count("flops")) return Calib::fma;
-    if (c.count("bytes_per_second")) return Calib::triad;
-    return Calib::none;
-  };
   const std::set<std::string>& cb = base.keys.at(name).counters;
   const std::set<std::string>& cc = cont.keys.at(name).counters;
-  const Calib a = guess(cb), b = guess(cc);
+  const Calib a = calibration_for_counters(cb), b = calibration_for_counters(cc);
   if (a != b) {
     auto list = [](const std::set<std::string>& s) {
       return "{" + join(std::vector<std::string>(s.begin(), s.end()), ", ") + "}";
@@ -47,6 +42,12 @@ Calib calibration_for(const std::string& name, const Side& base, const Side& con
 }
 
 }  // namespace
+
+Calib calibration_for_counters(const std::set<std::string>& counters) {
+  if (counters.count("flops")) return Calib::fma;
+  if (counters.count("bytes_per_second")) return Calib::triad;
+  return Calib::none;
+}
 
 const char* verdict_name(Verdict v) {
   switch (v) {

@@ -72,6 +72,10 @@ const char* calib_benchmark(Calib c);  // "BM_calib_fma_peak", ... ("" for none)
 // The calibration a benchmark name is ("lrb::bench::BM_calib_fma_peak/real_time" -> fma).
 Calib calibration_kind(std::string_view name);
 
+// The calibration a benchmark's user counters call for: "flops" -> fma (a
+// compute-bound kernel), "bytes_per_second" -> triad (memory-bound), else none.
+Calib calibration_for_counters(const std::set<std::string>& counters);
+
 struct CalibRule {
   NamePattern pattern;  // first rule whose pattern matches the name wins
   Calib calib = Calib::none;
@@ -226,6 +230,16 @@ stats::MeanComparison compare_metric(const std::vector<double>& baseline,
 
 std::string render(const BenchComparison& c, Format f);
 std::string render(const ConvComparison& c, Format f);
+
+// A table as aligned text columns or a GitHub markdown table ('|' escaped in
+// cells); the performance history's reports share it.
+struct Table {
+  std::vector<std::string> header;
+  std::string align;  // 'l' or 'r' per column
+  std::vector<std::vector<std::string>> rows;
+};
+std::string render_text(const Table& t);
+std::string render_markdown(const Table& t);
 
 // The pieces, for tests: a value with a unit picked by magnitude ("1.200 ms"),
 // a p-value ("0.012", "3.0e-05"), a number ("%.4g", inf, n/a).

@@ -175,8 +175,8 @@ json read_json(const std::string& path) {
   ss << f.rdbuf();
   try {
     return json::parse(ss.str(), [](int depth, json::parse_event_t, json&) {
-      if (depth > records::kMaxJsonDepth)
-        throw std::length_error("nests deeper than " + std::to_string(records::kMaxJsonDepth) +
+      if (depth > records::kMaxBenchmarkJsonDepth)
+        throw std::length_error("nests deeper than " + std::to_string(records::kMaxBenchmarkJsonDepth) +
                                 " levels");
       return true;
     });

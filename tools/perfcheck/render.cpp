@@ -19,11 +19,7 @@ json num_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); 
 
 std::string percent(double fraction) { return fmt::format("{:g}%", fraction * 100.0); }
 
-struct Table {
-  std::vector<std::string> header;
-  std::string align;  // 'l' or 'r' per column
-  std::vector<std::vector<std::string>> rows;
-};
+}  // namespace
 
 std::string render_text(const Table& t) {
   std::vector<size_t> w(t.header.size());
@@ -44,6 +40,8 @@ std::string render_text(const Table& t) {
   return out;
 }
 
+namespace {
+
 std::string md_cell(const std::string& s) {
   std::string out;
   for (char ch : s) {
@@ -52,6 +50,8 @@ std::string md_cell(const std::string& s) {
   }
   return out;
 }
+
+}  // namespace
 
 std::string render_markdown(const Table& t) {
   std::string out = "|";
@@ -66,6 +66,8 @@ std::string render_markdown(const Table& t) {
   }
   return out;
 }
+
+namespace {
 
 // title "1 slower, 0 faster, 3 unchanged"; details "real_time; threshold 5%, ...".
 std::string report(const std::string& title, const std::string& details, const Table& table,
