@@ -387,6 +387,36 @@ TEST(StudyClaims, EdgeFindsWhereEveryLargerLrFails) {
   EXPECT_EQ(f.verdict(0).verdict, Verdict::refuted) << f.verdict(0).summary;  // stable beyond 2
 }
 
+// The paired and threshold kinds carry their tests (what the suite's Holm
+// family adjusts, suites/verdict_stats.hpp); edge is decided by counts.
+TEST(StudyClaims, StatisticalKindsCarryTheirTestsForTheFamily) {
+  ClaimFixture f(
+      "[[claim]]\nstatement = \"b beats both\"\nkind = \"better\"\nmetric = \"test_loss\"\n"
+      "baseline = [\"a\", \"sweep/lr=0.01\"]\ncontender = \"b\"\n"
+      "[[claim]]\nstatement = \"a fits\"\nkind = \"threshold\"\nmetric = \"test_loss\"\narm = \"a\"\nop = \"<\"\n"
+      "value = 2\n"
+      "[[claim]]\nstatement = \"e\"\nkind = \"edge\"\nsweep = \"sweep\"\n");
+  f.set("a", {1.0, 1.1, 0.9, 1.05});
+  f.set("b", {0.5, 0.61, 0.4, 0.52});
+  for (const char* c : {"sweep/lr=0.01", "sweep/lr=0.1", "sweep/lr=1", "sweep/lr=10"}) f.set(c, {1, 1.2, 0.8, 1});
+  const auto both = f.verdict(0);
+  ASSERT_EQ(both.tests.size(), 2u);
+  EXPECT_EQ(both.combine, Combine::all_agree);
+  EXPECT_EQ(both.tests[0].label, "a");
+  EXPECT_EQ(both.tests[1].label, "sweep/lr=0.01");
+  EXPECT_EQ(both.tests[0].kind, ClaimTest::Kind::directional);
+  EXPECT_DOUBLE_EQ(both.tests[0].diff[1], -(0.61 - 1.1));  // lower is better: the gain is a - b
+  const auto th = f.verdict(1);
+  ASSERT_EQ(th.tests.size(), 1u);
+  EXPECT_EQ(th.tests[0].configs, std::vector<std::string>{"a"});
+  EXPECT_EQ(th.tests[0].seeds, (std::vector<int64_t>{0, 1, 2, 3}));
+  EXPECT_DOUBLE_EQ(th.tests[0].diff[0], 2 - 1.0);  // "< 2": how far below 2
+  EXPECT_EQ(th.verdict, Verdict::supported);
+  const auto edge = f.verdict(2);
+  EXPECT_TRUE(edge.tests.empty());
+  EXPECT_EQ(edge.basis, "count");
+}
+
 // ---- built-in suites written as study files ------------------------------------------------
 
 TEST(StudyBuiltins, TheStudyFilesInSuitesPlanWhatTheBuiltInSuitesPlan) {
@@ -398,6 +428,30 @@ TEST(StudyBuiltins, TheStudyFilesInSuitesPlanWhatTheBuiltInSuitesPlan) {
       const auto a = from_file.plan(b), built_in = find_suite(s->spec().id).plan(b);
       ASSERT_EQ(a.size(), built_in.size()) << name;
       for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(records::run_address(a[i]), records::run_address(built_in[i]));
+    }
+  }
+}
+
+// Suite 004's claims from its study file keep what decided them in C++: the
+// LR-shape checks are exact, the accuracy check a count, the MSE comparisons
+// one paired test each in the suite's family.
+TEST(StudyBuiltins, Suite004ClaimsCarryTheirBasisAndTests) {
+  const auto loaded = records::load_results(std::string(LRBENCH_SOURCE_DIR) + "/tests/fixtures/results");
+  const auto s = std::make_shared<const Study>(load_study(std::string(LRBENCH_SOURCE_DIR) + "/suites/004_lr_adjustment.toml"));
+  const Suite suite = to_suite(s, {});
+  const auto plan = plan_runs(std::vector<const Suite*>{&suite}, {.quick = true, .seeds = 2});
+  const auto rows = evaluate_claims(loaded, plan, std::vector<const Suite*>{&suite});
+  ASSERT_EQ(rows.size(), 10u);
+  for (const auto& r : rows) {
+    ASSERT_TRUE(r.error.empty()) << r.claim->id << ": " << r.error;
+    const std::string& id = r.claim->id;
+    if (id == "004.1" || id == "004.2" || id == "004.3") {
+      EXPECT_EQ(r.result.basis, "exact") << id;
+    } else if (id == "004.10") {
+      EXPECT_EQ(r.result.basis, "count") << id;
+    } else {
+      EXPECT_EQ(r.result.tests.size(), 1u) << id;
+      EXPECT_EQ(r.statistics.at("procedure").at("family_size"), 6) << id;
     }
   }
 }
