@@ -1,6 +1,12 @@
 // Suite 001: SGD vs RMSprop vs Adam on the tutorial's CNN, Fashion-MNIST (tutorial 001).
 //
-// One run = one cnn001 training (params.kind == "cnn001"):
+// The suite itself is the study file suites/001_adaptive_lr_cnn.toml (texts,
+// arms, budgets, most claims).  What stays here needs code: suite 001's
+// measurement protocol as two run kinds a study can name, and four checks
+// whose verdict rules are the tutorial's own (update cost and its share of a
+// step, stability, the printed RMSprop, range test vs grid).
+//
+// Run kind "cnn001": one cnn001 training (params.kind == "cnn001"):
 //
 //   data   Fashion-MNIST IDX files from the RunContext's data directory (the CLI's
 //          --data-dir, else LRBENCH_DATA_DIR, else /usr/share/datasets/fashion-mnist),
@@ -25,7 +31,7 @@
 // Records keep per-epoch curves, the mean batch loss of every block of 50
 // updates, the grid, and final scalars the claims read.
 //
-// One LR range test (params.kind == "lr_find001"): a fresh cnn001 (Keras init
+// Run kind "lr_find001", one LR range test: a fresh cnn001 (Keras init
 // from `seed`), train::lr_range_test over the first n_train training images,
 // the LR growing from lr_min to lr_max over `steps` batches of 32; the record
 // holds the curve (curves.lr_range) and the suggestion (final.suggested_lr).
@@ -51,6 +57,7 @@
 #include "datasets/error.hpp"
 #include "datasets/fashion_mnist.hpp"
 #include "suites/common.hpp"
+#include "suites/study/builtins.hpp"
 
 namespace lrb::suites {
 namespace {
@@ -58,35 +65,7 @@ namespace {
 constexpr double kChance = 0.1;  // 10 classes: a diverged grid trial counts as chance accuracy
 constexpr int kLossBlock = 50;   // updates per entry of curves.loss_per_50_steps
 
-// ---- the plan ------------------------------------------------------------------------
-
-struct Opt {
-  const char* name;  // config suffix
-  const char* spec;  // Keras defaults, the tutorial's settings
-  double lr;
-};
-// Keras SGD(0.01), RMSprop(0.001, rho 0.9, eps 1e-7), Adam(0.001, 0.9, 0.999, 1e-7).
-const Opt kOpts[] = {{"sgd", "sgd:lr=0.01,convention=keras", 0.01},
-                     {"rmsprop", "rmsprop:lr=0.001,convention=keras", 0.001},
-                     {"adam", "adam:lr=0.001,convention=keras", 0.001}};
-// Tutorial sec. 4.1's RMSprop as printed (core/optim: rmsprop_tutorial001).
-constexpr const char* kAsWritten = "rmsprop_tutorial001:lr=0.001";
-// The LR grid: these multiples of each optimizer's default (100x in all, half decades).
-const double kGridFactors[] = {0.1, 0.3, 1.0, 3.0, 10.0};
-
-std::string tutorial_config(const std::string& opt) { return "tutorial/" + opt; }
-std::string tuned_config(const std::string& opt) { return "tuned/" + opt; }
-std::string lr_find_config(const std::string& opt) { return "lr_find/" + opt; }
-const char* kAsWrittenConfig = "tutorial/rmsprop_as_written";
-
-struct Sizes {
-  int seeds, epochs, n_train, n_test, train_eval_n, tune_epochs, lr_find_steps;
-};
-Sizes sizes(const Budget& b) {
-  Sizes s = b.quick ? Sizes{3, 2, 5000, 10000, 5000, 1, 200} : Sizes{5, 10, 60000, 10000, 10000, 1, 400};
-  if (b.seeds > 0) s.seeds = b.seeds;
-  return s;
-}
+// ---- params --------------------------------------------------------------------------
 
 // The four decompressed files' SHA-256s: part of every run's address.
 json fashion_mnist_sha256() {
@@ -95,71 +74,82 @@ json fashion_mnist_sha256() {
   return sha;
 }
 
-json cnn_params(const Sizes& z, const std::string& optimizer, bool tuned, double default_lr) {
-  const auto opt = optim::optimizer_from_spec(spec::parse(optimizer));  // canonical, validated
-  const json sha = fashion_mnist_sha256();
+// What both kinds require of a study's settings: the tutorial's fixed setup.
+void require_tutorial_setup(const TrainParams& t, const char* kind) {
+  auto need = [&](bool ok, const std::string& what) {
+    if (!ok) throw std::invalid_argument(std::string(kind) + " runs the tutorial's setup: " + what);
+  };
+  need(t.generator == "images" && json(t.sha256) == fashion_mnist_sha256(), "dataset = \"fashion-mnist\"");
+  need(t.model == "cnn001", "model = \"cnn001\"");
+  need(t.init == "keras", "init = \"keras\"");
+  need(t.schedule == "constant", "schedule = \"constant\"");
+  need(t.batch == 32, "batch = 32");
+  need(t.dtype == "float32", "dtype = \"float32\"");
+  need(t.steps == 0 && t.val_fraction == 0 && t.eval_every == 1, "epochs (not steps), no val_fraction, eval_every = 1");
+}
+
+// Run kind "cnn001".  Options: train_eval_n (the first training images
+// evaluated after every epoch; default min(n_train, 10000)), and for a tuned run tune_lr_factors (the LR grid as multiples
+// of the optimizer's LR), tune_epochs (1), tune_val_fraction (0.1: the last
+// 10 % of the n_train images score the grid).
+json cnn_params(const TrainParams& t, const json& o) {
+  require_tutorial_setup(t, "kind cnn001");
+  const auto opt = optim::optimizer_from_spec(spec::parse(t.optimizer));  // canonical, validated
+  const int64_t train_eval_n = o.value("train_eval_n", std::min<int64_t>(t.n_train, 10000));
+  if (train_eval_n < 0) throw std::invalid_argument("options.train_eval_n must be >= 0");
   json tuning = nullptr;
-  if (tuned) {
+  if (o.contains("tune_lr_factors")) {
     json grid = json::array();
-    for (double f : kGridFactors) grid.push_back(f * default_lr);
+    for (const auto& f : o.at("tune_lr_factors")) {
+      if (!f.is_number() || !(f.get<double>() > 0)) throw std::invalid_argument("options.tune_lr_factors: numbers > 0");
+      grid.push_back(f.get<double>() * opt.lr);
+    }
+    const double vf = o.value("tune_val_fraction", 0.1);
+    if (!(vf > 0 && vf < 1)) throw std::invalid_argument("options.tune_val_fraction must be in (0, 1)");
     tuning = {{"grid", grid},
-              {"epochs", z.tune_epochs},
-              {"n_val", z.n_train / 10},
+              {"epochs", o.value("tune_epochs", 1)},
+              {"n_val", std::llround(static_cast<double>(t.n_train) * vf)},
               {"select", "max val_accuracy; ties: min val_loss; diverged never wins"},
               {"final_train", "all n_train at the chosen LR"}};
+  } else if (o.contains("tune_epochs") || o.contains("tune_val_fraction")) {
+    throw std::invalid_argument("options.tune_epochs / tune_val_fraction need options.tune_lr_factors");
   }
   return json{{"kind", "cnn001"},
               {"dataset",
                {{"name", "fashion-mnist"},
-                {"sha256", sha},
-                {"n_train", z.n_train},
-                {"n_test", z.n_test},
-                {"train_eval_n", z.train_eval_n}}},
+                {"sha256", fashion_mnist_sha256()},
+                {"n_train", t.n_train},
+                {"n_test", t.n_test},
+                {"train_eval_n", train_eval_n}}},
               {"model", "cnn001"},
               {"init", "keras"},
               {"optimizer", optim::to_spec_string(opt)},
               {"schedule", "constant"},
-              {"epochs", z.epochs},
+              {"epochs", t.epochs},
               {"batch", 32},
               {"dtype", "float32"},
               {"tuning", tuning}};
 }
 
-// The range test of lrbench lr-find's cnn001 example: 1e-6 .. 10, one pass
-// over steps x 32 images, EMA 0.98, stop at 4x the minimum.
-json lr_find_params(const Sizes& z, const std::string& optimizer) {
-  const auto opt = optim::optimizer_from_spec(spec::parse(optimizer));
+// Run kind "lr_find001": the range test of lrbench lr-find's cnn001 example:
+// options steps (batches of 32 over the first steps x 32 training images),
+// lr_min 1e-6, lr_max 10, smoothing 0.98, stop_factor 4.
+json lr_find_params(const TrainParams& t, const json& o) {
+  require_tutorial_setup(t, "kind lr_find001");
+  const auto opt = optim::optimizer_from_spec(spec::parse(t.optimizer));
+  if (!o.contains("steps") || !o["steps"].is_number_integer() || o["steps"].get<int64_t>() < 3 ||
+      o["steps"].get<int64_t>() > 1875)
+    throw std::invalid_argument("options.steps (batches of the range test) is required, in [3, 1875]");
+  const int64_t steps = o["steps"].get<int64_t>();
   return json{{"kind", "lr_find001"},
-              {"dataset", {{"name", "fashion-mnist"}, {"sha256", fashion_mnist_sha256()}, {"n_train", z.lr_find_steps * 32}, {"n_test", 0}}},
+              {"dataset", {{"name", "fashion-mnist"}, {"sha256", fashion_mnist_sha256()}, {"n_train", steps * 32}, {"n_test", 0}}},
               {"model", "cnn001"},
               {"init", "keras"},
               {"optimizer", optim::to_spec_string(opt)},
               {"range",
-               {{"lr_min", 1e-6}, {"lr_max", 10.0}, {"steps", z.lr_find_steps}, {"batch", 32},
-                {"smoothing", 0.98}, {"stop_factor", 4.0}}},
+               {{"lr_min", o.value("lr_min", 1e-6)}, {"lr_max", o.value("lr_max", 10.0)}, {"steps", steps}, {"batch", 32},
+                {"smoothing", o.value("smoothing", 0.98)}, {"stop_factor", o.value("stop_factor", 4.0)}}},
               {"dtype", "float32"}};
-}
-
-std::vector<RunSpec> plan(const Budget& b) {
-  const Sizes z = sizes(b);
-  std::vector<RunSpec> runs;
-  auto add = [&](const std::string& config, const json& params, const Factors& factors) {
-    for (int s = 0; s < z.seeds; ++s) runs.push_back({"001", config, s, params, factors});
-  };
-  // Factor "code": RMSprop as the tutorial prints it vs RMSprop as defined.
-  for (const auto& o : kOpts) {
-    Factors f = {{"experiment", "tutorial"}, {"optimizer", o.name}, {"lr", o.lr}};
-    if (std::string(o.name) == "rmsprop") f.push_back({"code", "corrected"});
-    add(tutorial_config(o.name), cnn_params(z, o.spec, false, o.lr), f);
-  }
-  add(kAsWrittenConfig, cnn_params(z, kAsWritten, false, 0.001),
-      {{"experiment", "tutorial"}, {"optimizer", "rmsprop"}, {"lr", 0.001}, {"code", "as_written"}});
-  for (const auto& o : kOpts)
-    add(tuned_config(o.name), cnn_params(z, o.spec, true, o.lr),
-        {{"experiment", "tuned"}, {"optimizer", o.name}, {"lr", "tuned on a validation split"}});
-  for (const auto& o : kOpts)
-    add(lr_find_config(o.name), lr_find_params(z, o.spec), {{"experiment", "lr_find"}, {"optimizer", o.name}});
-  return runs;
 }
 
 // ---- data --------------------------------------------------------------------------
@@ -297,7 +287,7 @@ json epoch_field(const json& epochs, size_t i, const char* key) {
   return i < epochs.size() ? epochs[i].at(key) : json();
 }
 
-RunResult execute_lr_find(const RunSpec& run, const RunContext& ctx) {
+RunResult execute_lr_find001(const RunSpec& run, const RunContext& ctx) {
   const json& p = run.params;
   const json& dsp = p.at("dataset");
   const auto ds = fashion_mnist(dsp, ctx);
@@ -344,9 +334,9 @@ RunResult execute_lr_find(const RunSpec& run, const RunContext& ctx) {
               {"dataset", {{"name", ds->name}, {"files", files}, {"n_train", n}}}};
 }
 
-RunResult execute(const RunSpec& run, const RunContext& ctx) {
+RunResult execute_cnn001(const RunSpec& run, const RunContext& ctx) {
   const json& p = run.params;
-  if (p.at("kind") == "lr_find001") return execute_lr_find(run, ctx);
+  if (p.at("kind") == "lr_find001") return execute_lr_find001(run, ctx);
   if (p.at("kind") != "cnn001") throw std::invalid_argument("suite 001: unknown params.kind " + p.at("kind").dump());
   const json& dsp = p.at("dataset");
   const auto ds = fashion_mnist(dsp, ctx);
@@ -445,302 +435,199 @@ RunResult execute(const RunSpec& run, const RunContext& ctx) {
         {"train_eval_n", n_eval}, {"n_val", p.at("tuning").is_null() ? json(0) : p.at("/tuning/n_val"_json_pointer)}}}};
 }
 
-// ---- claims --------------------------------------------------------------------------
 
-// Supported / refuted / inconclusive of two paired comparisons that must agree.
-ClaimResult both(ClaimResult a, ClaimResult b, const std::string& what_a, const std::string& what_b) {
-  ClaimResult r;
-  add_run_counts(r, a);
-  add_run_counts(r, b);
-  r.combine = Combine::all_agree;
-  for (auto [part, what] : {std::pair{&a, &what_a}, std::pair{&b, &what_b}})
-    for (auto t : part->tests) {
-      t.label = *what;
-      r.tests.push_back(std::move(t));
-    }
-  r.evidence = {{what_a, a.evidence}, {what_b, b.evidence},
-                {"verdicts", {{what_a, to_string(a.verdict)}, {what_b, to_string(b.verdict)}}}};
-  r.verdict = a.verdict == Verdict::supported && b.verdict == Verdict::supported ? Verdict::supported
-              : a.verdict == Verdict::refuted && b.verdict == Verdict::refuted   ? Verdict::refuted
-                                                                                 : Verdict::inconclusive;
-  r.summary = fmt::format("{}: {}; {}: {}", what_a, a.summary, what_b, b.summary);
+// ---- checks ----------------------------------------------------------------------------
+
+std::string arg(const json& args, const char* key, const char* def) {
+  return args.contains(key) ? args.at(key).get<std::string>() : std::string(def);
+}
+
+// "update_cost" (claim 001.5): the optimizer update's time per step, paired by
+// seed, and its share of a whole training step -- a timing with its own
+// summary, not a metric comparison alone.
+ClaimResult check_update_cost(const ResultSet& rs, const std::vector<RunSpec>& plan, const json& args) {
+  const std::string b = arg(args, "baseline", "tutorial/sgd"), a = arg(args, "contender", "tutorial/adam");
+  const std::string lb = arg(args, "baseline_label", "SGD"), la = arg(args, "contender_label", "Adam");
+  const std::string kb = arg(args, "baseline_key", "sgd"), ka = arg(args, "contender_key", "adam");
+  auto r = claim_better(rs, plan, b, a, "/timing/update_seconds_per_step", false, 0.05);
+  const auto sb = series(rs, plan, b, "/timing/update_seconds_per_step");
+  const auto sa = series(rs, plan, a, "/timing/update_seconds_per_step");
+  const auto stb = series(rs, plan, b, "/timing/step_seconds");
+  const auto sta = series(rs, plan, a, "/timing/step_seconds");
+  const auto slb = series(rs, plan, b, "/final/optimizer_state_slots");
+  const auto sla = series(rs, plan, a, "/final/optimizer_state_slots");
+  r.evidence["step_seconds"] = {{kb, to_json(stb)}, {ka, to_json(sta)}};
+  r.evidence["state_slots"] = {{kb, to_json(slb)}, {ka, to_json(sla)}};
+  if (!sb.values.empty() && !sa.values.empty() && !stb.values.empty() && !sta.values.empty()) {
+    const double ub = stats::mean(sb.values), ua = stats::mean(sa.values);
+    // Whole steps share the core with other work: the fastest run is the
+    // least disturbed estimate (the update times are already minima).
+    const double tb = *std::min_element(stb.values.begin(), stb.values.end());
+    const double ta = *std::min_element(sta.values.begin(), sta.values.end());
+    r.evidence["update_share_of_step"] = {{kb, ub / tb}, {ka, ua / ta}};
+    r.summary = fmt::format(
+        "timing: update {:.3g} us ({}) vs {:.3g} us ({}) per step = {:.2f}x; "
+        "state {} vs {} slots per parameter; the update is {:.1f}% ({}) / {:.1f}% "
+        "({}) of a training step (fastest run: {:.3g} vs {:.3g} ms). {}",
+        1e6 * ua, la, 1e6 * ub, lb, ua / ub, sla.values.empty() ? NAN : sla.values[0],
+        slb.values.empty() ? NAN : slb.values[0], 100 * ua / ta, la, 100 * ub / tb, lb, 1e3 * ta, 1e3 * tb, r.summary);
+  }
   return r;
 }
 
-std::vector<Claim> claims() {
-  std::vector<Claim> c;
-  const std::string paired_acc =
-      "paired (by seed) 95% CI of (Adam - SGD): above 0 supported; below 0, or within +-0.5% of "
-      "SGD's mean, refuted; else inconclusive";
-  struct Pair {
-    const char* id;
-    const char* prefix;  // "tutorial" | "tuned"
-    const char* settings;
-  };
-  const Pair setups[] = {{"001.1", "tutorial", "at the tutorial's (Keras default) LRs"},
-                         {"001.3", "tuned", "with each LR tuned on a validation split"}};
-  for (const auto& s : setups) {
-    const std::string b = std::string(s.prefix) + "/sgd", a = std::string(s.prefix) + "/adam";
-    const std::string id2 = std::string(s.id) == "001.1" ? "001.2" : "001.4";
-    c.push_back({s.id, std::string("Adam converges faster than SGD (") + s.settings + ")",
-                 "tutorial 001 sec. 3.3 (table) and 4.3",
-                 "test loss after the first epoch (10 epochs, batch 32), paired by seed; "
-                 "evidence also: training loss of epoch 1, epochs to 85% test accuracy",
-                 "paired 95% CI of (Adam - SGD) below 0 supported; above 0, or within +-1% of "
-                 "SGD's mean, refuted; else inconclusive",
-                 [=](const ResultSet& rs, const std::vector<RunSpec>& plan) {
-                   auto r = claim_better(rs, plan, b, a, "/final/test_loss_epoch1", true, 0.01);
-                   r.evidence["train_loss_epoch1"] = {
-                       {"sgd", to_json(series(rs, plan, b, "/final/train_loss_epoch1"))},
-                       {"adam", to_json(series(rs, plan, a, "/final/train_loss_epoch1"))}};
-                   r.evidence["epochs_to_acc_0.85"] = {
-                       {"sgd", to_json(series(rs, plan, b, "/final/epochs_to_acc_0.85"))},
-                       {"adam", to_json(series(rs, plan, a, "/final/epochs_to_acc_0.85"))}};
-                   return r;
-                 }});
-    c.push_back({id2, std::string("Adam reaches a higher accuracy than SGD (") + s.settings + ")",
-                 "tutorial 001 sec. 4.3", "test accuracy after 10 epochs, paired by seed", paired_acc,
-                 [=](const ResultSet& rs, const std::vector<RunSpec>& plan) {
-                   auto r = claim_better(rs, plan, b, a, "/final/test_accuracy", false, 0.005);
-                   if (std::string(s.prefix) == "tuned")
-                     r.evidence["chosen_lr"] = {{"sgd", to_json(series(rs, plan, b, "/final/lr"))},
-                                                {"adam", to_json(series(rs, plan, a, "/final/lr"))}};
-                   return r;
-                 }});
+// "stability" (claim 001.6): the fall of test accuracy between epochs, paired;
+// both curves monotone in every seed is no difference in stability (not the
+// refutation claim_better would read from a CI of [0, 0]).
+ClaimResult check_stability(const ResultSet& rs, const std::vector<RunSpec>& plan, const json& args) {
+  const std::string b = arg(args, "baseline", "tutorial/sgd"), a = arg(args, "contender", "tutorial/rmsprop");
+  const std::string kb = arg(args, "baseline_key", "sgd"), ka = arg(args, "contender_key", "rmsprop");
+  const std::string gb = arg(args, "baseline_tuned", "tuned/sgd"), ga = arg(args, "contender_tuned", "tuned/rmsprop");
+  auto r = claim_better(rs, plan, b, a, "/final/test_accuracy_drop_sum", true, 0.0);
+  const json& d = r.evidence.contains("paired_diff") ? r.evidence["paired_diff"] : json();
+  if (!d.is_null() && d["ci95"][0] == 0 && d["ci95"][1] == 0) {
+    r.verdict = Verdict::inconclusive;
+    r.summary = "both curves monotone in every seed: " + r.summary;
   }
-  c.push_back({"001.5", "Adam costs more compute per step than SGD", "tutorial 001 sec. 3.3 (table)",
-               "TIMING (volatile, from the records' timing block): seconds per optimizer update on "
-               "cnn001's 54,410 float32 parameters (fastest of 5 x 100 updates, single thread), "
-               "tutorial runs paired by seed; evidence also: state slots per parameter and the "
-               "update's share of a whole training step (fastest run of each)",
-               "paired 95% CI of (Adam - SGD) update time above 0 supported; below 0 or within "
-               "+-5% refuted; else inconclusive",
-               [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
-                 const std::string b = "tutorial/sgd", a = "tutorial/adam";
-                 auto r = claim_better(rs, plan, b, a, "/timing/update_seconds_per_step", false, 0.05);
-                 const auto sb = series(rs, plan, b, "/timing/update_seconds_per_step");
-                 const auto sa = series(rs, plan, a, "/timing/update_seconds_per_step");
-                 const auto stb = series(rs, plan, b, "/timing/step_seconds");
-                 const auto sta = series(rs, plan, a, "/timing/step_seconds");
-                 const auto slb = series(rs, plan, b, "/final/optimizer_state_slots");
-                 const auto sla = series(rs, plan, a, "/final/optimizer_state_slots");
-                 r.evidence["step_seconds"] = {{"sgd", to_json(stb)}, {"adam", to_json(sta)}};
-                 r.evidence["state_slots"] = {{"sgd", to_json(slb)}, {"adam", to_json(sla)}};
-                 if (!sb.values.empty() && !sa.values.empty() && !stb.values.empty() && !sta.values.empty()) {
-                   const double ub = stats::mean(sb.values), ua = stats::mean(sa.values);
-                   // Whole steps share the core with other work: the fastest run is the
-                   // least disturbed estimate (the update times are already minima).
-                   const double tb = *std::min_element(stb.values.begin(), stb.values.end());
-                   const double ta = *std::min_element(sta.values.begin(), sta.values.end());
-                   r.evidence["update_share_of_step"] = {{"sgd", ub / tb}, {"adam", ua / ta}};
-                   r.summary = fmt::format(
-                       "timing: update {:.3g} us (Adam) vs {:.3g} us (SGD) per step = {:.2f}x; "
-                       "state {} vs {} slots per parameter; the update is {:.1f}% (Adam) / {:.1f}% "
-                       "(SGD) of a training step (fastest run: {:.3g} vs {:.3g} ms). {}",
-                       1e6 * ua, 1e6 * ub, ua / ub, sla.values.empty() ? NAN : sla.values[0],
-                       slb.values.empty() ? NAN : slb.values[0], 100 * ua / ta, 100 * ub / tb,
-                       1e3 * ta, 1e3 * tb, r.summary);
-                 }
-                 return r;
-               }});
-  c.push_back({"001.6", "RMSprop is more stable than SGD (it damps gradient oscillation)",
-               "tutorial 001 sec. 3.1 and 3.3 (table)",
-               "sum over epochs of the fall in test accuracy from one epoch to the next (0 = a "
-               "monotone curve), tutorial settings, paired by seed; evidence also: diverged runs, "
-               "seed SD of final test accuracy, rise of the epoch training loss, diverged grid trials",
-               "paired 95% CI of (RMSprop - SGD) below 0 supported; above 0 refuted; else "
-               "inconclusive (no equivalence band: both can be 0)",
-               [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
-                 const std::string b = "tutorial/sgd", a = "tutorial/rmsprop";
-                 auto r = claim_better(rs, plan, b, a, "/final/test_accuracy_drop_sum", true, 0.0);
-                 // Both exactly 0 (CI [0, 0]) reads as "equivalent" in claim_better: it is
-                 // no difference in stability, not a refutation of "more stable".
-                 const json& d = r.evidence.contains("paired_diff") ? r.evidence["paired_diff"] : json();
-                 if (!d.is_null() && d["ci95"][0] == 0 && d["ci95"][1] == 0) {
-                   r.verdict = Verdict::inconclusive;
-                   r.summary = "both curves monotone in every seed: " + r.summary;
-                 }
-                 const auto fb = series(rs, plan, b, "/final/test_accuracy");
-                 const auto fa = series(rs, plan, a, "/final/test_accuracy");
-                 r.evidence["final_accuracy_seed_sd"] = {
-                     {"sgd", fb.values.size() > 1 ? json(stats::sd(fb.values)) : json()},
-                     {"rmsprop", fa.values.size() > 1 ? json(stats::sd(fa.values)) : json()}};
-                 r.evidence["train_loss_rise_sum"] = {
-                     {"sgd", to_json(series(rs, plan, b, "/final/train_loss_rise_sum"))},
-                     {"rmsprop", to_json(series(rs, plan, a, "/final/train_loss_rise_sum"))}};
-                 json grid_div = json::object();
-                 for (const char* o : {"sgd", "rmsprop"}) {
-                   int div = 0, trials = 0;
-                   for (const auto& run : plan) {
-                     if (run.config != tuned_config(o)) continue;
-                     const json* rec = rs.find(run.config, run.seed);
-                     if (!rec) continue;
-                     const auto& t = rec->at("/curves/tuning"_json_pointer);
-                     if (t.is_null()) continue;
-                     for (const auto& g : t.at("grid")) {
-                       ++trials;
-                       div += g.at("status") == "diverged";
-                     }
-                   }
-                   grid_div[o] = {{"diverged", div}, {"trials", trials}};
-                 }
-                 r.evidence["grid_diverged"] = grid_div;
-                 r.summary += fmt::format("; seed SD of final acc: SGD {}, RMSprop {}",
-                                          fmt_num(fb.values.size() > 1 ? stats::sd(fb.values) : NAN),
-                                          fmt_num(fa.values.size() > 1 ? stats::sd(fa.values) : NAN));
-                 return r;
-               }});
-  c.push_back({"001.7", "RMSprop is sensitive to its hyperparameters (more than SGD and Adam are)",
-               "tutorial 001 sec. 3.3 (table)",
-               "spread (max - min) of validation accuracy over the LR grid {0.1, 0.3, 1, 3, 10} x the "
-               "default LR (1 epoch each, diverged = chance 0.1), per seed, from the tuned runs; "
-               "evidence also: seed SD of final test accuracy at the tutorial settings",
-               "paired 95% CIs of (RMSprop - SGD) and (RMSprop - Adam) spreads: both above 0 "
-               "supported; both below 0 (or within +-5%) refuted; mixed inconclusive",
-               [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
-                 const std::string m = "/final/grid_val_accuracy_spread";
-                 auto r = both(claim_better(rs, plan, "tuned/sgd", "tuned/rmsprop", m, false, 0.05),
-                               claim_better(rs, plan, "tuned/adam", "tuned/rmsprop", m, false, 0.05),
-                               "vs SGD", "vs Adam");
-                 json sd = json::object();
-                 for (const auto& o : kOpts) {
-                   const auto s = series(rs, plan, tutorial_config(o.name), "/final/test_accuracy");
-                   sd[o.name] = s.values.size() > 1 ? json(stats::sd(s.values)) : json();
-                 }
-                 r.evidence["tutorial_final_accuracy_seed_sd"] = sd;
-                 note_missing(r);
-                 return r;
-               }});
-  c.push_back({"001.8", "The RMSprop update as printed (theta <- theta - lr / sqrt(v + eps)) trains the CNN",
-               "tutorial 001 sec. 4.1",
-               "final test accuracy of rmsprop_tutorial001 (lr 0.001, rho 0.9, eps 1e-7) vs real "
-               "Keras RMSprop at the same settings; fraction of parameters that moved down",
-               "refuted if every as-written run diverged or ends below 0.2 accuracy (chance 0.1) "
-               "while real RMSprop exceeds 0.5 in every seed; supported if the as-written runs are "
-               "within 1 point of real RMSprop on average; else inconclusive",
-               [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
-                 ClaimResult r;
-                 r.basis = "descriptive";
-                 const auto w = series(rs, plan, kAsWrittenConfig, "/final/test_accuracy");
-                 const auto real = series(rs, plan, "tutorial/rmsprop", "/final/test_accuracy");
-                 const auto down = series(rs, plan, kAsWrittenConfig, "/final/frac_params_decreased");
-                 const auto down_real = series(rs, plan, "tutorial/rmsprop", "/final/frac_params_decreased");
-                 add_run_counts(r, w);
-                 add_run_counts(r, real);
-                 r.evidence = {{"as_written", to_json(w)}, {"real", to_json(real)},
-                               {"frac_params_decreased", {{"as_written", to_json(down)}, {"real", to_json(down_real)}}}};
-                 const double wmax = w.values.empty() ? -INFINITY : *std::max_element(w.values.begin(), w.values.end());
-                 const double rmin = real.values.empty() ? NAN : *std::min_element(real.values.begin(), real.values.end());
-                 const bool all_failed = w.diverged + static_cast<int>(w.values.size()) == w.expected - w.missing &&
-                                         w.expected > w.missing && wmax < 0.2;
-                 if (all_failed && rmin > 0.5)
-                   r.verdict = Verdict::refuted;
-                 else if (!w.values.empty() && !real.values.empty() &&
-                          stats::mean(w.values) >= stats::mean(real.values) - 0.01)
-                   r.verdict = Verdict::supported;
-                 r.summary = fmt::format(
-                     "as written: {} diverged, best final test accuracy {} (chance 0.1), {} of parameters "
-                     "moved down; real RMSprop: worst seed {}, mean {}",
-                     w.diverged, w.values.empty() ? "n/a" : fmt_num(wmax),
-                     down.values.empty() ? "n/a" : fmt::format("{:.1f}%", 100 * stats::mean(down.values)),
-                     fmt_num(rmin), real.values.empty() ? "n/a" : fmt_num(stats::mean(real.values)));
-                 note_missing(r);
-                 return r;
-               }});
-  c.push_back({"001.9", "An LR range test (one short run, no validation split) finds the LR that the validation grid picks",
-               "lrbench: Smith's LR range test (lrbench lr-find) against the tuned configs",
-               "per optimizer: median over seeds of log10(final.suggested_lr of lr_find/<opt>) vs median of "
-               "log10(chosen LR of tuned/<opt>), in decades",
-               "supported if every optimizer's gap is <= 0.5 decade (one step of the half-decade grid); "
-               "refuted if any gap exceeds 1 decade; else inconclusive",
-               [](const ResultSet& rs, const std::vector<RunSpec>& plan) {
-                 ClaimResult r;
-                 r.basis = "descriptive";
-                 r.evidence = json::object();
-                 std::vector<std::string> parts;
-                 double worst = 0;
-                 bool all_present = true;
-                 for (const auto& o : kOpts) {
-                   const auto sug = series(rs, plan, lr_find_config(o.name), "/final/suggested_lr");
-                   const auto tuned = series(rs, plan, tuned_config(o.name), "/final/lr");
-                   add_run_counts(r, sug);
-                   add_run_counts(r, tuned);
-                   r.evidence[o.name] = {{"suggested_lr", to_json(sug)}, {"tuned_lr", to_json(tuned)}};
-                   if (sug.values.empty() || tuned.values.empty()) {
-                     all_present = false;
-                     parts.push_back(fmt::format("{}: no values", o.name));
-                     continue;
-                   }
-                   std::vector<double> ls, lt;
-                   for (double v : sug.values) ls.push_back(std::log10(v));
-                   for (double v : tuned.values) lt.push_back(std::log10(v));
-                   const double ms = std::pow(10.0, stats::median(ls)), mt = std::pow(10.0, stats::median(lt));
-                   const double gap = std::fabs(std::log10(ms / mt));
-                   worst = std::max(worst, gap);
-                   r.evidence[o.name]["gap_decades"] = gap;
-                   parts.push_back(fmt::format("{}: suggested {} vs tuned {} ({:.2f} decades)", o.name, fmt_num(ms),
-                                               fmt_num(mt), gap));
-                 }
-                 if (all_present) r.verdict = worst <= 0.5 ? Verdict::supported
-                                              : worst > 1.0 ? Verdict::refuted
-                                                            : Verdict::inconclusive;
-                 r.summary = fmt::format("{} (medians over seeds)", fmt::join(parts, "; "));
-                 note_missing(r);
-                 return r;
-               }});
-  return c;
+  const auto fb = series(rs, plan, b, "/final/test_accuracy");
+  const auto fa = series(rs, plan, a, "/final/test_accuracy");
+  r.evidence["final_accuracy_seed_sd"] = {{kb, fb.values.size() > 1 ? json(stats::sd(fb.values)) : json()},
+                                          {ka, fa.values.size() > 1 ? json(stats::sd(fa.values)) : json()}};
+  r.evidence["train_loss_rise_sum"] = {{kb, to_json(series(rs, plan, b, "/final/train_loss_rise_sum"))},
+                                       {ka, to_json(series(rs, plan, a, "/final/train_loss_rise_sum"))}};
+  json grid_div = json::object();
+  for (const auto& [key, config] : {std::pair{kb, gb}, std::pair{ka, ga}}) {
+    int div = 0, trials = 0;
+    for (const auto& run : plan) {
+      if (run.config != config) continue;
+      const json* rec = rs.find(run.config, run.seed);
+      if (!rec) continue;
+      const auto& t = rec->at("/curves/tuning"_json_pointer);
+      if (t.is_null()) continue;
+      for (const auto& g : t.at("grid")) {
+        ++trials;
+        div += g.at("status") == "diverged";
+      }
+    }
+    grid_div[key] = {{"diverged", div}, {"trials", trials}};
+  }
+  r.evidence["grid_diverged"] = grid_div;
+  r.summary += fmt::format("; seed SD of final acc: {} {}, {} {}", arg(args, "baseline_label", "SGD"),
+                           fmt_num(fb.values.size() > 1 ? stats::sd(fb.values) : NAN),
+                           arg(args, "contender_label", "RMSprop"),
+                           fmt_num(fa.values.size() > 1 ? stats::sd(fa.values) : NAN));
+  return r;
+}
+
+// "as_written_trains" (claim 001.8): the printed update against the real one:
+// every as-written run at chance (or diverged) while the real one learns.
+ClaimResult check_as_written(const ResultSet& rs, const std::vector<RunSpec>& plan, const json& args) {
+  const std::string wc = arg(args, "as_written", "tutorial/rmsprop_as_written"), rc = arg(args, "real", "tutorial/rmsprop");
+  ClaimResult r;
+  r.basis = "descriptive";
+  const auto w = series(rs, plan, wc, "/final/test_accuracy");
+  const auto real = series(rs, plan, rc, "/final/test_accuracy");
+  const auto down = series(rs, plan, wc, "/final/frac_params_decreased");
+  const auto down_real = series(rs, plan, rc, "/final/frac_params_decreased");
+  add_run_counts(r, w);
+  add_run_counts(r, real);
+  r.evidence = {{"as_written", to_json(w)}, {"real", to_json(real)},
+                {"frac_params_decreased", {{"as_written", to_json(down)}, {"real", to_json(down_real)}}}};
+  const double wmax = w.values.empty() ? -INFINITY : *std::max_element(w.values.begin(), w.values.end());
+  const double rmin = real.values.empty() ? NAN : *std::min_element(real.values.begin(), real.values.end());
+  const bool all_failed = w.diverged + static_cast<int>(w.values.size()) == w.expected - w.missing &&
+                          w.expected > w.missing && wmax < 0.2;
+  if (all_failed && rmin > 0.5)
+    r.verdict = Verdict::refuted;
+  else if (!w.values.empty() && !real.values.empty() && stats::mean(w.values) >= stats::mean(real.values) - 0.01)
+    r.verdict = Verdict::supported;
+  r.summary = fmt::format(
+      "as written: {} diverged, best final test accuracy {} (chance 0.1), {} of parameters "
+      "moved down; real RMSprop: worst seed {}, mean {}",
+      w.diverged, w.values.empty() ? "n/a" : fmt_num(wmax),
+      down.values.empty() ? "n/a" : fmt::format("{:.1f}%", 100 * stats::mean(down.values)), fmt_num(rmin),
+      real.values.empty() ? "n/a" : fmt_num(stats::mean(real.values)));
+  note_missing(r);
+  return r;
+}
+
+// "range_test_vs_grid" (claim 001.9): per optimizer, the median LR range-test
+// suggestion against the median LR the validation grid chose, in decades.
+ClaimResult check_range_vs_grid(const ResultSet& rs, const std::vector<RunSpec>& plan, const json& args) {
+  std::vector<std::string> names = {"sgd", "rmsprop", "adam"};
+  if (args.contains("optimizers")) names = args.at("optimizers").get<std::vector<std::string>>();
+  ClaimResult r;
+  r.basis = "descriptive";
+  r.evidence = json::object();
+  std::vector<std::string> parts;
+  double worst = 0;
+  bool all_present = true;
+  for (const auto& o : names) {
+    const auto sug = series(rs, plan, "lr_find/" + o, "/final/suggested_lr");
+    const auto tuned = series(rs, plan, "tuned/" + o, "/final/lr");
+    add_run_counts(r, sug);
+    add_run_counts(r, tuned);
+    r.evidence[o] = {{"suggested_lr", to_json(sug)}, {"tuned_lr", to_json(tuned)}};
+    if (sug.values.empty() || tuned.values.empty()) {
+      all_present = false;
+      parts.push_back(fmt::format("{}: no values", o));
+      continue;
+    }
+    std::vector<double> ls, lt;
+    for (double v : sug.values) ls.push_back(std::log10(v));
+    for (double v : tuned.values) lt.push_back(std::log10(v));
+    const double ms = std::pow(10.0, stats::median(ls)), mt = std::pow(10.0, stats::median(lt));
+    const double gap = std::fabs(std::log10(ms / mt));
+    worst = std::max(worst, gap);
+    r.evidence[o]["gap_decades"] = gap;
+    parts.push_back(fmt::format("{}: suggested {} vs tuned {} ({:.2f} decades)", o, fmt_num(ms), fmt_num(mt), gap));
+  }
+  if (all_present) r.verdict = worst <= 0.5 ? Verdict::supported : worst > 1.0 ? Verdict::refuted : Verdict::inconclusive;
+  r.summary = fmt::format("{} (medians over seeds)", fmt::join(parts, "; "));
+  note_missing(r);
+  return r;
 }
 
 }  // namespace
 
-Suite suite_001() {
-  return Suite{
-      .id = "001",
-      .title = "Adaptive LR: SGD vs RMSprop vs Adam on a CNN, Fashion-MNIST",
-      .tutorial =
-          {"Keras Conv2D(32, 3x3, ReLU) on 28x28x1 -> MaxPool 2x2 -> Flatten -> Dense(10, softmax), "
-           "sparse categorical cross-entropy, Adam(learning_rate=0.001), fit(epochs=10, batch_size=32), "
-           "evaluate on the test set; data: MNIST (x_train, y_train not shown).",
-           "Claims (sec. 3.3 table, 4.3): Adam converges faster and reaches a higher accuracy than "
-           "SGD; Adam costs more compute; RMSprop reduces gradient oscillation (more stable) but is "
-           "sensitive to its hyperparameters; SGD is simple, cheap and slow.",
-           "Its RMSprop formula (sec. 4.1) omits the gradient: theta <- theta - lr / sqrt(v + eps)."},
-      .we_run =
-          {"cnn001 in Keras layout and arithmetic (float32, Glorot-uniform kernels, zero biases), "
-           "batch 32, 10 epochs, test set evaluated after every epoch, plus the first 10,000 "
-           "training images for the training accuracy; 5 seeds (seed = init and shuffle streams).",
-           "tutorial/{sgd, rmsprop, adam}: Keras SGD(0.01), RMSprop(0.001, rho 0.9, eps 1e-7), "
-           "Adam(0.001, 0.9, 0.999, eps 1e-7).",
-           "tutorial/rmsprop_as_written: the printed update (rmsprop_tutorial001, lr 0.001, rho 0.9, "
-           "eps 1e-7).",
-           "tuned/{sgd, rmsprop, adam}: per seed, a grid of 5 LRs (0.1, 0.3, 1, 3, 10 x the default) "
-           "each trained 1 epoch on the first 54,000 training images and scored on the last 6,000; "
-           "the best validation accuracy wins (ties: lower validation loss; diverged never wins); "
-           "then 10 epochs on all 60,000 at that LR, same init as the tutorial run of that seed.",
-           "lr_find/{sgd, rmsprop, adam}: an LR range test per seed (lrbench lr-find's rule), LR "
-           "1e-6 -> 10 over 400 batches of 32 (the first 12,800 training images), from the same "
-           "init; quick: 200 batches.",
-           "Compute: each run times 5 x 100 optimizer updates on its trained parameters "
-           "(timing.update_seconds_per_step, volatile) and records the state slots per parameter.",
-           "Quick budget: the first 5,000 training images (tuning: 4,500 / 500), 2 epochs, 3 seeds."},
-      .deviations =
-          {"Fashion-MNIST instead of MNIST: Debian ships Fashion-MNIST (dataset-fashion-mnist), same "
-           "IDX format and shapes; MNIST is not installable offline here. Fashion-MNIST is harder "
-           "(~90% instead of ~98-99%), which leaves room to separate the optimizers.",
-           "The tutorial trains with no validation data; the tuned configs hold out the last 10% of "
-           "the training images (Keras validation_split) for the LR choice only, then retrain on all.",
-           "LR tuning is short (1 epoch per grid point, 5 points) to fit the budget (whole suite "
-           "< 12 minutes on 2 cores); only the LR is tuned (rho, betas, momentum stay at Keras' defaults).",
-           "'Stability' is not defined by the tutorial: we measure the fall of test accuracy between "
-           "epochs, divergences, and the seed spread; 'sensitive to hyperparameters' as the spread of "
-           "validation accuracy over the LR grid, relative to SGD's and Adam's.",
-           "'Computationally heavier' is measured as the optimizer-update time per step (a timing, "
-           "so volatile across machines) and its share of a whole training step.",
-           "Training accuracy per epoch is measured on the first 10,000 training images (not all "
-           "60,000, to save ~35% of the run time); the training loss is Keras' running batch mean."},
-      .plan = plan,
-      .execute = execute,
-      .claims = claims()};
+namespace study {
+
+std::vector<RunKind> run_kinds_001() {
+  return {{"cnn001",
+           "suite 001's cnn001 training on Fashion-MNIST: per-epoch curves incl. a training-accuracy pass, the "
+           "optimizer update timed on the trained parameters, stability measures, and (with tune_lr_factors) the "
+           "LR tuned per seed inside the run on the last 10 % of the training images",
+           {"train_eval_n", "tune_lr_factors", "tune_epochs", "tune_val_fraction"}, cnn_params, execute_cnn001},
+          {"lr_find001", "suite 001's LR range test of cnn001 (lrbench lr-find's rule) on the first steps x 32 images",
+           {"steps", "lr_min", "lr_max", "smoothing", "stop_factor"}, lr_find_params, execute_lr_find001}};
 }
 
+std::vector<Check> checks_001() {
+  return {{"update_cost",
+           "optimizer update time per step (timing, volatile), paired by seed, with its share of a training step "
+           "(records of kind cnn001)",
+           {"baseline", "contender", "baseline_label", "contender_label", "baseline_key", "contender_key"},
+           {},
+           check_update_cost},
+          {"stability",
+           "fall of test accuracy between epochs, paired by seed (monotone curves in every seed: no difference), "
+           "with the seed spread and the diverged grid trials (records of kind cnn001)",
+           {"baseline", "contender", "baseline_label", "contender_label", "baseline_key", "contender_key",
+            "baseline_tuned", "contender_tuned"},
+           {},
+           check_stability},
+          {"as_written_trains",
+           "the printed RMSprop update vs the real one: refuted when every as-written run is at chance or diverged "
+           "while the real one exceeds 0.5 accuracy in every seed",
+           {"as_written", "real"},
+           {},
+           check_as_written},
+          {"range_test_vs_grid",
+           "per optimizer, the median LR range-test suggestion (lr_find/<opt>) vs the median LR the validation grid "
+           "chose (tuned/<opt>): supported within 0.5 decade, refuted beyond 1",
+           {"optimizers"},
+           {},
+           check_range_vs_grid}};
+}
+
+}  // namespace study
 }  // namespace lrb::suites

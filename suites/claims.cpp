@@ -47,12 +47,16 @@ std::function<std::optional<SequentialLooks>(size_t, size_t)> looks_of(const rec
 
 std::vector<ClaimRow> evaluate_claims(const records::LoadedResults& loaded, const std::vector<RunSpec>& plan,
                                       const std::vector<std::string>& suite_ids, const ClaimsOptions& options) {
+  return evaluate_claims(loaded, plan, select_suites(suite_ids), options);
+}
+
+std::vector<ClaimRow> evaluate_claims(const records::LoadedResults& loaded, const std::vector<RunSpec>& plan,
+                                      const std::vector<const Suite*>& suites, const ClaimsOptions& options) {
   auto sets = records::select(loaded, plan);
   ResultSet empty;
   std::vector<ClaimRow> rows;
-  for (const auto& s : registry()) {
-    if (!suite_ids.empty() && std::find(suite_ids.begin(), suite_ids.end(), s.id) == suite_ids.end())
-      continue;
+  for (const Suite* suite : suites) {
+    const Suite& s = *suite;
     std::vector<RunSpec> mine;
     for (const auto& r : plan)
       if (r.suite == s.id) mine.push_back(r);
@@ -62,6 +66,7 @@ std::vector<ClaimRow> evaluate_claims(const records::LoadedResults& loaded, cons
     for (const auto& c : s.claims) {
       ClaimRow row;
       row.suite = s.id;
+      row.owner = &s;
       row.claim = &c;
       std::set<std::string> read;
       rs.reads = &read;
@@ -136,11 +141,12 @@ std::string format_claims(const std::vector<ClaimRow>& rows, records::ClaimsForm
 void record_claims(const std::string& dir, const records::LoadedResults& loaded, const std::vector<ClaimRow>& rows,
                    const Budget& budget, const SeedPlans& seed_plans) {
   const auto all = verdicts(rows);
-  std::vector<std::string> suites;
+  std::vector<const Suite*> suites;
   for (const auto& r : rows)
-    if (std::find(suites.begin(), suites.end(), r.suite) == suites.end()) suites.push_back(r.suite);
-  for (const auto& id : suites) {
-    const auto m = manifest(find_suite(id), budget, seed_plans);
+    if (std::find(suites.begin(), suites.end(), r.owner) == suites.end()) suites.push_back(r.owner);
+  for (const Suite* owner : suites) {
+    const std::string& id = owner->id;
+    const auto m = manifest(*owner, budget, seed_plans);
     records::write_manifest(dir, m);
     const std::string text = records::manifest_text(m);
     records::SuiteVerdicts v;

@@ -6,14 +6,6 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "core/models/model.hpp"
-#include "core/optim/optim.hpp"
-#include "core/schedules/schedule.hpp"
-#include "core/spec/spec.hpp"
-#include "core/train/train.hpp"
-#include "datasets/rng.hpp"
-#include "datasets/sampling.hpp"
-#include "datasets/synthetic.hpp"
 #include "suites/verdict_stats.hpp"
 
 namespace lrb::suites {
@@ -24,194 +16,6 @@ std::string fmt_num(double v) {
   if (std::isnan(v)) return "n/a";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   return fmt::format("{:.4g}", v);
-}
-
-json train_params(const TrainParams& p) {
-  const auto opt = optim::optimizer_from_spec(spec::parse(p.optimizer));
-  const auto sch = sched::schedule_from_spec(spec::parse(p.schedule), opt.lr);
-  sched::check_momentum_support(sch, optim::has_momentum(opt), optim::has_beta1(opt));
-  models::model_from_spec(spec::parse(p.model));  // validates
-  models::init_from_spec(spec::parse(p.init));
-  if (p.generator != "noisy_linear" && p.generator != "teacher20")
-    throw std::invalid_argument("train_params: unknown generator " + p.generator);
-  if (p.lr_unit != "step" && p.lr_unit != "epoch")
-    throw std::invalid_argument("train_params: lr_unit must be step|epoch");
-  if (p.plateau_metric != "train_loss" && p.plateau_metric != "val_loss")
-    throw std::invalid_argument("train_params: plateau_metric must be train_loss|val_loss");
-  if (p.plateau_metric == "val_loss" && !(p.val_fraction > 0))
-    throw std::invalid_argument("train_params: plateau on val_loss needs val_fraction > 0");
-  return json{{"kind", "train"},
-              {"dataset",
-               {{"generator", p.generator},
-                {"n", p.n},
-                {"sigma", p.sigma},
-                {"val_fraction", p.val_fraction},
-                {"test_fraction", p.test_fraction}}},
-              {"model", p.model},
-              {"init", p.init},
-              {"optimizer", optim::to_spec_string(opt)},
-              {"schedule", sched::to_spec_string(sch)},
-              {"lr_unit", p.lr_unit},
-              {"plateau_metric", p.plateau_metric},
-              {"epochs", p.epochs},
-              {"batch", p.batch},
-              {"dtype", p.dtype},
-              {"keras_accuracy", p.keras_accuracy}};
-}
-
-double keras_binary_accuracy(std::span<const double> y_true, std::span<const double> y_pred) {
-  if (y_true.size() != y_pred.size() || y_true.empty())
-    throw std::invalid_argument("keras_binary_accuracy: sizes differ or are zero");
-  size_t hits = 0;
-  for (size_t i = 0; i < y_true.size(); ++i)
-    hits += y_true[i] == (y_pred[i] > 0.5 ? 1.0 : 0.0) ? 1 : 0;
-  return static_cast<double>(hits) / static_cast<double>(y_true.size());
-}
-
-namespace {
-
-template <class T>
-struct Split {
-  std::vector<T> x, y;  // (n, d), (n)
-  size_t n = 0;
-  train::Examples<T> examples() const { return {x, {}, y, n}; }
-};
-
-template <class T>
-Split<T> take(const data::RegressionData& r, const std::vector<size_t>& rows) {
-  Split<T> s;
-  for (size_t i : rows) {
-    for (size_t j = 0; j < r.d; ++j) s.x.push_back(static_cast<T>(r.x[i * r.d + j]));
-    s.y.push_back(static_cast<T>(r.y[i]));
-  }
-  s.n = rows.size();
-  return s;
-}
-
-// Model outputs (n) for a one-output MSE model: evaluate() leaves the top
-// activation of its batch in the work arena, act[L] (batch, 1) row-major.
-template <class T>
-std::vector<double> predict(models::Model<T>& m, const Split<T>& s) {
-  std::vector<double> out;
-  const size_t L = m.config.widths.size() - 1, d = m.input_size();
-  for (size_t b = 0; b < s.n; b += static_cast<size_t>(m.max_batch)) {
-    const int nb = static_cast<int>(std::min(s.n - b, static_cast<size_t>(m.max_batch)));
-    models::evaluate<T>(m, std::span<const T>(s.x).subspan(b * d, nb * d), {},
-                        std::span<const T>(s.y).subspan(b, nb), nb);
-    const T* top = m.work.data() + m.act[L];
-    for (int i = 0; i < nb; ++i) out.push_back(static_cast<double>(top[i]));
-  }
-  return out;
-}
-
-template <class T>
-double mean_loss(models::Model<T>& m, const Split<T>& s) {
-  if (s.n == 0) return train::kNaN;
-  const auto e = train::evaluate_all<T>(m, s.examples());
-  return e.loss_sum / static_cast<double>(e.count);
-}
-
-template <class T>
-RunResult execute_train_t(const RunSpec& run, const RunContext& context) {
-  const json& p = run.params;
-  const json& ds = p.at("dataset");
-  const auto gen = ds.at("generator").get<std::string>();
-  const auto n = ds.at("n").get<size_t>();
-  const double sigma = ds.at("sigma").get<double>();
-  const uint64_t seed = static_cast<uint64_t>(run.seed);
-  data::RegressionData r;
-  if (gen == "noisy_linear") {
-    data::NoisyLinearSpec g;
-    g.n = n;
-    g.sigma = sigma;
-    r = data::noisy_linear(g, data::derive_seed(seed, "data", 0));
-  } else {
-    data::TeacherMlpSpec g;
-    g.n = n;
-    g.sigma = sigma;
-    r = data::teacher_mlp(g, data::derive_seed(seed, "data", 0));
-  }
-  const double vf = ds.at("val_fraction").get<double>(), tf = ds.at("test_fraction").get<double>();
-  const auto sp = data::split_indices(r.n, {.val_fraction = vf, .test_fraction = tf, .shuffle = true},
-                                      data::derive_seed(seed, "split", 0));
-  const auto tr = take<T>(r, sp.train), va = take<T>(r, sp.val), te = take<T>(r, sp.test);
-
-  const auto opt = optim::optimizer_from_spec(spec::parse(p.at("optimizer").get<std::string>()));
-  const auto sch =
-      sched::schedule_from_spec(spec::parse(p.at("schedule").get<std::string>()), opt.lr);
-  const auto mcfg = models::model_from_spec(spec::parse(p.at("model").get<std::string>()));
-  const auto init = models::init_from_spec(spec::parse(p.at("init").get<std::string>()));
-  const int batch = p.at("batch").get<int>();
-  auto model = models::make_model<T>(mcfg, std::max(batch, 256));
-  if (model.input_size() != r.d)
-    throw std::invalid_argument("model " + mcfg.name + " takes " +
-                                std::to_string(model.input_size()) + " inputs, data has " +
-                                std::to_string(r.d));
-  models::init_params<T>(model, init, seed);
-
-  train::TrainConfig tc;
-  tc.epochs = p.at("epochs").get<int>();
-  tc.batch = batch;
-  tc.seed = seed;
-  tc.lr_unit = p.at("lr_unit") == "epoch" ? train::LrUnit::epoch : train::LrUnit::step;
-  const bool has_val = va.n > 0;
-  tc.plateau_metric = p.at("plateau_metric") == "val_loss" ? train::PlateauMetric::test_loss
-                                                           : train::PlateauMetric::train_loss;
-  const auto monitor = has_val ? va.examples() : te.examples();
-  train::Callbacks progress;
-  progress.on_epoch = [&](const train::EpochRecord& e) {
-    context.report(static_cast<double>(e.epoch) / tc.epochs,
-                   fmt::format("epoch {}/{} loss {:.4g}", e.epoch, tc.epochs, e.train_loss));
-  };
-  const auto res = train::train<T>(model, opt, sch, tr.examples(), monitor, tc, progress);
-
-  json epochs = json::array();
-  for (const auto& e : res.epochs)
-    epochs.push_back({{"epoch", e.epoch},
-                      {"steps", e.steps},
-                      {"train_loss", num_or_null(e.train_loss)},
-                      {has_val ? "val_loss" : "test_loss", num_or_null(e.test_loss)},
-                      {"lr_last", num_or_null(e.lr_last)}});
-  json fin = {{"train_loss", num_or_null(mean_loss(model, tr))},
-              {"val_loss", num_or_null(has_val ? mean_loss(model, va) : train::kNaN)},
-              {"test_loss", num_or_null(mean_loss(model, te))},
-              {"lr_last", num_or_null(res.lr_per_step.empty() ? train::kNaN
-                                                              : res.lr_per_step.back())}};
-  if (mcfg.name == "linear" && model.params.size() <= 2) {  // scalars: perf-check reads "final"
-    fin["w"] = num_or_null(static_cast<double>(model.params.data()[0]));
-    if (model.params.size() == 2) fin["b"] = num_or_null(static_cast<double>(model.params.data()[1]));
-  }
-  if (p.at("keras_accuracy").get<bool>() && res.status == "ok") {
-    std::vector<double> yt(te.y.begin(), te.y.end());
-    fin["keras_accuracy"] = keras_binary_accuracy(yt, predict(model, te));
-    std::vector<double> ytr(tr.y.begin(), tr.y.end());
-    fin["keras_accuracy_train"] = keras_binary_accuracy(ytr, predict(model, tr));
-  }
-  json lrs = json::array();
-  for (float v : res.lr_per_step) lrs.push_back(num_or_null(v));
-  json epoch_wall = json::array();
-  for (const auto& e : res.epochs) epoch_wall.push_back(e.wall_s);
-  return json{{"status", res.status},
-              {"timing", {{"epoch_wall_seconds", epoch_wall}}},
-              {"diverged_at_step", res.diverged_at_step ? json(*res.diverged_at_step) : json()},
-              {"steps", res.steps},
-              {"final", fin},
-              {"curves", {{"epochs", epochs}, {"lr_per_step", lrs}}},
-              {"dataset",
-               {{"generator", gen},
-                {"n", r.n},
-                {"d", r.d},
-                {"sigma", sigma},
-                {"n_train", tr.n},
-                {"n_val", va.n},
-                {"n_test", te.n}}}};
-}
-
-}  // namespace
-
-RunResult execute_train(const RunSpec& run, const RunContext& context) {
-  return run.params.at("dtype") == "float64" ? execute_train_t<double>(run, context)
-                                             : execute_train_t<float>(run, context);
 }
 
 // ---- claims helpers -------------------------------------------------------------
@@ -368,6 +172,141 @@ ClaimResult claim_equivalent(const ResultSet& rs, const std::vector<RunSpec>& pl
                           fmt_num(cmp.contender.mean), a, fmt_num(cmp.baseline.mean), b, a, fmt_num(cmp.diff),
                           fmt_num(cmp.ci_low), fmt_num(cmp.ci_high), fmt_num(w), 100 * band, x.size());
   note_missing(r);
+  return r;
+}
+
+ClaimResult claim_threshold(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& config,
+                            const std::string& pointer, const std::string& op, double value) {
+  if (op != "<" && op != "<=" && op != ">" && op != ">=")
+    throw std::invalid_argument("claim_threshold: op must be <, <=, > or >=, got " + op);
+  const Series s = series(rs, plan, config, pointer);
+  ClaimResult r;
+  add_run_counts(r, s);
+  r.evidence = {{"series", to_json(s)}, {"op", op}, {"value", value}};
+  // One sample against a number is the paired test of its distance from the
+  // number: diff = how far each seed lies on the claimed side of `value`, so
+  // the suite's family adjusts it like the paired claims.
+  const bool above = op[0] == '>';
+  ClaimTest t;
+  t.kind = ClaimTest::Kind::directional;
+  t.baseline = op + " " + fmt_num(value);
+  t.contender = config;
+  t.configs = {config};
+  t.units = pointer;
+  t.seeds = s.seeds;
+  for (double v : s.values) t.diff.push_back(above ? v - value : value - v);
+  r.tests.push_back(std::move(t));
+  const std::string label = pointer.substr(pointer.rfind('/') + 1);
+  if (s.values.size() < 2) {
+    r.summary = fmt::format("{} {}: {} values (need >= 2); {} diverged", config, label, s.values.size(), r.diverged);
+    note_missing(r);
+    return r;
+  }
+  const auto m = stats::summarize(s.values);
+  // The whole 95 % CI on the claimed side: supported; on the other side: refuted.
+  judge_raw(r);
+  r.evidence["mean"] = num_or_null(m.mean);
+  r.evidence["ci95"] = {num_or_null(m.ci_low), num_or_null(m.ci_high)};
+  r.summary = fmt::format("{} {}: mean {} [95% CI {}, {}] vs {} {}, n={}{}", config, label, fmt_num(m.mean),
+                          fmt_num(m.ci_low), fmt_num(m.ci_high), op, fmt_num(value), s.values.size(),
+                          r.diverged ? fmt::format(", {} diverged", r.diverged) : std::string());
+  note_missing(r);
+  return r;
+}
+
+ClaimResult claim_edge(const ResultSet& rs, const std::vector<RunSpec>& plan,
+                       std::vector<std::pair<double, std::string>> points,
+                       const std::function<bool(const json& record)>& fails,
+                       std::optional<std::pair<double, double>> range, const std::string& name) {
+  std::sort(points.begin(), points.end());
+  struct Point {
+    double lr;
+    int runs = 0, failed = 0, diverged = 0;
+    bool fails() const { return runs > 0 && 2 * failed > runs; }
+  };
+  ClaimResult r;
+  r.basis = "count";
+  std::vector<Point> pts;
+  json per_lr = json::array();
+  for (const auto& [lr, config] : points) {
+    Point p{lr};
+    for (const auto& run : plan) {
+      if (run.config != config) continue;
+      ++r.expected;
+      const json* rec = rs.find(config, run.seed);
+      if (!rec) {
+        ++r.missing;
+        continue;
+      }
+      ++p.runs;
+      const bool div = rec->at("status") == "diverged";
+      p.diverged += div;
+      p.failed += div || (fails && fails(*rec));
+    }
+    r.diverged += p.diverged;
+    per_lr.push_back({{"lr", lr}, {"config", config}, {"runs", p.runs}, {"failed", p.failed}, {"diverged", p.diverged}});
+    if (p.runs) pts.push_back(p);
+  }
+  const Point* edge = nullptr;  // the smallest LR from which every larger LR fails
+  for (auto it = pts.rbegin(); it != pts.rend() && it->fails(); ++it) edge = &*it;
+  const Point* stable = nullptr;  // the largest LR below the edge
+  for (const auto& p : pts)
+    if (edge && p.lr < edge->lr) stable = &p;
+  r.evidence = {{"points", per_lr}, {"edge_lr", edge ? json(edge->lr) : json()},
+                {"largest_stable_lr", stable ? json(stable->lr) : json()}};
+  const double largest = pts.empty() ? NAN : pts.back().lr;
+  std::string where;
+  if (edge && stable)
+    where = fmt::format("{} fails from lr {} ({}/{} failed, {} diverged), stable up to {}", name, fmt_num(edge->lr),
+                        edge->failed, edge->runs, edge->diverged, fmt_num(stable->lr));
+  else if (edge)
+    where = fmt::format("{} fails at every swept LR (from {})", name, fmt_num(edge->lr));
+  else
+    where = fmt::format("{}: no edge up to lr {}", name, fmt_num(largest));
+  if (pts.empty()) {
+    r.summary = name + ": no records";
+  } else if (!range) {
+    r.verdict = edge && stable ? Verdict::supported : !edge ? Verdict::refuted : Verdict::inconclusive;
+    r.summary = where;
+  } else {
+    const auto [lo, hi] = *range;
+    r.evidence["range"] = {lo, hi};
+    if (edge && stable)
+      r.verdict = stable->lr >= lo && edge->lr <= hi ? Verdict::supported
+                  : edge->lr <= lo || stable->lr >= hi ? Verdict::refuted
+                                                       : Verdict::inconclusive;
+    else if (!edge && largest >= hi)
+      r.verdict = Verdict::refuted;
+    r.summary = fmt::format("{}; expected in [{}, {}]", where, fmt_num(lo), fmt_num(hi));
+  }
+  note_missing(r);
+  return r;
+}
+
+ClaimResult claim_all(const std::vector<ClaimResult>& parts, const std::vector<std::string>& labels) {
+  if (parts.size() != labels.size() || parts.empty())
+    throw std::invalid_argument("claim_all: one label per part, at least one part");
+  ClaimResult r;
+  r.combine = Combine::all_agree;
+  r.evidence = json::object();
+  json verdicts = json::object();
+  bool all_supported = true, all_refuted = true;
+  std::string summary;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    add_run_counts(r, parts[i]);
+    for (auto t : parts[i].tests) {  // one family member per part's test, named by its part
+      t.label = labels[i];
+      r.tests.push_back(std::move(t));
+    }
+    r.evidence[labels[i]] = parts[i].evidence;
+    verdicts[labels[i]] = to_string(parts[i].verdict);
+    all_supported = all_supported && parts[i].verdict == Verdict::supported;
+    all_refuted = all_refuted && parts[i].verdict == Verdict::refuted;
+    summary += fmt::format("{}{}: {}", i ? "; " : "", labels[i], parts[i].summary);
+  }
+  r.evidence["verdicts"] = verdicts;
+  r.verdict = all_supported ? Verdict::supported : all_refuted ? Verdict::refuted : Verdict::inconclusive;
+  r.summary = summary;
   return r;
 }
 

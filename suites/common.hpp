@@ -1,50 +1,16 @@
 #pragma once
-// What the suites share: one regression training run from canonical params,
-// and the small statistics the claims checks are made of.
+// What the suites share: one training run from canonical params
+// (suites/train_run.hpp), and the small statistics the claims checks are made of.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/stats/stats.hpp"
 #include "suites/suite.hpp"
+#include "suites/train_run.hpp"
 
 namespace lrb::suites {
-
-// ---- regression training runs (params.kind == "train") ----------------------
-//
-// params = {
-//   "kind": "train",
-//   "dataset": {"generator": "noisy_linear" | "teacher20", "n", "sigma",
-//               "val_fraction", "test_fraction"},      (noisy_linear: y = 4 + 3x)
-//   "model": "linear:in=1,bias=true" | "mlp004" | ...,  "init": "zeros" | "keras" | ...,
-//   "optimizer": optim::to_spec_string(...), "schedule": sched::to_spec_string(...),
-//   "lr_unit": "step" | "epoch", "plateau_metric": "train_loss" | "val_loss",
-//   "epochs", "batch", "dtype": "float32" | "float64",
-//   "keras_accuracy": bool   (also report Keras' metrics=['accuracy'] on an MSE model)
-// }
-// Streams: data = derive_seed(seed, "data", 0); split = derive_seed(seed, "split", 0);
-// init and shuffle take `seed` (models::init_params, train::train derive their own).
-// Splits: split_indices(n, {val, test}) -> train / val / test.  The training loop's
-// "test set" is the validation split when val_fraction > 0 (reduce-on-plateau
-// watches it), else the test split; the test split is always evaluated at the end.
-struct TrainParams {
-  std::string generator = "noisy_linear";
-  int64_t n = 1000;
-  double sigma = 1.0, val_fraction = 0.0, test_fraction = 0.2;
-  std::string model, init = "keras", optimizer, schedule = "constant";
-  std::string lr_unit = "step", plateau_metric = "train_loss";
-  int epochs = 10, batch = 32;
-  std::string dtype = "float32";
-  bool keras_accuracy = false;
-};
-// Canonical params JSON: optimizer and schedule parsed and re-written with
-// every parameter explicit (a bad spec throws spec::SpecError here, at plan time).
-json train_params(const TrainParams& p);
-RunResult execute_train(const RunSpec& run, const RunContext& context);
-
-// Keras' metrics=['accuracy'] with an MSE loss and one output resolves to
-// binary_accuracy: mean(y_true == (y_pred > 0.5)), in the model dtype.
-double keras_binary_accuracy(std::span<const double> y_true, std::span<const double> y_pred);
 
 // JSON cannot hold NaN/inf: they become null.
 json num_or_null(double v);
@@ -91,6 +57,38 @@ ClaimResult claim_better(const ResultSet& rs, const std::vector<RunSpec>& plan,
 // Carries its test (equivalence, TOST) for the family.
 ClaimResult claim_equivalent(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& a,
                              const std::string& b, const std::string& pointer, double band);
+
+// An arm's metric against a number: supported when the 95 % CI of the mean
+// over the expected seeds lies entirely on the claimed side of `value` (op is
+// one of <, <=, >, >=), refuted when it lies entirely on the other side, else
+// inconclusive.  Fewer than 2 values, or any missing run: inconclusive.
+// Carries its test (directional, diff = each seed's distance from `value` on
+// the claimed side; a CI touching `value` is not on either side) for the family.
+ClaimResult claim_threshold(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& config,
+                            const std::string& pointer, const std::string& op, double value);
+
+// The divergence edge of an LR sweep: `points` are (LR, config) pairs, one per
+// swept LR.  A run fails when it diverged or `fails(record)` holds; an LR fails
+// when more than half of its recorded runs fail.  The edge is the smallest LR
+// from which every larger LR fails (a failing LR below a stable one is not an
+// edge), "stable up to" the largest LR below it.
+//   range empty:  supported when an edge exists with a stable LR below it;
+//                 refuted when no LR fails; else (every LR fails) inconclusive.
+//   range [lo, hi]: supported when the edge lies in it (stable LR >= lo and edge
+//                 LR <= hi); refuted when it exists and lies outside it, or no LR
+//                 fails up to a swept LR >= hi; else inconclusive.
+// A rule over counts of failed runs: basis "count", no sampling test.
+ClaimResult claim_edge(const ResultSet& rs, const std::vector<RunSpec>& plan,
+                       std::vector<std::pair<double, std::string>> points,
+                       const std::function<bool(const json& record)>& fails,
+                       std::optional<std::pair<double, double>> range, const std::string& name);
+
+// Several claims that must all hold (a contender better than each of several
+// baselines): supported when every part is supported, refuted when every part
+// is refuted, else inconclusive; the summary joins "label: summary" parts.
+// Carries every part's tests, each labelled with its part, combined
+// all_agree, so the suite's family adjusts them (suites/verdict_stats.hpp).
+ClaimResult claim_all(const std::vector<ClaimResult>& parts, const std::vector<std::string>& labels);
 
 // Adds a group's run counts (a Series, a sweep, ...: anything with expected,
 // missing and diverged) to the claim's.

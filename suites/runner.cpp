@@ -13,13 +13,25 @@
 
 namespace lrb::suites {
 
-std::vector<RunSpec> plan_runs(const std::vector<std::string>& suite_ids, const Budget& budget,
-                               const SeedPlans& seed_plans) {
+std::vector<const Suite*> select_suites(const std::vector<std::string>& suite_ids) {
   std::vector<const Suite*> chosen;
   if (suite_ids.empty())
     for (const auto& s : registry()) chosen.push_back(&s);
   else
-    for (const auto& id : suite_ids) chosen.push_back(&find_suite(id));
+    for (const auto& id : suite_ids) {
+      const Suite* s = &find_suite(id);
+      if (std::find(chosen.begin(), chosen.end(), s) == chosen.end()) chosen.push_back(s);
+    }
+  return chosen;
+}
+
+std::vector<RunSpec> plan_runs(const std::vector<std::string>& suite_ids, const Budget& budget,
+                               const SeedPlans& seed_plans) {
+  return plan_runs(select_suites(suite_ids), budget, seed_plans);
+}
+
+std::vector<RunSpec> plan_runs(const std::vector<const Suite*>& chosen, const Budget& budget,
+                               const SeedPlans& seed_plans) {
   std::vector<std::pair<std::string, RunSpec>> keyed;
   std::set<std::string> seen;
   for (const Suite* s : chosen)
@@ -43,13 +55,16 @@ std::vector<RunSpec> shard(const std::vector<RunSpec>& plan, int index, int coun
   return out;
 }
 
-void write_manifests(const std::string& results_dir, const std::vector<std::string>& suite_ids, const Budget& budget,
+void write_manifests(const std::string& results_dir, const std::vector<const Suite*>& suites, const Budget& budget,
                      const SeedPlans& seed_plans) {
   std::set<std::string> done;
-  for (const auto& s : registry())
-    if ((suite_ids.empty() || std::find(suite_ids.begin(), suite_ids.end(), s.id) != suite_ids.end()) &&
-        done.insert(s.id).second)
-      records::write_manifest(results_dir, manifest(s, budget, seed_plans));
+  for (const Suite* s : suites)
+    if (done.insert(s->id).second) records::write_manifest(results_dir, manifest(*s, budget, seed_plans));
+}
+
+void write_manifests(const std::string& results_dir, const std::vector<std::string>& suite_ids, const Budget& budget,
+                     const SeedPlans& seed_plans) {
+  write_manifests(results_dir, select_suites(suite_ids), budget, seed_plans);
 }
 
 namespace {
@@ -69,6 +84,11 @@ bool finished(const std::string& path, const std::string& address) {
 }  // namespace
 
 RunSummary run_all(const std::vector<RunSpec>& runs, const RunOptions& o) {
+  auto owner = [&o](const std::string& id) -> const Suite& {
+    for (const Suite* s : o.suites)
+      if (s->id == id) return *s;
+    return find_suite(id);
+  };
   records::remove_stale_temp_files(o.results_dir);
   DatasetCache own_cache;
   DatasetCache* cache = o.datasets ? o.datasets : &own_cache;
@@ -102,7 +122,7 @@ RunSummary run_all(const std::vector<RunSpec>& runs, const RunOptions& o) {
             o.on_run_progress(index, run, f, status);
           };
         const auto t0 = std::chrono::steady_clock::now();
-        const RunResult res = find_suite(run.suite).execute(run, ctx);
+        const RunResult res = owner(run.suite).execute(run, ctx);
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         records::write_atomic(path, records::record_text(run, res, wall, o.provenance));
         std::lock_guard lock(mu);

@@ -24,10 +24,18 @@ namespace lrb::suites {
 // --until-conclusive` added, and its looks.
 using SeedPlans = std::map<std::string, records::SeedPlan>;
 
-// The runs of `suite_ids` (all when empty) for the budget, with the extra
-// seeds of `seed_plans`, sorted by address: the stable order shards split.
-// Throws std::invalid_argument for an unknown suite, records::FormatError for
-// a seed plan that does not fit the suite's plan.
+// The built-in suites `suite_ids` names (every one when empty), in id order.
+// Throws std::invalid_argument for an unknown suite.
+std::vector<const Suite*> select_suites(const std::vector<std::string>& suite_ids);
+
+// The runs of `suites` for the budget, with the extra seeds of `seed_plans`,
+// sorted by address: the stable order shards split.  A study is a Suite too
+// (suites/study/study.hpp: to_suite).  Throws records::FormatError for a seed
+// plan that does not fit the suite's plan.
+std::vector<RunSpec> plan_runs(const std::vector<const Suite*>& suites, const Budget& budget,
+                               const SeedPlans& seed_plans = {});
+// The same for built-in suites by id (all when empty); std::invalid_argument
+// for an unknown suite.
 std::vector<RunSpec> plan_runs(const std::vector<std::string>& suite_ids, const Budget& budget,
                                const SeedPlans& seed_plans = {});
 // Run k of the sorted plan goes to shard k mod count.
@@ -35,6 +43,8 @@ std::vector<RunSpec> shard(const std::vector<RunSpec>& plan, int index, int coun
 
 // Writes DIR/manifests/<suite>.<budget>.json of every suite in `suite_ids`
 // (all when empty).  Throws std::runtime_error on a write failure.
+void write_manifests(const std::string& results_dir, const std::vector<const Suite*>& suites, const Budget& budget,
+                     const SeedPlans& seed_plans = {});
 void write_manifests(const std::string& results_dir, const std::vector<std::string>& suite_ids, const Budget& budget,
                      const SeedPlans& seed_plans = {});
 
@@ -47,6 +57,9 @@ struct RunOptions {
   std::filesystem::path data_dir = RunContext{}.data_dir;
   std::string data_dir_source = RunContext{}.data_dir_source;
   DatasetCache* datasets = nullptr;  // shared by the runs; run_all makes one when null
+  // Whose execute() computes a run: the suite of its id among these, else the
+  // built-in one (registry()).
+  std::vector<const Suite*> suites;
   // Called after every run (cached or computed), serialized: done of total.
   std::function<void(int64_t done, int64_t total, const RunSpec& run, const std::string& what)>
       on_progress;
@@ -70,6 +83,7 @@ struct ClaimsOptions {
 
 struct ClaimRow {
   std::string suite;
+  const Suite* owner = nullptr;  // the suite the claim belongs to
   const Claim* claim = nullptr;
   ClaimResult result;  // result.verdict: the verdict that counts (adjusted / sequential)
   std::string error;   // non-empty: the check could not be evaluated
@@ -79,6 +93,8 @@ struct ClaimRow {
 };
 // Every claim of the suites, each suite's claims judged as one family
 // (suites/verdict_stats.hpp).
+std::vector<ClaimRow> evaluate_claims(const records::LoadedResults& loaded, const std::vector<RunSpec>& plan,
+                                      const std::vector<const Suite*>& suites, const ClaimsOptions& options = {});
 std::vector<ClaimRow> evaluate_claims(const records::LoadedResults& loaded, const std::vector<RunSpec>& plan,
                                       const std::vector<std::string>& suite_ids, const ClaimsOptions& options = {});
 // The rows as plain verdicts (what records/verdicts.hpp stores and prints).

@@ -1,6 +1,9 @@
 #include "suites/suite.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+
+#include "suites/study/study.hpp"
 
 namespace lrb::suites {
 
@@ -14,8 +17,12 @@ const char* to_string(Verdict v) {
 }
 
 const std::vector<Suite>& registry() {
-  static const std::vector<Suite> suites = {suite_000(), suite_001(), suite_002(), suite_003(),
-                                             suite_004()};
+  static const std::vector<Suite> suites = [] {
+    std::vector<Suite> v = {suite_000(), suite_002(), suite_003()};
+    for (auto& s : study::builtin_suites()) v.push_back(std::move(s));
+    std::sort(v.begin(), v.end(), [](const Suite& a, const Suite& b) { return a.id < b.id; });
+    return v;
+  }();
   return suites;
 }
 
@@ -41,9 +48,12 @@ records::Manifest manifest(const Suite& s, const Budget& budget,
   m.suite = s.id;
   m.title = s.title;
   m.budget = budget;
-  m.sections = {{"What the tutorial says and does", s.tutorial},
-                {"What we run", s.we_run},
-                {"Deviations", s.deviations}};
+  if (s.sections)
+    m.sections = s.sections(budget);
+  else
+    m.sections = {{"What the tutorial says and does", s.tutorial},
+                  {"What we run", s.we_run},
+                  {"Deviations", s.deviations}};
   for (const auto& c : s.claims) m.claims.push_back({c.id, c.statement, c.source, c.metric, c.test});
   records::set_plan(m, suite_plan(s, budget, seed_plans));
   return m;

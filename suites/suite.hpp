@@ -98,6 +98,9 @@ struct Suite {
   std::vector<std::string> tutorial;     // what the tutorial says and does
   std::vector<std::string> we_run;       // what we run
   std::vector<std::string> deviations;   // each deviation and why
+  // A study's own titled texts for a budget (its question, what is run, the
+  // tuning choices); when set, it replaces the three lists above.
+  std::function<std::vector<records::Section>(const Budget&)> sections = nullptr;
   // The runs of a budget in declaration order, each with its factors.
   std::function<std::vector<RunSpec>(const Budget&)> plan;
   std::function<RunResult(const RunSpec&, const RunContext&)> execute;
@@ -118,11 +121,10 @@ std::vector<RunSpec> suite_plan(const Suite& suite, const Budget& budget,
 records::Manifest manifest(const Suite& suite, const Budget& budget,
                            const std::map<std::string, records::SeedPlan>& seed_plans = {});
 
-// One declaration file per tutorial: suites/<id>_<name>.cpp.
+// One declaration file per tutorial: suites/<id>_<name>.cpp, or a study file
+// suites/<id>_<name>.toml (001, 004; built into the binary, see study/).
 Suite suite_000();
-Suite suite_001();
 Suite suite_002();
 Suite suite_003();
-Suite suite_004();
 
 }  // namespace lrb::suites

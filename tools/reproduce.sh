@@ -4,7 +4,8 @@
 #   1. the tutorial suites (`lrbench run`: 000-004, suite 001 with an LR range
 #      test per optimizer and seed), resuming whatever is already done, then
 #      their claim verdicts (`lrbench claims`: RESULTS/claims.md, and the
-#      verdict files in RESULTS/suites/verdicts that the report reads);
+#      verdict files in RESULTS/suites/verdicts that the report reads), and
+#      the example studies of examples/studies the same way;
 #   2. the trajectory study of the optimizers and schedules on the built-in
 #      problems (tutorial 002's regression; Rosenbrock and an ill-conditioned
 #      quadratic for tutorial 000's overview) and its gnuplot figures;
@@ -32,6 +33,13 @@ quick_flag=(); [ "$quick" = 1 ] && quick_flag=(--quick)
 echo "reproduce: suites -> $suites"
 "$lrbench" run --results "$suites" "${quick_flag[@]}" --threads "$(nproc)"
 "$lrbench" claims "$suites" "${quick_flag[@]}" --format markdown > "$results/claims.md"
+# The example studies (examples/studies/*.toml): run, judged and reported like
+# the suites (about a minute in all); their verdicts follow the suites' in claims.md.
+studies=$(cd "$(dirname "$0")/../examples/studies" && pwd)
+for study in sgd-vs-adam-csv lr-scaling-mlp warmup-cnn; do
+  "$lrbench" run --study "$studies/$study.toml" --results "$suites" "${quick_flag[@]}" --threads "$(nproc)"
+  "$lrbench" claims "$suites" --study "$studies/$study.toml" "${quick_flag[@]}" --format markdown >> "$results/claims.md"
+done
 
 mkdir -p "$traces" "$figures"
 steps=2000; [ "$quick" = 1 ] && steps=300

@@ -52,6 +52,7 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
   if (config.batch < 1 || config.batch > model.max_batch)
     throw std::invalid_argument("batch must be in [1, model max_batch]");
   if (config.epochs < 1) throw std::invalid_argument("epochs must be >= 1");
+  if (config.max_steps < 0) throw std::invalid_argument("max_steps must be >= 0");
   if (train_set.n == 0) throw std::invalid_argument("the training set is empty");
   check_examples(model, train_set, "training set");
   if (test_set.n) check_examples(model, test_set, "test set");
@@ -88,6 +89,7 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
   double train_seconds = 0, first_loss = kNaN;
   std::int64_t samples = 0;
 
+  const auto budget_spent = [&] { return config.max_steps > 0 && out.steps >= config.max_steps; };
   for (int e = 0; e < config.epochs && out.status == "ok"; ++e) {
     if (eval_point && e > 0) std::copy(y_saved.begin(), y_saved.end(), model.params.begin());
     const auto order = data::epoch_order(train_set.n, config.seed, static_cast<std::uint64_t>(e));
@@ -95,7 +97,7 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
     std::int64_t seen = 0;
     EpochRecord rec;
     rec.epoch = e + 1;
-    for (std::int64_t s = 0; s < steps_per_epoch; ++s) {
+    for (std::int64_t s = 0; s < steps_per_epoch && !budget_spent(); ++s) {
       const auto r = ranges[static_cast<std::size_t>(s)];
       const std::size_t count = r.end - r.begin;
       gather(bx, by_l, by_t, train_set,
@@ -141,7 +143,7 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
       std::copy(model.params.begin(), model.params.end(), y_saved.begin());
       optim::eval_point<T>(y_saved, state, opt, model.params);
     }
-    const bool last = e + 1 == config.epochs || out.status != "ok";
+    const bool last = e + 1 == config.epochs || out.status != "ok" || budget_spent();
     if (test_set.n && out.status == "ok" &&
         ((e + 1) % config.eval_every == 0 || last || plateau_on_test)) {
       const auto s = evaluate_all(model, test_set);
@@ -156,6 +158,7 @@ TrainResult train(models::Model<T>& model, const optim::Optimizer& opt,
     rec.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     out.epochs.push_back(rec);
     if (callbacks.on_epoch) callbacks.on_epoch(rec);
+    if (last) break;
   }
   out.train_seconds = train_seconds;
   out.samples_per_second = train_seconds > 0 ? static_cast<double>(samples) / train_seconds : 0;

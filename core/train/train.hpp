@@ -16,6 +16,7 @@
 //       stop with status "diverged" if loss is not finite or exceeds
 //       explode_factor * max(1, first loss)
 //     evaluate the test set every eval_every epochs and after the last
+//       (max_steps > 0: training ends after that many updates, mid-epoch too)
 //       (every epoch when the plateau below watches the test loss)
 //     plateau observes the epoch's metric (train loss or test loss)
 //
@@ -64,6 +65,8 @@ struct TrainConfig {
   PlateauMetric plateau_metric = PlateauMetric::train_loss;
   int eval_every = 1;                // epochs between test evaluations (last always; every
                                      // epoch when reduce-on-plateau watches the test loss)
+  std::int64_t max_steps = 0;        // > 0: stop after this many updates (a budget in steps: the
+                                     // last epoch is partial, and is evaluated as the last)
   double explode_factor = 1e8;       // loss > factor * max(1, |first loss|) = diverged
                                      // (train::is_diverged, core/train/full_batch.hpp)
   bool record_lr_per_step = true;

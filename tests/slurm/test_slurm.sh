@@ -8,7 +8,8 @@
 # Steps:
 #   1 cli        usage errors exit 2, a missing sbatch exits 1
 #   2 cluster    start the daemons, wait for the node to be idle
-#   3 reference  `lrbench run --quick` of suites 002 + 004 without Slurm
+#   3 reference  `lrbench run --quick` of suites 002 + 004 and the study
+#                examples/studies/lr-scaling-mlp.toml without Slurm
 #   4 failure    shard 2's results folder is a regular file: the 4-task array
 #                runs, task 2 fails, the afterok merge job is CANCELLED (not
 #                left pending)
@@ -113,7 +114,9 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------------------
 step "1 cli: usage errors exit 2, a missing sbatch exits 1"
-plan=(--suite 002 --suite 004 --quick)
+# Two built-in suites and a study file (read by the jobs through its absolute path).
+src="$(cd "$(dirname "$0")/../.." && pwd)"
+plan=(--suite 002 --suite 004 --study "$src/examples/studies/lr-scaling-mlp.toml" --quick)
 res="$tmp/results dir"  # a space: the scripts must quote every path
 rc=0; "$lrbench" slurm-script "${plan[@]}" --shards 0 --results "$res" >/dev/null 2>&1 || rc=$?
 ((rc == 2)) || fail "--shards 0 exited $rc, expected 2"
@@ -310,8 +313,8 @@ import json, pathlib, sys
 
 def load(root):
     out = {}
-    for p in sorted(pathlib.Path(root).glob("[0-9]*/*.json")):  # run records (not manifests/, verdicts/)
-        if p.name.startswith("."):
+    for p in sorted(pathlib.Path(root).glob("*/*.json")):  # run records (not manifests/, verdicts/)
+        if p.name.startswith(".") or p.parent.name in ("manifests", "verdicts", "lr-find"):
             continue
         r = json.loads(p.read_text())
         r.pop("provenance"); r.pop("timing")

@@ -56,5 +56,6 @@ int cmd_lr_find(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
 int cmd_profile(const std::vector<std::string>& args);
 int cmd_slurm_script(const std::vector<std::string>& args);
+int cmd_study(const std::vector<std::string>& args);
 
 }  // namespace lrb::cli

@@ -17,51 +17,24 @@
 #include <filesystem>
 #include <memory>
 #include <iostream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "datasets/error.hpp"
 #include "datasets/fashion_mnist.hpp"
+#include "records/address.hpp"
 #include "records/provenance.hpp"
 #include "records/results_dir.hpp"
 #include "suites/runner.hpp"
 #include "tools/lrbench/cli.hpp"
+#include "tools/lrbench/cmd_study_plan.hpp"
 #include "tools/lrbench/environment.hpp"
 #include "tools/lrbench/progress.hpp"
 #include "tools/lrbench/sequential_flags.hpp"
 
 namespace lrb::cli {
 namespace {
-
-struct PlanOptions {
-  std::vector<std::string> suites;
-  bool quick = false;
-  int seeds = 0;
-};
-
-void add_plan_options(po::options_description& opts, PlanOptions& p) {
-  opts.add_options()
-      ("suite", po::value(&p.suites)->multitoken(),
-       "suite ids to include (repeatable: --suite 002 --suite 004); default: every implemented one")
-      ("quick", po::bool_switch(&p.quick), "the quick configuration (smaller budgets, 3 seeds)")
-      ("seeds", po::value(&p.seeds)->default_value(0),
-       "seeds per seeded configuration, in [1, 1000]; 0 = the suite's default (10, quick 3)");
-}
-
-records::Budget budget_of(const PlanOptions& p) { return {.quick = p.quick, .seeds = p.seeds}; }
-
-// The plan of the chosen suites, with the seeds `run --until-conclusive` added
-// in `dir` (DIR/seeds/, records/seed_plan.hpp; none when dir is empty).
-std::vector<suites::RunSpec> make_plan(const PlanOptions& p, const std::string& dir = "") {
-  if (p.seeds < 0 || p.seeds > 1000)
-    throw UsageError("--seeds must be in [0, 1000], got " + std::to_string(p.seeds));
-  const auto seed_plans = dir.empty() ? suites::SeedPlans{} : records::load_seed_plans(dir, budget_of(p));
-  try {
-    return suites::plan_runs(p.suites, budget_of(p), seed_plans);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--suite: ") + e.what());
-  }
-}
 
 void print_load_errors(const char* cmd, const records::LoadedResults& l) {
   for (const auto& e : l.errors) std::cerr << "lrbench " << cmd << ": data error: " << e.what() << "\n";
@@ -90,20 +63,25 @@ int cmd_run(const std::vector<std::string>& args) {
        "/usr/share/datasets/fashion-mnist); records are addressed by the files' SHA-256, not the path")
       ("progress", po::value(&progress)->default_value(progress), "auto | lines | none");
   po::variables_map vm;
-  if (!parse_options("run", "[--suite ID ...] [--quick] [--seeds K] [--threads T] [--shard I/N] "
-                     "[--results DIR] [--force] [--until-conclusive [--max-seeds N] [--plan-only]] "
+  if (!parse_options("run", "[--suite ID ...] [--study FILE ...] [--quick] [--seeds K] [--threads T] "
+                     "[--shard I/N] [--results DIR] [--force] [--until-conclusive [--max-seeds N] [--plan-only]] "
                      "[--batch-of DIR]",
-                     "Runs the tutorial suites.  Each run (suite, configuration, seed) is stored as\n"
+                     "Runs the tutorial suites and study files.  Each run (suite, configuration,\n"
+                     "seed) is stored as\n"
                      "DIR/<suite>/<address>.json, address = SHA-256 of its canonical configuration\n"
                      "and the numerics version.  A run with a record (status ok or diverged) is\n"
                      "never recomputed (--force does); records are written atomically, so an\n"
                      "interrupted run resumes where it stopped.  Each suite's plan is written\n"
                      "first as DIR/manifests/<suite>.<budget>.json (what `lrbench report` reads).\n"
+                     "A study's tuned arms run their tuning trials first; once every trial has a\n"
+                     "record the chosen value's runs follow in the same call (a shard runs the\n"
+                     "trials only: merge, then run again on the merged directory).\n"
                      "--until-conclusive then adds seeds in batches to the configurations that\n"
                      "undecided claims read (group-sequential, error rate kept at --alpha) until\n"
                      "each claim is decided or --max-seeds is reached; the seeds added and the\n"
                      "looks are recorded in DIR/seeds/<suite>.<budget>.json, which every command\n"
-                     "reading DIR then plans with.  Exit 1 if any run failed.",
+                     "reading DIR then plans with.  Exit 1 if any run failed, 2 for a bad study\n"
+                     "file, 3 for missing data.",
                      opts, {}, args, vm))
     return kOk;
   if (threads < 1 || threads > 256)
@@ -133,11 +111,17 @@ int cmd_run(const std::vector<std::string>& args) {
   if (seq.until_conclusive && !seq.batch_of.empty())
     throw UsageError("--batch-of runs one batch planned elsewhere; it does not combine with --until-conclusive");
   if (seq.plan_only && !seq.until_conclusive) throw UsageError("--plan-only needs --until-conclusive");
+  if (seq.until_conclusive && !p.studies.empty())
+    throw UsageError("--until-conclusive adds seeds to built-in suites (--suite); it does not take --study");
   if (seq.until_conclusive) (void)sequential_options(seq);  // bad flags: exit 2 before anything is written
+  const auto mode = progress == "none"    ? Progress::Mode::quiet
+                    : progress == "lines" ? Progress::Mode::lines
+                                          : Progress::Mode::bar;
   // --batch-of DIR: DIR's plan (with its seed plans), less what DIR holds.
   const std::string plan_dir = seq.batch_of.empty() ? results : seq.batch_of;
-  const auto full = make_plan(p, plan_dir);
-  const auto runs = suites::shard(seq.batch_of.empty() ? full : batch_of(seq.batch_of, full), si, sn);
+  // Studies with tuned arms: the choices already decided by records in the plan's directory.
+  const auto prior = p.studies.empty() ? records::LoadedResults{} : load_if_present(plan_dir);
+  Plan plan = make_plan(p, &prior, plan_dir);
   if (!data_dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(data_dir, ec))
@@ -146,10 +130,6 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   const auto dir = data::resolve_data_dir(data_dir.empty() ? std::nullopt : std::optional<std::string>(data_dir),
                                           data_dir_from_environment());
-  // The whole plan of each suite, whichever shard this is: every shard writes
-  // the same bytes, and merge checks that they agree.
-  suites::write_manifests(results, p.suites, budget_of(p), records::load_seed_plans(plan_dir, budget_of(p)));
-
   suites::DatasetCache datasets;  // one decoded Fashion-MNIST for every run of this process
   suites::RunOptions o;
   o.results_dir = results;
@@ -160,23 +140,20 @@ int cmd_run(const std::vector<std::string>& args) {
   o.datasets = &datasets;
   o.provenance = records::provenance(1);
   o.provenance["runs_in_parallel"] = threads;
-  const auto mode = progress == "none"    ? Progress::Mode::quiet
-                    : progress == "lines" ? Progress::Mode::lines
-                                          : Progress::Mode::bar;
   auto run_name = [](const suites::RunSpec& r) {
     return r.suite + " " + r.config + " seed " + std::to_string(r.seed);
   };
-  // --until-conclusive: one bar per batch (each batch is the whole grown plan, mostly cached).
-  std::unique_ptr<RunsProgress> bar = std::make_unique<RunsProgress>(
-      seq.until_conclusive ? 0 : static_cast<int64_t>(runs.size()), threads,
-      seq.until_conclusive ? Progress::Mode::quiet : mode);
-  o.on_progress = [&](int64_t done, int64_t, const suites::RunSpec& r, const std::string& what) {
-    bar->run_done(-1, done, run_name(r), what);
-  };
-  o.on_run_progress = [&](int worker, const suites::RunSpec& r, double f, const std::string& st) {
-    bar->run_progress(worker, run_name(r), f, st);
-  };
   if (seq.until_conclusive) {
+    // The whole plan of each suite, then one bar per batch (each batch is the
+    // whole grown plan, mostly cached).
+    suites::write_manifests(results, plan.suites, budget_of(p), plan.seed_plans);
+    auto bar = std::make_unique<RunsProgress>(0, threads, Progress::Mode::quiet);
+    o.on_progress = [&](int64_t d, int64_t, const suites::RunSpec& r, const std::string& what) {
+      bar->run_done(-1, d, run_name(r), what);
+    };
+    o.on_run_progress = [&](int worker, const suites::RunSpec& r, double f, const std::string& st) {
+      bar->run_progress(worker, run_name(r), f, st);
+    };
     suites::UntilConclusiveHooks hooks;
     hooks.before_batch = [&](int64_t n) { bar = std::make_unique<RunsProgress>(n, threads, mode); };
     hooks.after_batch = [&](const suites::RunSummary& s) {
@@ -185,13 +162,51 @@ int cmd_run(const std::vector<std::string>& args) {
     };
     return run_until_conclusive_command(p.suites, budget_of(p), seq, o, hooks);
   }
-  const auto sum = suites::run_all(runs, o);
-  bar->finish(std::to_string(sum.computed) + " computed, " + std::to_string(sum.cached) + " cached, " +
-             std::to_string(sum.diverged) + " diverged, " + std::to_string(sum.failed) + " failed");
-  for (const auto& e : sum.errors) std::cerr << "lrbench run: failed: " << e << "\n";
-  std::cout << "runs " << sum.total << ": computed " << sum.computed << ", cached " << sum.cached
-            << ", diverged " << sum.diverged << ", failed " << sum.failed << " (shard " << si << "/"
+  suites::RunSummary total;
+  std::set<std::string> done;  // addresses run (or found) by an earlier stage of this call
+  // Stage 1 runs the plan; while a study's tuning is decided by what stage 1
+  // recorded, its final runs join the plan and run too (whole plans only).
+  for (int stage = 0;; ++stage) {
+    // The whole plan of each suite, whichever shard this is: every shard writes
+    // the same bytes, and merge checks that they agree.
+    suites::write_manifests(results, plan.suites, budget_of(p), plan.seed_plans);
+    std::vector<suites::RunSpec> runs;
+    for (auto& r : suites::shard(seq.batch_of.empty() ? plan.runs : batch_of(seq.batch_of, plan.runs), si, sn))
+      if (!done.count(records::run_address(r))) runs.push_back(std::move(r));
+    for (const auto& r : runs) done.insert(records::run_address(r));
+    o.suites = plan.suites;
+    RunsProgress bar(static_cast<int64_t>(runs.size()), threads, mode);
+    o.on_progress = [&](int64_t d, int64_t, const suites::RunSpec& r, const std::string& what) {
+      bar.run_done(-1, d, run_name(r), what);
+    };
+    o.on_run_progress = [&](int worker, const suites::RunSpec& r, double f, const std::string& st) {
+      bar.run_progress(worker, run_name(r), f, st);
+    };
+    const auto sum = suites::run_all(runs, o);
+    bar.finish(std::to_string(sum.computed) + " computed, " + std::to_string(sum.cached) + " cached, " +
+               std::to_string(sum.diverged) + " diverged, " + std::to_string(sum.failed) + " failed");
+    total.total += sum.total;
+    total.computed += sum.computed;
+    total.cached += sum.cached;
+    total.diverged += sum.diverged;
+    total.failed += sum.failed;
+    total.errors.insert(total.errors.end(), sum.errors.begin(), sum.errors.end());
+    if (!plan.undecided || sum.failed || stage > 0) break;
+    if (sn > 1 || !seq.batch_of.empty()) {
+      std::cout << "tuning trials of this shard done: merge the shards, then run again on the merged "
+                   "directory for the chosen values' runs\n";
+      break;
+    }
+    const auto loaded = records::load_results(results);
+    plan = make_plan(p, &loaded, plan_dir);
+  }
+  if (plan.undecided && sn == 1 && seq.batch_of.empty() && !total.failed)
+    std::cerr << "lrbench run: a study's tuning chose no value (see the manifest's Tuning section)\n";
+  for (const auto& e : total.errors) std::cerr << "lrbench run: failed: " << e << "\n";
+  std::cout << "runs " << total.total << ": computed " << total.computed << ", cached " << total.cached
+            << ", diverged " << total.diverged << ", failed " << total.failed << " (shard " << si << "/"
             << sn << ", results " << results << ")\n";
+  const auto& sum = total;
   return sum.failed ? kRunFailure : kOk;
 }
 
@@ -200,22 +215,37 @@ int cmd_status(const std::vector<std::string>& args) {
   std::string dir;
   po::options_description opts("options");
   add_plan_options(opts, p);
-  opts.add_options()("results", po::value(&dir)->required(), "results directory");
+  bool list_other = false;
+  opts.add_options()("results", po::value(&dir)->required(), "results directory")
+      ("list-other", po::bool_switch(&list_other),
+       "also list each record outside the plan (suite, config, seed, file): e.g. the runs an edited study "
+       "no longer plans (they are kept, never deleted)");
   po::positional_options_description pos;
   pos.add("results", 1);
   po::variables_map vm;
-  if (!parse_options("status", "DIR [--suite ID ...] [--quick] [--seeds K]",
+  if (!parse_options("status", "DIR [--suite ID ...] [--study FILE ...] [--quick] [--seeds K] [--list-other]",
                      "Per suite: planned runs done (ok), diverged, missing, and records outside\n"
-                     "the plan (another budget or numerics version).  Exit 3 on a corrupt file.",
+                     "the plan (another budget or numerics version, or runs an edited study no\n"
+                     "longer plans).  Exit 3 on a corrupt file.",
                      opts, pos, args, vm))
     return kOk;
-  const auto plan = make_plan(p, dir);
   const auto loaded = records::load_results(dir);
   print_load_errors("status", loaded);
+  const auto plan = make_plan(p, &loaded, dir);
   std::printf("%-6s %8s %8s %8s %8s %8s\n", "suite", "planned", "ok", "diverged", "missing", "other");
-  for (const auto& s : records::status(loaded, plan))
+  for (const auto& s : records::status(loaded, plan.runs))
     std::printf("%-6s %8d %8d %8d %8d %8d\n", s.suite.c_str(), s.expected, s.ok, s.diverged,
                 s.missing, s.other);
+  if (plan.undecided) std::printf("(a study's tuned arms wait for their tuning runs: their final runs are not planned yet)\n");
+  if (list_other) {
+    std::set<std::string> planned, suite_ids;
+    for (const auto& r : plan.runs) planned.insert(records::run_address(r));
+    for (const auto* s : plan.suites) suite_ids.insert(s->id);
+    for (const auto& [address, rec] : loaded.by_address)
+      if (!planned.count(address) && suite_ids.count(rec.value("suite", "")))
+        std::printf("other: %s %s seed %lld (%s)\n", rec.value("suite", "").c_str(), rec.value("config", "").c_str(),
+                    static_cast<long long>(rec.value("seed", int64_t{0})), loaded.path_of.at(address).c_str());
+  }
   return loaded.errors.empty() ? kOk : kDataError;
 }
 
@@ -266,7 +296,7 @@ int cmd_claims(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_options("claims",
                      "DIR [--format text|markdown|json] [--table full|readme] [--multiplicity holm|bh|bonferroni|none] "
-                     "[--suite ID ...] [--quick] [--seeds K]",
+                     "[--suite ID ...] [--study FILE ...] [--quick] [--seeds K]",
                      "Checks every claim of the suites against the records in DIR (never trains):\n"
                      "verdict supported / refuted / inconclusive with its evidence.  Each suite's\n"
                      "tests are one family: the verdict is the adjusted one (Holm by default), the\n"
@@ -297,12 +327,11 @@ int cmd_claims(const std::vector<std::string>& args) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--multiplicity: ") + e.what());
   }
-  const auto seed_plans = records::load_seed_plans(dir, budget_of(p));
-  co.seed_plans = &seed_plans;
-  const auto plan = make_plan(p, dir);
   const auto loaded = records::load_results(dir);
   print_load_errors("claims", loaded);
-  const auto rows = suites::evaluate_claims(loaded, plan, p.suites, co);
+  const auto plan = make_plan(p, &loaded, dir);
+  co.seed_plans = &plan.seed_plans;
+  const auto rows = suites::evaluate_claims(loaded, plan.runs, plan.suites, co);
   std::cout << suites::format_claims(rows, fmt) << std::flush;
   bool errored = false;
   for (const auto& r : rows)
@@ -311,7 +340,7 @@ int cmd_claims(const std::vector<std::string>& args) {
       std::cerr << "lrbench claims: " << r.claim->id << " could not be evaluated: " << r.error << "\n";
     }
   if (!loaded.errors.empty()) return kDataError;  // verdicts of incomplete data are not recorded
-  if (!print_only) suites::record_claims(dir, loaded, rows, budget_of(p), seed_plans);
+  if (!print_only) suites::record_claims(dir, loaded, rows, budget_of(p), plan.seed_plans);
   return errored ? kRunFailure : kOk;
 }
 

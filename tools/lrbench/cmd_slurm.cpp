@@ -41,6 +41,7 @@
 #include "records/json_file.hpp"
 #include "suites/runner.hpp"
 #include "tools/lrbench/cli.hpp"
+#include "tools/lrbench/cmd_study_plan.hpp"
 
 extern char** environ;
 
@@ -51,6 +52,8 @@ namespace fs = std::filesystem;
 
 struct SlurmOptions {
   std::vector<std::string> suites;
+  std::vector<std::string> studies;  // study files (made absolute in the scripts)
+  bool allow_large = false;
   bool quick = false;
   int seeds = 0;
   int shards = 0;
@@ -171,6 +174,8 @@ fs::path absolute_path(const std::string& p) { return fs::absolute(fs::path(p)).
 std::string plan_flags(const SlurmOptions& o) {
   std::string s;
   for (const auto& id : o.suites) s += " --suite " + sh_quote(id);
+  for (const auto& f : o.studies) s += " --study " + sh_quote(absolute_path(f).string());
+  if (o.allow_large) s += " --allow-large";
   if (o.quick) s += " --quick";
   if (o.seeds) s += " --seeds " + std::to_string(o.seeds);
   return s;
@@ -372,6 +377,9 @@ int cmd_slurm_script(const std::vector<std::string>& args) {
   opts.add_options()
       ("suite", po::value(&o.suites)->multitoken(),
        "suite ids to include (repeatable: --suite 002 --suite 004); default: every implemented one")
+      ("study", po::value(&o.studies)->multitoken(),
+       "a study file to include (repeatable; docs/study-files.md); the scripts name it by absolute path")
+      ("allow-large", po::bool_switch(&o.allow_large), "plan a study of more than 10,000 runs")
       ("quick", po::bool_switch(&o.quick), "the quick configuration (smaller budgets, 3 seeds)")
       ("seeds", po::value(&o.seeds)->default_value(0),
        "seeds per seeded configuration, in [1, 1000]; 0 = the suite's default")
@@ -400,7 +408,7 @@ int cmd_slurm_script(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_options(
           "slurm-script",
-          "--shards N [--suite ID ...] [--quick] [--seeds K] [--results DIR] [--out DIR] "
+          "--shards N [--suite ID ...] [--study FILE ...] [--quick] [--seeds K] [--results DIR] [--out DIR] "
           "[--partition P] [--time T] [--cpus-per-task C] [--mem M] [--account A] "
           "[--extra-sbatch OPT ...] [--submit]",
           "Writes OUT/lrbench-array.sh (a Slurm job array: task I runs `lrbench run\n"
@@ -412,12 +420,16 @@ int cmd_slurm_script(const std::vector<std::string>& args) {
           opts, {}, args, vm))
     return kOk;
   validate(o);
-  std::vector<suites::RunSpec> plan;
-  try {
-    plan = suites::plan_runs(o.suites, {.quick = o.quick, .seeds = o.seeds});
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--suite: ") + e.what());
-  }
+  // The plan as `run` makes it (a study's tuned arms: their trials; the
+  // final runs follow when the array runs again on the merged records).
+  const PlanOptions po_plan{.suites = o.suites, .studies = o.studies, .quick = o.quick, .seeds = o.seeds,
+                            .allow_large = o.allow_large};
+  const Plan whole = make_plan(po_plan, nullptr);
+  const std::vector<suites::RunSpec>& plan = whole.runs;
+  if (whole.undecided)
+    std::cerr << "lrbench slurm-script: note: a study has tuned arms: this array runs their tuning trials (and the "
+                 "untuned arms); merge, then run `lrbench run --study FILE --results RESULTS/merged` for the "
+                 "chosen values' runs\n";
 
   const fs::path results = absolute_path(o.results);
   if (o.out.empty()) o.out = (results / "slurm").string();

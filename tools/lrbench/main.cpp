@@ -12,6 +12,7 @@
 #include "core/spec/spec.hpp"
 #include "datasets/error.hpp"
 #include "records/error.hpp"
+#include "suites/study/study.hpp"
 #include "tools/lrbench/cli.hpp"
 
 namespace {
@@ -36,6 +37,8 @@ const std::vector<Command>& commands() {
       {"report", "offline HTML report + PNG/SVG/PDF figures from results files", lrb::cli::cmd_report},
       {"profile", "performance profiles + AlgoPerf score of each suite's optimizers, with bootstrap bands",
        lrb::cli::cmd_profile},
+      {"study", "check a study file (TOML) or write a starter one; run it with run --study",
+       lrb::cli::cmd_study},
       {"slurm-script", "Slurm job array (one shard per task) + dependent merge and report",
        lrb::cli::cmd_slurm_script},
       {"perf-check", "compare two benchmark JSONs (or two results dirs); exit 1 on a slowdown",
@@ -94,6 +97,9 @@ int main(int argc, char** argv) {
                 << " --help')\n";
       return lrb::cli::kUsage;
     } catch (const lrb::spec::SpecError& e) {
+      std::cerr << "lrbench " << c.name << ": " << e.what() << "\n";
+      return lrb::cli::kUsage;
+    } catch (const lrb::suites::study::StudyError& e) {
       std::cerr << "lrbench " << c.name << ": " << e.what() << "\n";
       return lrb::cli::kUsage;
     } catch (const lrb::data::DataError& e) {
