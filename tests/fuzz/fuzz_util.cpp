@@ -63,9 +63,11 @@ void reset_dir(const fs::path& dir) {
 }
 
 void silence_standard_streams() {
-  static NullBuffer null;
-  std::cout.rdbuf(&null);
-  std::cerr.rdbuf(&null);
+  // Never destroyed: the standard streams are flushed after static objects are
+  // destroyed (ios_base::Init's destructor), so their buffer must outlive those.
+  static NullBuffer* const null = new NullBuffer;
+  std::cout.rdbuf(null);
+  std::cerr.rdbuf(null);
 }
 
 void fail(const std::string& what) {
