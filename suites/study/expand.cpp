@@ -287,9 +287,10 @@ std::vector<const Arm*> select_arms(const StudySpec& spec, const std::string& op
   for (const auto& a : spec.arms) {
     if (grid != "*" && a.grid != grid) continue;
     bool ok = true;
-    for (const auto& [name, value] : conds) {
-      const auto f = std::find_if(a.factors.begin(), a.factors.end(), [&](const auto& x) { return x.name == name; });
-      ok = ok && f != a.factors.end() && value_matches(f->value, value);
+    for (const auto& cond : conds) {  // no structured binding: clang 14 cannot capture one
+      const auto f = std::find_if(a.factors.begin(), a.factors.end(),
+                                  [&](const auto& x) { return x.name == cond.first; });
+      ok = ok && f != a.factors.end() && value_matches(f->value, cond.second);
     }
     if (ok) out.push_back(&a);
   }
