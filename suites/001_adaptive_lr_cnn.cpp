@@ -57,6 +57,7 @@
 #include "datasets/error.hpp"
 #include "datasets/fashion_mnist.hpp"
 #include "suites/common.hpp"
+#include "suites/train_run.hpp"
 #include "suites/study/builtins.hpp"
 
 namespace lrb::suites {
@@ -311,27 +312,7 @@ RunResult execute_lr_find001(const RunSpec& run, const RunContext& ctx) {
     ctx.report(static_cast<double>(step + 1) / c.steps, fmt::format("lr-find step {}/{}", step + 1, c.steps));
   });
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  json curve = {{"lr", json::array()}, {"loss", json::array()}, {"smoothed", json::array()}};
-  for (size_t k = 0; k < r.lr.size(); ++k) {
-    curve["lr"].push_back(r.lr[k]);
-    curve["loss"].push_back(num_or_null(r.loss[k]));
-    curve["smoothed"].push_back(num_or_null(r.smoothed[k]));
-  }
-  const json files = files_json(*ds);
-  // A range test that blows up has done its job: status ok; the stop is recorded.
-  return json{{"status", "ok"},
-              {"diverged_at_step", nullptr},
-              {"steps", static_cast<int64_t>(r.lr.size())},
-              {"final",
-               {{"suggested_lr", num_or_null(r.suggested_lr)},
-                {"min_loss_lr", num_or_null(r.min_loss_lr)},
-                {"min_over_ten_lr", num_or_null(r.min_over_ten_lr)},
-                {"stopped_early", r.stopped_early},
-                {"stop_reason", r.stop_reason},
-                {"rule", r.rule}}},
-              {"timing", {{"wall_seconds", wall}}},
-              {"curves", {{"lr_range", curve}}},
-              {"dataset", {{"name", ds->name}, {"files", files}, {"n_train", n}}}};
+  return lr_range_record(r, wall, {{"name", ds->name}, {"files", files_json(*ds)}, {"n_train", n}});
 }
 
 RunResult execute_cnn001(const RunSpec& run, const RunContext& ctx) {

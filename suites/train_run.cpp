@@ -431,6 +431,17 @@ RunResult execute_lr_find_t(const RunSpec& run, const RunContext& ctx, const Dat
     ctx.report(static_cast<double>(step + 1) / c.steps, fmt::format("lr-find step {}/{}", step + 1, c.steps));
   });
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return lr_range_record(r, wall, d.info);
+}
+
+}  // namespace
+
+RunResult execute_train(const RunSpec& run, const RunContext& context, const DataFiles& files) {
+  return run.params.at("dtype") == "float64" ? execute_train_t<double>(run, context, files)
+                                             : execute_train_t<float>(run, context, files);
+}
+
+json lr_range_record(const train::LrRangeResult& r, double wall, json dataset) {
   json curve = {{"lr", json::array()}, {"loss", json::array()}, {"smoothed", json::array()}};
   for (size_t k = 0; k < r.lr.size(); ++k) {
     curve["lr"].push_back(r.lr[k]);
@@ -450,15 +461,9 @@ RunResult execute_lr_find_t(const RunSpec& run, const RunContext& ctx, const Dat
                 {"rule", r.rule}}},
               {"timing", {{"wall_seconds", wall}}},
               {"curves", {{"lr_range", curve}}},
-              {"dataset", d.info}};
+              {"dataset", std::move(dataset)}};
 }
 
-}  // namespace
-
-RunResult execute_train(const RunSpec& run, const RunContext& context, const DataFiles& files) {
-  return run.params.at("dtype") == "float64" ? execute_train_t<double>(run, context, files)
-                                             : execute_train_t<float>(run, context, files);
-}
 
 RunResult execute_lr_find(const RunSpec& run, const RunContext& context, const DataFiles& files) {
   return run.params.at("dtype") == "float64" ? execute_lr_find_t<double>(run, context, files)

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "core/train/lr_range.hpp"
 #include "suites/suite.hpp"
 
 namespace lrb::suites {
@@ -74,6 +75,10 @@ struct DataFiles {
 };
 
 RunResult execute_train(const RunSpec& run, const RunContext& context, const DataFiles& files = {});
+
+// The lrbench.lr_find/1 record of a finished range test: curves, the
+// suggested LR and why it stopped; `dataset` as the caller describes it.
+json lr_range_record(const train::LrRangeResult& r, double wall_seconds, json dataset);
 
 // An LR range test (core/train/lr_range.hpp) on the training split of a
 // "train" run's data (params.kind == "lr_find"):
