@@ -75,8 +75,9 @@ int cmd_run(const std::vector<std::string>& args) {
                      "interrupted run resumes where it stopped.  Each suite's plan is written\n"
                      "first as DIR/manifests/<suite>.<budget>.json (what `lrbench report` reads).\n"
                      "A study's tuned arms run their tuning trials first; once every trial has a\n"
-                     "record the chosen value's runs follow in the same call (a shard runs the\n"
-                     "trials only: merge, then run again on the merged directory).\n"
+                     "record the chosen value's runs follow in the same call (a shard runs its\n"
+                     "share of the trials only: merge the shards, then run the chosen values' runs\n"
+                     "with --batch-of MERGED --shard I/N; `lrbench slurm-script` chains both).\n"
                      "--until-conclusive then adds seeds in batches to the configurations that\n"
                      "undecided claims read (group-sequential, error rate kept at --alpha) until\n"
                      "each claim is decided or --max-seeds is reached; the seeds added and the\n"
@@ -175,8 +176,8 @@ int cmd_run(const std::vector<std::string>& args) {
       total.errors.insert(total.errors.end(), sum.errors.begin(), sum.errors.end());
       if (!plan.undecided || sum.failed || stage > 0) break;
       if (sn > 1 || !seq.batch_of.empty()) {
-        std::cout << "tuning trials of this shard done: merge the shards, then run again on the merged "
-                     "directory for the chosen values' runs\n";
+        std::cout << "tuning trials of this shard done: merge the shards, then run the chosen values' runs "
+                     "with --batch-of MERGED --shard I/N (or run again on the merged directory)\n";
         break;
       }
       const auto loaded = records::load_results(results);
