@@ -2,7 +2,8 @@
 // study's arms) with every seed, and each tuned arm's tuning trials.  Like
 // the rest of reports/, nothing here knows a suite: it reads the manifest's
 // factors (a study marks its trials with factor stage = "tuning", and the
-// tuned arm with factor tuned = "grid by <metric>") and the records.
+// tuned arm with factor tuned = "grid by <metric>", its trials named
+// "<arm>/tune/<param>=<value>") and the records.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -162,15 +163,17 @@ std::vector<Figure> tuning_figures(const SuiteReport& s) {
   for (const auto& arm_config : s.config_order) {
     const std::string metric = tuning_metric(s, arm_config);
     if (metric.empty() || is_tuning_trial(s, arm_config)) continue;
-    const std::string arm = text_of(factor_of(s, arm_config, "arm"));
-    // The arm's trials, and the tuned parameter: their factor besides arm and stage.
+    // The arm's trials are named "<arm>/tune/<param>=<value>" (the manifest's configs).
+    const std::string& arm = arm_config;
+    const std::string prefix = arm + "/tune/";
     std::vector<std::string> trials;
     std::string param;
     for (const auto& c : s.config_order) {
-      if (!is_tuning_trial(s, c) || text_of(factor_of(s, c, "arm")) != arm) continue;
+      if (!is_tuning_trial(s, c) || c.rfind(prefix, 0) != 0) continue;
+      const size_t eq = c.find('=', prefix.size());
+      if (eq == std::string::npos) continue;  // an LR range test: drawn with the lr-find figures
       trials.push_back(c);
-      for (const auto& fa : s.factors.at(c))
-        if (fa.name != "arm" && fa.name != "stage" && fa.value.is_number()) param = fa.name;
+      param = c.substr(prefix.size(), eq - prefix.size());
     }
     if (trials.empty() || param.empty()) continue;
     Figure f;

@@ -30,9 +30,10 @@ struct Synthetic {
 Synthetic study() {
   Synthetic d;
   d.s.id = "my-study";
-  d.config("t/tune/lr=0.001", {Factor{"arm", "t"}, Factor{"lr", 0.001}, Factor{"stage", "tuning"}});
-  d.config("t/tune/lr=0.1", {Factor{"arm", "t"}, Factor{"lr", 0.1}, Factor{"stage", "tuning"}});
-  d.config("t", {Factor{"arm", "t"}, Factor{"lr", 0.1}, Factor{"tuned", "grid by val_loss"}});
+  // As a study's manifest declares them: the trials "<arm>/tune/<param>=<value>".
+  d.config("t/tune/lr=0.001", {Factor{"optimizer", "adam"}, Factor{"lr", 0.001}, Factor{"stage", "tuning"}});
+  d.config("t/tune/lr=0.1", {Factor{"optimizer", "adam"}, Factor{"lr", 0.1}, Factor{"stage", "tuning"}});
+  d.config("t", {Factor{"optimizer", "adam"}, Factor{"lr", 0.1}, Factor{"tuned", "grid by val_loss"}});
   d.config("a", {Factor{"optimizer", "sgd"}});
   d.config("b", {Factor{"optimizer", "adam"}});
   d.run("t/tune/lr=0.001", 10000, {{"val_loss", 5.0}});
