@@ -272,3 +272,38 @@ TEST(StudyCli, AnLrRangeTunedArmTakesTheMedianSuggestedLr) {
     if (sec.title == "Tuning") tuning = sec.items.at(0);
   EXPECT_NE(tuning.find("(median over 3 LR range tests of 60 batches, LR 1e-05 -> 10)"), std::string::npos) << tuning;
 }
+
+// `slurm-script --study --submit` of a tuned study submits four jobs, each
+// afterok the one before (a fake sbatch records its arguments); when a later
+// submission fails, the ids already submitted are printed for scancel.
+TEST(StudyCli, SlurmSubmitChainsTheTunedStudysFourJobs) {
+  Scratch d;
+  const std::string file = (d.path / "my.toml").string();
+  ASSERT_EQ(sh("study init " + file).rc, 0);
+  const fs::path fake = d.path / "sbatch";
+  write(fake, "#!/bin/sh\n"
+              "n=$(cat \"$0.n\" 2>/dev/null || echo 100)\n"
+              "echo $((n + 1)) > \"$0.n\"\n"
+              "echo \"$*\" >> \"$0.log\"\n"
+              "[ \"$n\" = \"$(cat \"$0.fail\" 2>/dev/null)\" ] && exit 1\n"
+              "echo \"$n\"\n");
+  fs::permissions(fake, fs::perms::owner_all);
+  const std::string cmd = "slurm-script --shards 2 --study " + file + " --quick --results " +
+                          (d.path / "res").string() + " --lrbench " + LRBENCH_EXE + " --submit --sbatch " +
+                          fake.string();
+  auto r = sh(cmd);
+  ASSERT_EQ(r.rc, 0) << r.text;
+  EXPECT_NE(r.text.find("array_job=100 tuning_merge_job=101 final_array_job=102 merge_job=103"), std::string::npos)
+      << r.text;
+  const std::string scripts = (d.path / "res" / "slurm").string();
+  EXPECT_EQ(read(d.path / "sbatch.log"),
+            "--parsable " + scripts + "/lrbench-array.sh\n" +
+            "--parsable --dependency=afterok:100 --kill-on-invalid-dep=yes " + scripts + "/lrbench-tuning-merge.sh\n" +
+            "--parsable --dependency=afterok:101 --kill-on-invalid-dep=yes " + scripts + "/lrbench-final-array.sh\n" +
+            "--parsable --dependency=afterok:102 --kill-on-invalid-dep=yes " + scripts + "/lrbench-merge.sh\n");
+  write(d.path / "sbatch.fail", "106\n");  // the third submission of the next chain (104, 105, 106)
+  r = sh(cmd);
+  EXPECT_EQ(r.rc, 1) << r.text;
+  EXPECT_NE(r.text.find("array_job=104 tuning_merge_job=105\n"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("scancel them"), std::string::npos) << r.text;
+}
