@@ -35,7 +35,7 @@ while (($#)); do
   case "$1" in
     --lrbench) (($# >= 2)) || usage; lrbench="$2"; shift 2 ;;
     --keep) keep=1; shift ;;  # keep the temp dir (logs) for debugging
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) usage ;;
   esac
 done
