@@ -209,7 +209,7 @@ std::string figure_gnuplot(const Figure& f) {
         const double w = 0.8 / std::max(bars, 1);
         const double off = -0.4 + w * (bar_k++ + 0.5);
         plots.push_back(fmt::format("{} using (${}+({:.4g})):{}:({:.4g}){}{} with boxes {}{}", src, cx, off, cy,
-                                    w * 0.95, cat && bar_k == 1 ? ":xtic(strlen(strcol(1)) > 40 ? strcol(1)[1:38].'..' : strcol(1))" : "", axes, lc, title));
+                                    w * 0.95, cat && bar_k == 1 ? ":xtic(strcol(1) eq '' ? NaN : strlen(strcol(1)) > 40 ? strcol(1)[1:38].'..' : strcol(1))" : "", axes, lc, title));
         break;
       }
     }

@@ -86,6 +86,13 @@ std::vector<Figure> suite_figures(const SuiteReport& s);
 // with the AlgoPerf score and bootstrap bands over seeds (profile_figures.cpp);
 // none when the suite declares no optimizer x problem x lr sweep.
 std::optional<Figure> performance_profile(const SuiteReport& s);
+// Per-configuration figures (study_figures.cpp): the final test metrics of
+// `configs` (a study's arms) with every seed, and each tuned arm's trials
+// (score vs the tuned value, the choice marked).  A study's tuning trials
+// (factor stage = "tuning") are drawn there only.
+std::vector<Figure> final_metric_figures(const SuiteReport& s, const std::vector<std::string>& configs);
+std::vector<Figure> tuning_figures(const SuiteReport& s);
+bool is_tuning_trial(const SuiteReport& s, const std::string& config);
 std::vector<Figure> lr_find_figures(const std::vector<JsonFile>& files);
 std::vector<Figure> bench_figures(const std::vector<JsonFile>& files);
 

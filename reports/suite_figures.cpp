@@ -71,6 +71,7 @@ std::string visible(const std::string& key) { return key.substr(0, key.find('\x1
 std::map<std::string, std::vector<std::pair<double, std::string>>> sweeps(const SuiteReport& s) {
   std::map<std::string, std::vector<std::pair<double, std::string>>> by_key, out;
   for (const auto& c : s.config_order) {
+    if (is_tuning_trial(s, c)) continue;  // drawn by tuning_figures
     const json* lr = factor(s, c, "lr");
     if (lr && lr->is_number() && std::isfinite(lr->get<double>()) && lr->get<double>() > 0)
       by_key[other_factors(s, c, "lr")].push_back({lr->get<double>(), c});
@@ -192,7 +193,7 @@ std::vector<std::string> plotted_configs(const SuiteReport& s) {
   const auto sw = sweep_configs(s);
   std::vector<std::string> out;
   for (const auto& c : s.config_order)
-    if (!sw.count(c) && s.by_config.count(c)) out.push_back(c);
+    if (!sw.count(c) && s.by_config.count(c) && !is_tuning_trial(s, c)) out.push_back(c);
   return out;
 }
 
@@ -612,6 +613,8 @@ std::vector<Figure> suite_figures(const SuiteReport& s) {
   auto put = [&](std::optional<Figure> f) {
     if (f) out.push_back(std::move(*f));
   };
+  for (auto& f : final_metric_figures(s, plotted_configs(s))) out.push_back(std::move(f));
+  for (auto& f : tuning_figures(s)) out.push_back(std::move(f));
   put(epoch_figure(s, "loss-vs-epoch", "train_loss", XAxis::epoch, "training loss per epoch", "epoch",
                    "training loss", true));
   if (const auto k = heldout_key(s); !k.empty())

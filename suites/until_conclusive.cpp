@@ -11,14 +11,6 @@
 namespace lrb::suites {
 namespace {
 
-std::vector<const Suite*> chosen(const std::vector<std::string>& suite_ids) {
-  std::vector<const Suite*> out;
-  for (const auto& s : registry())
-    if (suite_ids.empty() || std::find(suite_ids.begin(), suite_ids.end(), s.id) != suite_ids.end())
-      out.push_back(&s);
-  return out;
-}
-
 // Seeds per config of a plan, and whether the config can take more (its runs
 // share params and are seeds 0 .. k-1).
 struct ConfigSeeds {
@@ -63,12 +55,17 @@ std::vector<RunSpec> missing_runs(const records::LoadedResults& loaded, const st
 
 std::vector<LookSummary> take_look(const records::LoadedResults& loaded, const std::vector<std::string>& suite_ids,
                                    const Budget& budget, const SequentialOptions& o, SeedPlans& plans) {
+  return take_look(loaded, select_suites(suite_ids), budget, o, plans);
+}
+
+std::vector<LookSummary> take_look(const records::LoadedResults& loaded, const std::vector<const Suite*>& suites,
+                                   const Budget& budget, const SequentialOptions& o, SeedPlans& plans) {
   if (o.max_seeds < 2 || o.max_seeds > 1000)
     throw std::invalid_argument(fmt::format("--max-seeds must be in [2, 1000], got {}", o.max_seeds));
   if (o.batch < 1 || o.batch > 1000)
     throw std::invalid_argument(fmt::format("--batch must be in [1, 1000], got {}", o.batch));
   std::vector<LookSummary> out;
-  for (const Suite* s : chosen(suite_ids)) {
+  for (const Suite* s : suites) {
     const std::vector<RunSpec> plan = suite_plan(*s, budget, plans);
     int missing = 0;
     for (const auto& r : plan) missing += loaded.by_address.count(records::run_address(r)) ? 0 : 1;
@@ -76,7 +73,7 @@ std::vector<LookSummary> take_look(const records::LoadedResults& loaded, const s
       throw std::runtime_error(fmt::format("suite {}: {} of {} planned runs have no record; run them before a look",
                                            s->id, missing, plan.size()));
     // The tests as the checks see them now (no seed plan: no sequential judging yet).
-    const auto rows = evaluate_claims(loaded, plan, {s->id});
+    const auto rows = evaluate_claims(loaded, plan, std::vector<const Suite*>{s});
     int family = 0;
     for (const auto& r : rows) family += static_cast<int>(r.result.tests.size());
     auto [it, fresh] = plans.try_emplace(s->id);
@@ -111,7 +108,8 @@ std::vector<LookSummary> take_look(const records::LoadedResults& loaded, const s
         if (n >= 2 && n <= st->max_seeds && (st->looks.empty() || n > st->looks.back())) st->looks.push_back(n);
       }
     // 3. Judge over the looks; grow the configs of the tests that continue.
-    const auto judged = evaluate_claims(loaded, plan, {s->id}, {.verdicts = {.alpha = o.alpha}, .seed_plans = &plans});
+    const auto judged = evaluate_claims(loaded, plan, std::vector<const Suite*>{s},
+                                        {.verdicts = {.alpha = o.alpha}, .seed_plans = &plans});
     LookSummary sum;
     sum.suite = s->id;
     std::map<std::string, int> grow;
@@ -167,14 +165,22 @@ std::vector<LookSummary> take_look(const records::LoadedResults& loaded, const s
 UntilConclusiveResult run_until_conclusive(const std::vector<std::string>& suite_ids, const Budget& budget,
                                            const SequentialOptions& options, const RunOptions& run,
                                            const UntilConclusiveHooks& hooks) {
+  return run_until_conclusive(select_suites(suite_ids), budget, options, run, hooks);
+}
+
+UntilConclusiveResult run_until_conclusive(const std::vector<const Suite*>& suites, const Budget& budget,
+                                           const SequentialOptions& options, const RunOptions& run_options,
+                                           const UntilConclusiveHooks& hooks) {
   UntilConclusiveResult res;
+  RunOptions run = run_options;
+  run.suites = suites;
   SeedPlans all = records::load_seed_plans(run.results_dir, budget), plans;
-  for (const Suite* s : chosen(suite_ids))
+  for (const Suite* s : suites)
     if (const auto it = all.find(s->id); it != all.end()) plans.insert(*it);
-  const int64_t own = static_cast<int64_t>(plan_runs(suite_ids, budget).size());
+  const int64_t own = static_cast<int64_t>(plan_runs(suites, budget).size());
   for (;;) {
-    const auto plan = plan_runs(suite_ids, budget, plans);
-    write_manifests(run.results_dir, suite_ids, budget, plans);
+    const auto plan = plan_runs(suites, budget, plans);
+    write_manifests(run.results_dir, suites, budget, plans);
     if (hooks.before_batch) hooks.before_batch(static_cast<int64_t>(plan.size()));
     const RunSummary sum = run_all(plan, run);
     if (hooks.after_batch) hooks.after_batch(sum);
@@ -188,7 +194,7 @@ UntilConclusiveResult run_until_conclusive(const std::vector<std::string>& suite
     if (sum.failed) return res;
     const auto loaded = records::load_results(run.results_dir);
     if (!loaded.errors.empty()) throw loaded.errors.front();
-    res.last = take_look(loaded, suite_ids, budget, options, plans);
+    res.last = take_look(loaded, suites, budget, options, plans);
     ++res.looks;
     for (const auto& [id, sp] : plans) records::write_seed_plan(run.results_dir, sp);
     if (hooks.on_look) hooks.on_look(res.looks, res.last);
@@ -196,7 +202,7 @@ UntilConclusiveResult run_until_conclusive(const std::vector<std::string>& suite
     for (const auto& l : res.last) more += l.new_runs;
     if (more == 0) break;
   }
-  write_manifests(run.results_dir, suite_ids, budget, plans);
+  write_manifests(run.results_dir, suites, budget, plans);
   return res;
 }
 

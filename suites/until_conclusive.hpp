@@ -47,10 +47,14 @@ struct LookSummary {
   int64_t new_runs = 0;   // runs the next batch adds
 };
 
-// One look over the chosen suites (all when empty): updates `plans` (a suite
-// gets its seed plan at its first look).  Throws std::invalid_argument when
-// the options change a design fixed at an earlier look, std::runtime_error
-// when runs of the current plan have no record.
+// One look over `suites` (built-in ones or studies, suites/study/study.hpp:
+// a study's tuned arms must be decided): updates `plans` (a suite gets its
+// seed plan at its first look).  Throws std::invalid_argument when the
+// options change a design fixed at an earlier look, std::runtime_error when
+// runs of the current plan have no record.
+std::vector<LookSummary> take_look(const records::LoadedResults& loaded, const std::vector<const Suite*>& suites,
+                                   const Budget& budget, const SequentialOptions& options, SeedPlans& plans);
+// The same for built-in suites by id (all when empty).
 std::vector<LookSummary> take_look(const records::LoadedResults& loaded, const std::vector<std::string>& suite_ids,
                                    const Budget& budget, const SequentialOptions& options, SeedPlans& plans);
 
@@ -73,7 +77,12 @@ struct UntilConclusiveHooks {
 
 // The whole loop in run.results_dir: run what the plan lacks, look, write the
 // seed plans and manifests, repeat until no test continues.  Stops early when
-// a run fails (runs.failed > 0).
+// a run fails (runs.failed > 0).  `suites` compute their own runs (a study's
+// execute), whatever run.suites says.
+UntilConclusiveResult run_until_conclusive(const std::vector<const Suite*>& suites, const Budget& budget,
+                                           const SequentialOptions& options, const RunOptions& run,
+                                           const UntilConclusiveHooks& hooks = {});
+// The same for built-in suites by id (all when empty).
 UntilConclusiveResult run_until_conclusive(const std::vector<std::string>& suite_ids, const Budget& budget,
                                            const SequentialOptions& options, const RunOptions& run,
                                            const UntilConclusiveHooks& hooks = {});

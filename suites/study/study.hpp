@@ -21,7 +21,8 @@
 // scores and the budget) and the arm's final runs, whose params contain the
 // chosen value, join the plan.  `lrbench run --study` does both stages in one
 // call; a shard cannot (it holds a share of the trials), so sharded runs do
-// stage 1, merge, and run again on the merged directory (Slurm: two submissions).
+// stage 1, merge, and run the rest with `--batch-of MERGED --shard I/N` (Slurm:
+// `lrbench slurm-script` chains both stages in one submission).
 #include <filesystem>
 #include <map>
 #include <memory>

@@ -18,7 +18,13 @@
 #                untouched, task 2 computes its runs, merge + report complete
 #   6 compare    merged records == reference records (same addresses, equal
 #                once provenance and timing are removed); report index.html
-#   7 shutdown   every daemon stopped by its pid, temp dir removed (also on
+#   7 tuned      a study of 100+ runs with a tuned arm (written here: a
+#                synthetic regression, an LR x optimizer grid and an SGD arm
+#                whose LR is tuned) over a 4-task array: `slurm-script
+#                --submit` chains array -> tuning merge -> stage-2 array ->
+#                merge; all four complete, the merged records equal a
+#                single-machine `lrbench run --study`, the choice is recorded
+#   8 shutdown   every daemon stopped by its pid, temp dir removed (also on
 #                failure: trap EXIT)
 # Exit 0 when every step passed; otherwise 1 and the failed step's name.
 set -euo pipefail
@@ -29,7 +35,7 @@ while (($#)); do
   case "$1" in
     --lrbench) (($# >= 2)) || usage; lrbench="$2"; shift 2 ;;
     --keep) keep=1; shift ;;  # keep the temp dir (logs) for debugging
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) usage ;;
   esac
 done
@@ -235,6 +241,43 @@ submit() {
   array_job="${BASH_REMATCH[1]}" merge_job="${BASH_REMATCH[2]}"
 }
 
+# Same addresses, and the same record once the volatile part (provenance,
+# timing) is removed; the same manifests.  $1 the reference, $2 the merged dir.
+compare_dirs() {
+python3 - "$1" "$2" <<'EOF'
+# Same addresses, and the same record once the volatile part (provenance,
+# timing) is removed: parsed JSON compared exactly, so every number is
+# bit-equal (records print doubles round-trip exactly).
+import json, pathlib, sys
+
+def load(root):
+    out = {}
+    for p in sorted(pathlib.Path(root).glob("*/*.json")):  # run records (not manifests/, verdicts/)
+        if p.name.startswith(".") or p.parent.name in ("manifests", "verdicts", "lr-find"):
+            continue
+        r = json.loads(p.read_text())
+        r.pop("provenance"); r.pop("timing")
+        out[f"{p.parent.name}/{p.stem}"] = r
+    return out
+
+ref, got = load(sys.argv[1]), load(sys.argv[2])
+missing, extra = sorted(ref.keys() - got.keys()), sorted(got.keys() - ref.keys())
+diff = [k for k in sorted(ref.keys() & got.keys()) if ref[k] != got[k]]
+for what, keys in (("missing from merged", missing), ("only in merged", extra), ("different", diff)):
+    for k in keys[:5]:
+        print(f"  {what}: {k}", file=sys.stderr)
+if missing or extra or diff or not ref:
+    sys.exit(f"merged vs single: {len(missing)} missing, {len(extra)} extra, {len(diff)} different of {len(ref)}")
+print(f"          {len(ref)} records equal (addresses and numbers)")
+# The plan: every shard wrote the same manifests, merged as they are.
+mref = {p.name: p.read_bytes() for p in pathlib.Path(sys.argv[1]).glob("manifests/*.json")}
+mgot = {p.name: p.read_bytes() for p in pathlib.Path(sys.argv[2]).glob("manifests/*.json")}
+if not mref or mref != mgot:
+    sys.exit(f"manifests differ: single {sorted(mref)}, merged {sorted(mgot)}")
+print(f"          {len(mref)} manifests equal")
+EOF
+}
+
 # ---------------------------------------------------------------------------
 step "3 reference: lrbench run --quick on one machine"
 "$lrbench" run "${plan[@]}" --threads "$cpus" --results "$tmp/single" --progress none >"$tmp/single.out"
@@ -305,38 +348,7 @@ merge_line="$(job_lines "$merge_job")"
 
 # ---------------------------------------------------------------------------
 step "6 compare: merged == single-machine records, report present"
-python3 - "$tmp/single" "$res/merged" <<'EOF'
-# Same addresses, and the same record once the volatile part (provenance,
-# timing) is removed: parsed JSON compared exactly, so every number is
-# bit-equal (records print doubles round-trip exactly).
-import json, pathlib, sys
-
-def load(root):
-    out = {}
-    for p in sorted(pathlib.Path(root).glob("*/*.json")):  # run records (not manifests/, verdicts/)
-        if p.name.startswith(".") or p.parent.name in ("manifests", "verdicts", "lr-find"):
-            continue
-        r = json.loads(p.read_text())
-        r.pop("provenance"); r.pop("timing")
-        out[f"{p.parent.name}/{p.stem}"] = r
-    return out
-
-ref, got = load(sys.argv[1]), load(sys.argv[2])
-missing, extra = sorted(ref.keys() - got.keys()), sorted(got.keys() - ref.keys())
-diff = [k for k in sorted(ref.keys() & got.keys()) if ref[k] != got[k]]
-for what, keys in (("missing from merged", missing), ("only in merged", extra), ("different", diff)):
-    for k in keys[:5]:
-        print(f"  {what}: {k}", file=sys.stderr)
-if missing or extra or diff or not ref:
-    sys.exit(f"merged vs single: {len(missing)} missing, {len(extra)} extra, {len(diff)} different of {len(ref)}")
-print(f"          {len(ref)} records equal (addresses and numbers)")
-# The plan: every shard wrote the same manifests, merged as they are.
-mref = {p.name: p.read_bytes() for p in pathlib.Path(sys.argv[1]).glob("manifests/*.json")}
-mgot = {p.name: p.read_bytes() for p in pathlib.Path(sys.argv[2]).glob("manifests/*.json")}
-if not mref or mref != mgot:
-    sys.exit(f"manifests differ: single {sorted(mref)}, merged {sorted(mgot)}")
-print(f"          {len(mref)} manifests equal")
-EOF
+compare_dirs "$tmp/single" "$res/merged" || fail "merged records differ from the single-machine ones"
 # lrbench's own check: merging the reference into (a copy of) the merged dir
 # must find every address already there with an equal record.
 cp -r -- "$res/merged" "$tmp/check"
@@ -345,7 +357,82 @@ out="$("$lrbench" merge "$tmp/single" --out "$tmp/check")" || fail "lrbench merg
 [[ -s "$res/report/index.html" ]] || fail "no report: $res/report/index.html"
 
 # ---------------------------------------------------------------------------
-step "7 shutdown: daemons stopped by pid"
+step "7 tuned: a study of 100+ runs with a tuned arm, both stages in one submission"
+study="$tmp/tuned study.toml"
+cat >"$study" <<'EOF'
+format = 1
+id = "slurm-tuned"
+title = "An LR x optimizer grid and a tuned SGD on a synthetic regression"
+question = "Does SGD with its LR tuned on the validation split fit the teacher as well as Adam?"
+seeds = 8
+
+[data]
+dataset = "teacher20:n=200,sigma=0.1"
+val_fraction = 0.2
+test_fraction = 0.2
+
+[train]
+model = "linear:in=20"
+optimizer = "sgd:lr=0.01"
+epochs = 2
+batch = 32
+
+[[arm]]
+name = "sgd-tuned"
+tune = { param = "lr", values = "logspace(1e-3, 1e-1, 3)", metric = "val_loss", epochs = 1, seeds = 2 }
+
+[[grid]]
+name = "sweep"
+optimizer = ["sgd", "adam"]
+lr = "logspace(1e-3, 1e-1, 6)"
+
+[[claim]]
+id = "tuned-vs-adam"
+statement = "Tuned SGD and Adam over the LR sweep reach the same test loss within 50%"
+kind = "equivalent"
+metric = "test_loss"
+a = "sgd-tuned"
+b = "sweep[optimizer=adam]"
+band = 0.5
+EOF
+tplan=(--study "$study")
+tres="$tmp/tuned results"
+"$lrbench" run "${tplan[@]}" --threads "$cpus" --results "$tmp/tuned-single" --progress none >"$tmp/tuned-single.out"
+if ! run_counts "$tmp/tuned-single.out" || ((computed < 100 || failed != 0)); then
+  fail "tuned reference run (100+ runs expected): $(cat "$tmp/tuned-single.out")"
+fi
+echo "          reference: $computed runs on one machine"
+out="$("$lrbench" slurm-script "${tplan[@]}" --shards 4 --results "$tres" --partition debug --time 10 --submit)" ||
+  fail "lrbench slurm-script --submit failed: $out"
+[[ "$out" =~ array_job=([0-9]+)\ tuning_merge_job=([0-9]+)\ final_array_job=([0-9]+)\ merge_job=([0-9]+) ]] ||
+  fail "no 'array_job=ID tuning_merge_job=ID final_array_job=ID merge_job=ID' in: $out"
+jobs=("${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" "${BASH_REMATCH[4]}")
+[[ "$out" =~ planned\ runs\ ([0-9]+) ]] && echo "          stage 1: ${BASH_REMATCH[1]} runs; jobs ${jobs[*]}"
+for j in "${jobs[@]}"; do wait_gone "$j" 120; done
+for j in "${jobs[@]}"; do
+  lines="$(job_lines "$j")"
+  while IFS= read -r l; do
+    [[ "$(field "$l" JobState)" == COMPLETED && "$(field "$l" ExitCode)" == 0:0 ]] ||
+      fail "job $j (task $(field "$l" ArrayTaskId)) is '$(field "$l" JobState)' ($(field "$l" ExitCode))"
+  done <<<"$lines"
+done
+stage2=0
+for i in 0 1 2 3; do
+  run_counts "$tres/slurm-logs/${jobs[2]}_$i.out" || fail "no summary line in stage-2 task $i's log"
+  ((failed == 0)) || fail "stage-2 task $i: $failed runs failed"
+  stage2=$((stage2 + computed))
+done
+((stage2 == 8)) || fail "stage 2 computed $stage2 runs, expected the tuned arm's 8 seeds"
+echo "          stage 2: $stage2 runs of the chosen LR over 4 tasks"
+compare_dirs "$tmp/tuned-single" "$tres/merged" || fail "tuned study: merged records differ from the single-machine ones"
+manifest="$(cat "$tres/merged/manifests/slurm-tuned.full.json")"
+[[ "$manifest" == *"sgd-tuned: lr = "*" chosen from logspace(1e-3, 1e-1, 3)"* ]] ||
+  fail "the merged manifest records no tuning choice"
+grep -q "tuned-vs-adam" "$tres/claims.md" || fail "no verdict of the tuned study's claim in claims.md"
+[[ -s "$tres/report/index.html" ]] || fail "no report for the tuned study"
+
+# ---------------------------------------------------------------------------
+step "8 shutdown: daemons stopped by pid"
 daemon_pids=("${pids[@]}")
 stop_daemons
 for pid in "${daemon_pids[@]}"; do

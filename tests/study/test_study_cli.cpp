@@ -7,12 +7,15 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "records/manifest.hpp"
 #include "records/verdicts.hpp"
@@ -167,13 +170,33 @@ TEST(StudyCli, ShardsMergeAndASecondRunForTheTunedArms) {
   const std::string flags = " --study " + file + " --quick --progress none";
   auto r = sh("run" + flags + " --shard 0/2 --results " + (d.path / "s0").string());
   ASSERT_EQ(r.rc, 0) << r.text;
-  EXPECT_NE(r.text.find("merge the shards, then run again"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("merge the shards, then run the chosen values' runs with --batch-of MERGED"),
+            std::string::npos)
+      << r.text;
   r = sh("run" + flags + " --shard 1/2 --results " + (d.path / "s1").string());
   ASSERT_EQ(r.rc, 0) << r.text;
   const std::string merged = (d.path / "m").string();
   r = sh("merge " + (d.path / "s0").string() + " " + (d.path / "s1").string() + " --out " + merged);
   ASSERT_EQ(r.rc, 0) << r.text;
   EXPECT_NE(r.text.find("merged 25 new records"), std::string::npos) << r.text;  // 28 - adam's 3 final runs
+  // Stage 2 sharded too: each shard runs its share of what the merged trials
+  // decide (--batch-of) into its stage-1 folder (whose manifest now holds the
+  // whole plan); the shards merged into a fresh folder hold every run.
+  const std::string merged2 = (d.path / "m2").string();
+  int stage2 = 0;
+  for (int i = 0; i < 2; ++i) {
+    const std::string shard = (d.path / ("s" + std::to_string(i))).string();
+    r = sh("run" + flags + " --batch-of " + merged + " --shard " + std::to_string(i) + "/2 --results " + shard);
+    ASSERT_EQ(r.rc, 0) << r.text;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.text, m, std::regex("runs (\\d+): computed (\\d+), cached 0"))) << r.text;
+    stage2 += std::stoi(m[2]);
+  }
+  EXPECT_EQ(stage2, 3);  // adam's 3 final runs, split over the shards
+  r = sh("merge " + (d.path / "s0").string() + " " + (d.path / "s1").string() + " --out " + merged2);
+  ASSERT_EQ(r.rc, 0) << r.text;
+  r = sh("status " + merged2 + " --study " + file + " --quick");
+  EXPECT_TRUE(std::regex_search(r.text, std::regex("my-study +28 +\\d+ +\\d+ +0 +0"))) << r.text;
   r = sh("run" + flags + " --results " + merged);
   ASSERT_EQ(r.rc, 0) << r.text;
   EXPECT_NE(r.text.find("computed 3, cached 25"), std::string::npos) << r.text;
@@ -191,4 +214,96 @@ TEST(StudyCli, ShardsMergeAndASecondRunForTheTunedArms) {
   EXPECT_NE(r.text.find("planned runs 25 over 3 array tasks"), std::string::npos) << r.text;
   const std::string array = read(d.path / "slurm" / "slurm" / "lrbench-array.sh");
   EXPECT_NE(array.find("--study " + fs::absolute(file).string()), std::string::npos) << array;
+  // The tuned arm's stage 2 is part of the same submission: a tuning merge,
+  // then a second array planned from the merged trials, then the merge.
+  EXPECT_NE(r.text.find("stage 2 runs the chosen values' 3 runs over 3 array tasks"), std::string::npos) << r.text;
+  const std::string tuning = read(d.path / "slurm" / "slurm" / "lrbench-tuning-merge.sh");
+  EXPECT_NE(tuning.find("merge \"${inputs[@]}\" --out \"$results/tuning.new\""), std::string::npos) << tuning;
+  const std::string final_array = read(d.path / "slurm" / "slurm" / "lrbench-final-array.sh");
+  EXPECT_NE(final_array.find("#SBATCH --array=0-2"), std::string::npos) << final_array;
+  EXPECT_NE(final_array.find("--batch-of \"$results/tuning\" --shard \"$task/$shards\""), std::string::npos)
+      << final_array;
+  EXPECT_NE(r.text.find("job=$(sbatch --parsable --dependency=afterok:$job --kill-on-invalid-dep=yes"),
+            std::string::npos)
+      << r.text;
+  // Without a tuned arm: the two scripts of before, and no stale stage-2 scripts.
+  write(file, std::regex_replace(read(file), std::regex("tune = \\{[^}]*\\}"), ""));
+  r = sh("slurm-script --shards 3 --study " + file + " --quick --results " + (d.path / "slurm").string() +
+         " --lrbench " + LRBENCH_EXE);
+  ASSERT_EQ(r.rc, 0) << r.text;
+  EXPECT_FALSE(fs::exists(d.path / "slurm" / "slurm" / "lrbench-final-array.sh"));
+  EXPECT_FALSE(fs::exists(d.path / "slurm" / "slurm" / "lrbench-tuning-merge.sh"));
+}
+
+// A tuned arm chosen by the LR range test: each trial seed's range test runs
+// (stage 1), the median suggested LR (in log space) becomes the final runs'
+// LR (stage 2), all in one `run`.
+TEST(StudyCli, AnLrRangeTunedArmTakesTheMedianSuggestedLr) {
+  Scratch d;
+  const std::string file = (d.path / "lrr.toml").string(), res = (d.path / "r").string();
+  write(file, "id = \"lrr\"\ntitle = \"LR range tuned\"\nseeds = 2\n[data]\n"
+              "dataset = \"teacher20:n=200,sigma=0.1\"\n[train]\nmodel = \"linear:in=20\"\n"
+              "optimizer = \"sgd:lr=0.01\"\nepochs = 2\nbatch = 32\n[[arm]]\nname = \"sgd\"\n"
+              "tune = { by = \"lr_range\", lr_min = 1e-5, lr_max = 10, steps = 60, seeds = 3 }\n");
+  auto r = sh("run --study " + file + " --progress none --results " + res);
+  ASSERT_EQ(r.rc, 0) << r.text;
+  EXPECT_NE(r.text.find("runs 5: computed 5"), std::string::npos) << r.text;  // 3 range tests + 2 final runs
+  std::vector<double> logs;
+  std::vector<std::string> final_optimizers;
+  for (const auto& e : fs::directory_iterator(fs::path(res) / "lrr")) {
+    const auto rec = nlohmann::json::parse(read(e.path()));
+    if (rec["config"] == "sgd/tune/lr_range") {
+      EXPECT_EQ(rec["params"]["kind"], "lr_find");
+      logs.push_back(std::log10(rec["final"]["suggested_lr"].get<double>()));
+    } else {
+      EXPECT_EQ(rec["config"], "sgd");
+      final_optimizers.push_back(rec["params"]["optimizer"].get<std::string>());
+    }
+  }
+  ASSERT_EQ(logs.size(), 3u);
+  ASSERT_EQ(final_optimizers.size(), 2u);
+  std::sort(logs.begin(), logs.end());
+  char chosen[64];
+  std::snprintf(chosen, sizeof chosen, "%.12g", std::pow(10.0, logs[1]));
+  for (const auto& o : final_optimizers) EXPECT_EQ(o.rfind("sgd:lr=" + std::string(chosen) + ",", 0), 0u) << o;
+  const auto m = lrb::records::read_manifest(fs::path(res) / "manifests" / "lrr.full.json");
+  std::string tuning;
+  for (const auto& sec : m.sections)
+    if (sec.title == "Tuning") tuning = sec.items.at(0);
+  EXPECT_NE(tuning.find("(median over 3 LR range tests of 60 batches, LR 1e-05 -> 10)"), std::string::npos) << tuning;
+}
+
+// `slurm-script --study --submit` of a tuned study submits four jobs, each
+// afterok the one before (a fake sbatch records its arguments); when a later
+// submission fails, the ids already submitted are printed for scancel.
+TEST(StudyCli, SlurmSubmitChainsTheTunedStudysFourJobs) {
+  Scratch d;
+  const std::string file = (d.path / "my.toml").string();
+  ASSERT_EQ(sh("study init " + file).rc, 0);
+  const fs::path fake = d.path / "sbatch";
+  write(fake, "#!/bin/sh\n"
+              "n=$(cat \"$0.n\" 2>/dev/null || echo 100)\n"
+              "echo $((n + 1)) > \"$0.n\"\n"
+              "echo \"$*\" >> \"$0.log\"\n"
+              "[ \"$n\" = \"$(cat \"$0.fail\" 2>/dev/null)\" ] && exit 1\n"
+              "echo \"$n\"\n");
+  fs::permissions(fake, fs::perms::owner_all);
+  const std::string cmd = "slurm-script --shards 2 --study " + file + " --quick --results " +
+                          (d.path / "res").string() + " --lrbench " + LRBENCH_EXE + " --submit --sbatch " +
+                          fake.string();
+  auto r = sh(cmd);
+  ASSERT_EQ(r.rc, 0) << r.text;
+  EXPECT_NE(r.text.find("array_job=100 tuning_merge_job=101 final_array_job=102 merge_job=103"), std::string::npos)
+      << r.text;
+  const std::string scripts = (d.path / "res" / "slurm").string();
+  EXPECT_EQ(read(d.path / "sbatch.log"),
+            "--parsable " + scripts + "/lrbench-array.sh\n" +
+            "--parsable --dependency=afterok:100 --kill-on-invalid-dep=yes " + scripts + "/lrbench-tuning-merge.sh\n" +
+            "--parsable --dependency=afterok:101 --kill-on-invalid-dep=yes " + scripts + "/lrbench-final-array.sh\n" +
+            "--parsable --dependency=afterok:102 --kill-on-invalid-dep=yes " + scripts + "/lrbench-merge.sh\n");
+  write(d.path / "sbatch.fail", "106\n");  // the third submission of the next chain (104, 105, 106)
+  r = sh(cmd);
+  EXPECT_EQ(r.rc, 1) << r.text;
+  EXPECT_NE(r.text.find("array_job=104 tuning_merge_job=105\n"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("scancel them"), std::string::npos) << r.text;
 }

@@ -18,6 +18,7 @@
 #include <memory>
 #include <iostream>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -74,8 +75,9 @@ int cmd_run(const std::vector<std::string>& args) {
                      "interrupted run resumes where it stopped.  Each suite's plan is written\n"
                      "first as DIR/manifests/<suite>.<budget>.json (what `lrbench report` reads).\n"
                      "A study's tuned arms run their tuning trials first; once every trial has a\n"
-                     "record the chosen value's runs follow in the same call (a shard runs the\n"
-                     "trials only: merge, then run again on the merged directory).\n"
+                     "record the chosen value's runs follow in the same call (a shard runs its\n"
+                     "share of the trials only: merge the shards, then run the chosen values' runs\n"
+                     "with --batch-of MERGED --shard I/N; `lrbench slurm-script` chains both).\n"
                      "--until-conclusive then adds seeds in batches to the configurations that\n"
                      "undecided claims read (group-sequential, error rate kept at --alpha) until\n"
                      "each claim is decided or --max-seeds is reached; the seeds added and the\n"
@@ -111,8 +113,6 @@ int cmd_run(const std::vector<std::string>& args) {
   if (seq.until_conclusive && !seq.batch_of.empty())
     throw UsageError("--batch-of runs one batch planned elsewhere; it does not combine with --until-conclusive");
   if (seq.plan_only && !seq.until_conclusive) throw UsageError("--plan-only needs --until-conclusive");
-  if (seq.until_conclusive && !p.studies.empty())
-    throw UsageError("--until-conclusive adds seeds to built-in suites (--suite); it does not take --study");
   if (seq.until_conclusive) (void)sequential_options(seq);  // bad flags: exit 2 before anything is written
   const auto mode = progress == "none"    ? Progress::Mode::quiet
                     : progress == "lines" ? Progress::Mode::lines
@@ -143,7 +143,71 @@ int cmd_run(const std::vector<std::string>& args) {
   auto run_name = [](const suites::RunSpec& r) {
     return r.suite + " " + r.config + " seed " + std::to_string(r.seed);
   };
+  // Runs the plan in stages: stage 1 the plan; while a study's tuning is
+  // decided by what stage 1 recorded, its final runs join the plan and run too
+  // (whole plans only).  Leaves `plan` the plan of the last stage.
+  auto run_stages = [&] {
+    suites::RunSummary total;
+    std::set<std::string> done;  // addresses run (or found) by an earlier stage of this call
+    for (int stage = 0;; ++stage) {
+      // The whole plan of each suite, whichever shard this is: every shard writes
+      // the same bytes, and merge checks that they agree.
+      suites::write_manifests(results, plan.suites, budget_of(p), plan.seed_plans);
+      std::vector<suites::RunSpec> runs;
+      for (auto& r : suites::shard(seq.batch_of.empty() ? plan.runs : batch_of(seq.batch_of, plan.runs), si, sn))
+        if (!done.count(records::run_address(r))) runs.push_back(std::move(r));
+      for (const auto& r : runs) done.insert(records::run_address(r));
+      o.suites = plan.suites;
+      RunsProgress bar(static_cast<int64_t>(runs.size()), threads, mode);
+      o.on_progress = [&](int64_t d, int64_t, const suites::RunSpec& r, const std::string& what) {
+        bar.run_done(-1, d, run_name(r), what);
+      };
+      o.on_run_progress = [&](int worker, const suites::RunSpec& r, double f, const std::string& st) {
+        bar.run_progress(worker, run_name(r), f, st);
+      };
+      const auto sum = suites::run_all(runs, o);
+      bar.finish(std::to_string(sum.computed) + " computed, " + std::to_string(sum.cached) + " cached, " +
+                 std::to_string(sum.diverged) + " diverged, " + std::to_string(sum.failed) + " failed");
+      total.total += sum.total;
+      total.computed += sum.computed;
+      total.cached += sum.cached;
+      total.diverged += sum.diverged;
+      total.failed += sum.failed;
+      total.errors.insert(total.errors.end(), sum.errors.begin(), sum.errors.end());
+      if (!plan.undecided || sum.failed || stage > 0) break;
+      if (sn > 1 || !seq.batch_of.empty()) {
+        std::cout << "tuning trials of this shard done: merge the shards, then run the chosen values' runs "
+                     "with --batch-of MERGED --shard I/N (or run again on the merged directory)\n";
+        break;
+      }
+      const auto loaded = records::load_results(results);
+      plan = make_plan(p, &loaded, plan_dir);
+    }
+    return total;
+  };
+  auto print_total = [&](const suites::RunSummary& total) {
+    for (const auto& e : total.errors) std::cerr << "lrbench run: failed: " << e << "\n";
+    std::cout << "runs " << total.total << ": computed " << total.computed << ", cached " << total.cached
+              << ", diverged " << total.diverged << ", failed " << total.failed << " (shard " << si << "/" << sn
+              << ", results " << results << ")\n";
+  };
+  constexpr const char* kNoChoice = "lrbench run: a study's tuning chose no value (see the manifest's Tuning section)\n";
   if (seq.until_conclusive) {
+    if (plan.undecided) {
+      // A study's tuned arms: the sequential looks judge their final runs,
+      // whose params the tuning fixes, so the two stages come first.
+      if (seq.plan_only)
+        throw std::runtime_error("--plan-only: a study's tuned arms have no choice yet in " + results +
+                                 ": run `lrbench run --study FILE --results " + results +
+                                 "` (or its shards, merged) first, then take the look");
+      const auto total = run_stages();
+      print_total(total);
+      if (total.failed) return kRunFailure;
+      if (plan.undecided) {
+        std::cerr << kNoChoice;
+        return kRunFailure;
+      }
+    }
     // The whole plan of each suite, then one bar per batch (each batch is the
     // whole grown plan, mostly cached).
     suites::write_manifests(results, plan.suites, budget_of(p), plan.seed_plans);
@@ -160,54 +224,12 @@ int cmd_run(const std::vector<std::string>& args) {
       bar->finish(std::to_string(s.computed) + " computed, " + std::to_string(s.cached) + " cached, " +
                   std::to_string(s.diverged) + " diverged, " + std::to_string(s.failed) + " failed");
     };
-    return run_until_conclusive_command(p.suites, budget_of(p), seq, o, hooks);
+    return run_until_conclusive_command(plan.suites, budget_of(p), seq, o, hooks);
   }
-  suites::RunSummary total;
-  std::set<std::string> done;  // addresses run (or found) by an earlier stage of this call
-  // Stage 1 runs the plan; while a study's tuning is decided by what stage 1
-  // recorded, its final runs join the plan and run too (whole plans only).
-  for (int stage = 0;; ++stage) {
-    // The whole plan of each suite, whichever shard this is: every shard writes
-    // the same bytes, and merge checks that they agree.
-    suites::write_manifests(results, plan.suites, budget_of(p), plan.seed_plans);
-    std::vector<suites::RunSpec> runs;
-    for (auto& r : suites::shard(seq.batch_of.empty() ? plan.runs : batch_of(seq.batch_of, plan.runs), si, sn))
-      if (!done.count(records::run_address(r))) runs.push_back(std::move(r));
-    for (const auto& r : runs) done.insert(records::run_address(r));
-    o.suites = plan.suites;
-    RunsProgress bar(static_cast<int64_t>(runs.size()), threads, mode);
-    o.on_progress = [&](int64_t d, int64_t, const suites::RunSpec& r, const std::string& what) {
-      bar.run_done(-1, d, run_name(r), what);
-    };
-    o.on_run_progress = [&](int worker, const suites::RunSpec& r, double f, const std::string& st) {
-      bar.run_progress(worker, run_name(r), f, st);
-    };
-    const auto sum = suites::run_all(runs, o);
-    bar.finish(std::to_string(sum.computed) + " computed, " + std::to_string(sum.cached) + " cached, " +
-               std::to_string(sum.diverged) + " diverged, " + std::to_string(sum.failed) + " failed");
-    total.total += sum.total;
-    total.computed += sum.computed;
-    total.cached += sum.cached;
-    total.diverged += sum.diverged;
-    total.failed += sum.failed;
-    total.errors.insert(total.errors.end(), sum.errors.begin(), sum.errors.end());
-    if (!plan.undecided || sum.failed || stage > 0) break;
-    if (sn > 1 || !seq.batch_of.empty()) {
-      std::cout << "tuning trials of this shard done: merge the shards, then run again on the merged "
-                   "directory for the chosen values' runs\n";
-      break;
-    }
-    const auto loaded = records::load_results(results);
-    plan = make_plan(p, &loaded, plan_dir);
-  }
-  if (plan.undecided && sn == 1 && seq.batch_of.empty() && !total.failed)
-    std::cerr << "lrbench run: a study's tuning chose no value (see the manifest's Tuning section)\n";
-  for (const auto& e : total.errors) std::cerr << "lrbench run: failed: " << e << "\n";
-  std::cout << "runs " << total.total << ": computed " << total.computed << ", cached " << total.cached
-            << ", diverged " << total.diverged << ", failed " << total.failed << " (shard " << si << "/"
-            << sn << ", results " << results << ")\n";
-  const auto& sum = total;
-  return sum.failed ? kRunFailure : kOk;
+  const auto total = run_stages();
+  if (plan.undecided && sn == 1 && seq.batch_of.empty() && !total.failed) std::cerr << kNoChoice;
+  print_total(total);
+  return total.failed ? kRunFailure : kOk;
 }
 
 int cmd_status(const std::vector<std::string>& args) {

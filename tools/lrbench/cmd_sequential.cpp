@@ -54,7 +54,7 @@ void print_look(int k, const std::vector<suites::LookSummary>& looks) {
               << std::flush;
 }
 
-int run_until_conclusive_command(const std::vector<std::string>& suite_ids, const records::Budget& budget,
+int run_until_conclusive_command(const std::vector<const suites::Suite*>& chosen, const records::Budget& budget,
                                  const SequentialFlags& f, const suites::RunOptions& run,
                                  suites::UntilConclusiveHooks hooks) {
   const auto o = sequential_options(f);
@@ -65,13 +65,11 @@ int run_until_conclusive_command(const std::vector<std::string>& suite_ids, cons
       if (!loaded.errors.empty()) return kDataError;
       auto all = records::load_seed_plans(run.results_dir, budget);
       suites::SeedPlans plans;
-      for (const auto& s : suites::registry())
-        if ((suite_ids.empty() || std::find(suite_ids.begin(), suite_ids.end(), s.id) != suite_ids.end()) &&
-            all.count(s.id))
-          plans.insert(*all.find(s.id));
-      const auto looks = suites::take_look(loaded, suite_ids, budget, o, plans);
+      for (const suites::Suite* s : chosen)
+        if (all.count(s->id)) plans.insert(*all.find(s->id));
+      const auto looks = suites::take_look(loaded, chosen, budget, o, plans);
       for (const auto& [id, sp] : plans) records::write_seed_plan(run.results_dir, sp);
-      suites::write_manifests(run.results_dir, suite_ids, budget, plans);
+      suites::write_manifests(run.results_dir, chosen, budget, plans);
       print_look(1, looks);
       int64_t more = 0;
       for (const auto& l : looks) more += l.new_runs;
@@ -80,7 +78,7 @@ int run_until_conclusive_command(const std::vector<std::string>& suite_ids, cons
       return kOk;
     }
     hooks.on_look = print_look;
-    const auto res = suites::run_until_conclusive(suite_ids, budget, o, run, hooks);
+    const auto res = suites::run_until_conclusive(chosen, budget, o, run, hooks);
     for (const auto& e : res.runs.errors) std::cerr << "lrbench run: failed: " << e << "\n";
     std::cout << fmt::format("until-conclusive: {} looks, {} runs beyond the suites' own plans; runs computed {}, "
                              "cached {}, diverged {}, failed {}\n",

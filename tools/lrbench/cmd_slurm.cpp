@@ -13,6 +13,18 @@
 // on the merge, and prints one machine-readable line
 //   array_job=<id> merge_job=<id>
 //
+// A study with tuned arms (suites/study/study.hpp: two stages) needs the
+// tuning trials' records of every shard before the chosen values' runs can
+// be planned, so its pipeline has two more jobs between the two above:
+//   lrbench-tuning-merge.sh   merges the shard folders into RESULTS/tuning
+//                             (afterok: the array)
+//   lrbench-final-array.sh    task i runs `lrbench run --batch-of RESULTS/tuning
+//                             --shard i/N --results RESULTS/shards/i`: the runs
+//                             the choices add (afterok: the tuning merge)
+// and the merge job waits for the final array instead.  --submit submits all
+// four, each afterok the one before, and prints
+//   array_job=<id> tuning_merge_job=<id> final_array_job=<id> merge_job=<id>
+//
 // Resubmitting the same scripts after a failed or cancelled task reruns only
 // the missing runs: every shard folder is a content-addressed results
 // directory, so a run that already has a record is "cached".
@@ -205,17 +217,31 @@ std::string common_sbatch(const SlurmOptions& o) {
   return s;
 }
 
+// The array of stage 1 (`final` false: the plan; with tuned arms, their
+// trials and the untuned arms) or of stage 2 (`final`: the runs of the chosen
+// values, planned from the merged trials in RESULTS/tuning).
 std::string array_script(const SlurmOptions& o, const std::vector<std::string>& args,
-                         const fs::path& lrbench, const fs::path& results, int64_t planned) {
+                         const fs::path& lrbench, const fs::path& results, int64_t planned, bool tuned,
+                         bool final) {
   const int n = o.shards;
   std::ostringstream s;
-  s << header("Slurm job array: task i of " + std::to_string(n) + " computes shard i/" +
-                  std::to_string(n) + " of " + std::to_string(planned) + " runs.",
-              args)
-    << "# Submit: sbatch lrbench-array.sh, then lrbench-merge.sh (see there); `lrbench\n"
-    << "# slurm-script ... --submit` does both.  Resubmitting reruns only runs without a\n"
-    << "# record; one task alone: sbatch --array=I lrbench-array.sh.\n"
-    << "#SBATCH --job-name=" << o.job_name << "\n"
+  s << header(std::string(final ? "Slurm job array, stage 2" : tuned ? "Slurm job array, stage 1" : "Slurm job array") +
+                  ": task i of " + std::to_string(n) + " computes shard i/" + std::to_string(n) + " of " +
+                  std::to_string(planned) +
+                  (final ? " runs of the tuned arms' chosen values (planned from RESULTS/tuning)."
+                   : tuned ? " runs (the tuning trials and the untuned arms)."
+                           : " runs."),
+              args);
+  if (tuned)
+    s << "# Submit the four jobs in order, each --dependency=afterok on the one before:\n"
+      << "# lrbench-array.sh, lrbench-tuning-merge.sh, lrbench-final-array.sh,\n"
+      << "# lrbench-merge.sh; `lrbench slurm-script ... --submit` does that.  Resubmitting\n"
+      << "# reruns only runs without a record.\n";
+  else
+    s << "# Submit: sbatch lrbench-array.sh, then lrbench-merge.sh (see there); `lrbench\n"
+      << "# slurm-script ... --submit` does both.  Resubmitting reruns only runs without a\n"
+      << "# record; one task alone: sbatch --array=I lrbench-array.sh.\n";
+  s << "#SBATCH --job-name=" << o.job_name << (final ? "-final" : "") << "\n"
     << "#SBATCH --array=0-" << (n - 1) << "\n"
     << "#SBATCH --cpus-per-task=" << o.cpus_per_task << "\n"
     << "#SBATCH --output=" << sbatch_path((results / "slurm-logs").string() + "/", "%A_%a.out") << "\n"
@@ -227,21 +253,57 @@ std::string array_script(const SlurmOptions& o, const std::vector<std::string>& 
     << "shard_dir=\"$results/shards/$task\"\n\n"
     << "# Fails at once (before any training) when the shard folder cannot be created.\n"
     << "mkdir -p -- \"$shard_dir\"\n"
-    << "echo \"lrbench shard $task/$shards on $(hostname) with ${SLURM_CPUS_PER_TASK:-1} CPUs -> $shard_dir\"\n"
-    << "\"$lrbench\" run" << plan_flags(o)
+    << "echo \"lrbench " << (final ? "stage 2 " : "") << "shard $task/$shards on $(hostname) with "
+    << "${SLURM_CPUS_PER_TASK:-1} CPUs -> $shard_dir\"\n";
+  if (final)
+    s << "# The choices come from every shard's trials, merged in $results/tuning; this\n"
+      << "# task runs its share of the runs that folder lacks (the same shard folder as\n"
+      << "# stage 1, whose manifest now holds the whole plan).\n";
+  s << "\"$lrbench\" run" << plan_flags(o) << (final ? " --batch-of \"$results/tuning\"" : "")
     << " --shard \"$task/$shards\" --threads \"${SLURM_CPUS_PER_TASK:-1}\" \\\n"
     << "    --results \"$shard_dir\" --progress lines\n";
   return s.str();
 }
 
-std::string merge_script(const SlurmOptions& o, const std::vector<std::string>& args,
-                         const fs::path& lrbench, const fs::path& results) {
+// Between the stages of a tuned study: the shard folders merged into a fresh
+// RESULTS/tuning (rebuilt each time: a rerun of stage 1 rewrites the shards'
+// manifests, which must then agree with it), and the choices printed.
+std::string tuning_merge_script(const SlurmOptions& o, const std::vector<std::string>& args,
+                                const fs::path& lrbench, const fs::path& results) {
   std::ostringstream s;
-  s << header("Slurm merge job: combines the " + std::to_string(o.shards) +
-                  " shard folders of lrbench-array.sh" +
-                  (o.no_report ? std::string() : std::string(" and renders the report")) + ".",
+  s << header("Slurm job between the stages of a tuned study: merges the " + std::to_string(o.shards) +
+                  " shard folders of lrbench-array.sh into RESULTS/tuning, where lrbench-final-array.sh "
+                  "reads the tuning choices.",
               args)
     << "# Submit after the array: sbatch --dependency=afterok:ARRAY_JOB_ID "
+       "--kill-on-invalid-dep=yes lrbench-tuning-merge.sh\n"
+    << "#SBATCH --job-name=" << o.job_name << "-tuning-merge\n"
+    << "#SBATCH --cpus-per-task=1\n"
+    << "#SBATCH --output=" << sbatch_path((results / "slurm-logs").string() + "/", "%j-tuning-merge.out") << "\n"
+    << common_sbatch(o) << "set -euo pipefail\n\n"
+    << "lrbench=" << sh_quote(lrbench.string()) << "\n"
+    << "results=" << sh_quote(results.string()) << "\n"
+    << "shards=" << o.shards << "\n\n"
+    << "inputs=()\n"
+    << "for ((i = 0; i < shards; i++)); do inputs+=(\"$results/shards/$i\"); done\n"
+    << "rm -rf -- \"$results/tuning.new\"\n"
+    << "\"$lrbench\" merge \"${inputs[@]}\" --out \"$results/tuning.new\"\n"
+    << "rm -rf -- \"$results/tuning\"\n"
+    << "mv -- \"$results/tuning.new\" \"$results/tuning\"\n"
+    << "# The plan with the choices the merged trials make (stage 2 runs what it lacks).\n"
+    << "\"$lrbench\" status \"$results/tuning\"" << plan_flags(o) << "\n";
+  return s.str();
+}
+
+std::string merge_script(const SlurmOptions& o, const std::vector<std::string>& args,
+                         const fs::path& lrbench, const fs::path& results, bool tuned) {
+  const std::string array = tuned ? "lrbench-final-array.sh" : "lrbench-array.sh";
+  std::ostringstream s;
+  s << header("Slurm merge job: combines the " + std::to_string(o.shards) + " shard folders of " +
+                  (tuned ? "lrbench-array.sh and lrbench-final-array.sh" : "lrbench-array.sh") +
+                  (o.no_report ? std::string() : std::string(" and renders the report")) + ".",
+              args)
+    << "# Submit after " << array << ": sbatch --dependency=afterok:ARRAY_JOB_ID "
        "--kill-on-invalid-dep=yes lrbench-merge.sh\n"
     << "#SBATCH --job-name=" << o.job_name << "-merge\n"
     << "#SBATCH --cpus-per-task=1\n"
@@ -369,6 +431,24 @@ void validate(SlurmOptions& o) {
   }
 }
 
+// The runs stage 2 will add: each tuned arm's final runs, counted with a
+// stand-in choice (the count does not depend on the value chosen).
+int64_t stage_two_runs(const Plan& whole, const records::Budget& budget) {
+  int64_t n = 0;
+  for (const auto& prepared : whole.studies) {
+    if (!prepared.undecided) continue;
+    auto choices = prepared.choices;
+    for (const auto& arm : prepared.study->spec().arms) {
+      if (!arm.tune || choices[arm.name].decided) continue;
+      choices[arm.name].decided = true;
+      choices[arm.name].value = arm.tune->values.empty() ? arm.tune->lr_min : arm.tune->values.front();
+    }
+    n += static_cast<int64_t>(suites::study::plan(*prepared.study, budget, choices).size() -
+                              suites::study::plan(*prepared.study, budget, prepared.choices).size());
+  }
+  return n;
+}
+
 }  // namespace
 
 int cmd_slurm_script(const std::vector<std::string>& args) {
@@ -403,7 +483,8 @@ int cmd_slurm_script(const std::vector<std::string>& args) {
       ("no-report", po::bool_switch(&o.no_report), "the merge job does not run `lrbench report`")
       ("submit", po::bool_switch(&o.submit),
        "also submit: the array, then the merge with --dependency=afterok:<array> "
-       "--kill-on-invalid-dep=yes; prints 'array_job=ID merge_job=ID'")
+       "--kill-on-invalid-dep=yes; prints 'array_job=ID merge_job=ID' (a tuned study: "
+       "'array_job=ID tuning_merge_job=ID final_array_job=ID merge_job=ID', each afterok the one before)")
       ("sbatch", po::value(&o.sbatch)->default_value(o.sbatch), "the sbatch program --submit runs");
   po::variables_map vm;
   if (!parse_options(
@@ -413,23 +494,25 @@ int cmd_slurm_script(const std::vector<std::string>& args) {
           "[--extra-sbatch OPT ...] [--submit]",
           "Writes OUT/lrbench-array.sh (a Slurm job array: task I runs `lrbench run\n"
           "--shard I/N --results DIR/shards/I`) and OUT/lrbench-merge.sh (`lrbench merge`\n"
-          "of the N shard folders into DIR/merged, then `lrbench report` into\n"
-          "DIR/report).  --submit submits both, the merge after the whole array\n"
-          "succeeded.  Resubmitting after a failed or cancelled task reruns only the\n"
+          "of the N shard folders into DIR/merged, then `lrbench claims` and `lrbench\n"
+          "report` into DIR/report).  --submit submits both, the merge after the whole\n"
+          "array succeeded.  A study with tuned arms gets two more jobs in between:\n"
+          "OUT/lrbench-tuning-merge.sh merges the trials into DIR/tuning, and\n"
+          "OUT/lrbench-final-array.sh (an array of N tasks again) runs the chosen\n"
+          "values' runs into the same shard folders; --submit chains all four with\n"
+          "afterok.  Resubmitting after a failed or cancelled task reruns only the\n"
           "runs without a record.  Exit 1 when sbatch is missing or fails.",
           opts, {}, args, vm))
     return kOk;
   validate(o);
-  // The plan as `run` makes it (a study's tuned arms: their trials; the
-  // final runs follow when the array runs again on the merged records).
+  // The plan as `run` makes it (a study's tuned arms: their trials and the
+  // untuned arms; the chosen values' runs are stage 2).
   const PlanOptions po_plan{.suites = o.suites, .studies = o.studies, .quick = o.quick, .seeds = o.seeds,
                             .allow_large = o.allow_large};
   const Plan whole = make_plan(po_plan, nullptr);
   const std::vector<suites::RunSpec>& plan = whole.runs;
-  if (whole.undecided)
-    std::cerr << "lrbench slurm-script: note: a study has tuned arms: this array runs their tuning trials (and the "
-                 "untuned arms); merge, then run `lrbench run --study FILE --results RESULTS/merged` for the "
-                 "chosen values' runs\n";
+  const bool tuned = whole.undecided;
+  const int64_t final_runs = tuned ? stage_two_runs(whole, budget_of(po_plan)) : 0;
 
   const fs::path results = absolute_path(o.results);
   if (o.out.empty()) o.out = (results / "slurm").string();
@@ -445,32 +528,60 @@ int cmd_slurm_script(const std::vector<std::string>& args) {
   }
 
   fs::create_directories(results / "slurm-logs");
-  const fs::path array_path = out / "lrbench-array.sh", merge_path = out / "lrbench-merge.sh";
-  write_script(array_path, array_script(o, args, lrbench, results, static_cast<int64_t>(plan.size())));
-  write_script(merge_path, merge_script(o, args, lrbench, results));
-  std::cout << "planned runs " << plan.size() << " over " << o.shards << " array tasks\n"
-            << "array script: " << array_path.string() << "\n"
-            << "merge script: " << merge_path.string() << "\n";
+  const fs::path array_path = out / "lrbench-array.sh", merge_path = out / "lrbench-merge.sh",
+                 tuning_path = out / "lrbench-tuning-merge.sh", final_path = out / "lrbench-final-array.sh";
+  write_script(array_path, array_script(o, args, lrbench, results, static_cast<int64_t>(plan.size()), tuned, false));
+  if (tuned) {
+    write_script(tuning_path, tuning_merge_script(o, args, lrbench, results));
+    write_script(final_path, array_script(o, args, lrbench, results, final_runs, true, true));
+  } else {
+    // Scripts of an earlier tuned plan in this folder would mislead.
+    fs::remove(tuning_path, ec);
+    fs::remove(final_path, ec);
+  }
+  write_script(merge_path, merge_script(o, args, lrbench, results, tuned));
+  std::cout << "planned runs " << plan.size() << " over " << o.shards << " array tasks\n";
+  if (tuned)
+    std::cout << "a study has tuned arms: stage 2 runs the chosen values' " << final_runs << " runs over "
+              << o.shards << " array tasks once every trial is merged\n";
+  std::cout << "array script: " << array_path.string() << "\n";
+  if (tuned)
+    std::cout << "tuning merge script: " << tuning_path.string() << "\n"
+              << "stage 2 array script: " << final_path.string() << "\n";
+  std::cout << "merge script: " << merge_path.string() << "\n";
   if (static_cast<int64_t>(plan.size()) < o.shards)
     std::cerr << "lrbench slurm-script: note: " << o.shards << " shards for " << plan.size()
               << " runs: some tasks will have nothing to do\n";
+  // The jobs in order, each afterok the one before.
+  std::vector<std::pair<std::string, fs::path>> chain = {{"array_job", array_path}};
+  if (tuned) chain.insert(chain.end(), {{"tuning_merge_job", tuning_path}, {"final_array_job", final_path}});
+  chain.emplace_back("merge_job", merge_path);
   if (!o.submit) {
-    std::cout << "submit with:\n  job=$(sbatch --parsable " << sh_quote(array_path.string()) << ")\n"
-              << "  sbatch --dependency=afterok:$job --kill-on-invalid-dep=yes "
-              << sh_quote(merge_path.string()) << "\n";
+    std::cout << "submit with:\n  job=$(sbatch --parsable " << sh_quote(array_path.string()) << ")\n";
+    for (size_t i = 1; i < chain.size(); ++i)
+      std::cout << "  " << (i + 1 < chain.size() ? "job=$(sbatch --parsable " : "sbatch ")
+                << "--dependency=afterok:$job --kill-on-invalid-dep=yes " << sh_quote(chain[i].second.string())
+                << (i + 1 < chain.size() ? ")" : "") << "\n";
     return kOk;
   }
-  const std::string array_job = sbatch(o.sbatch, {array_path.string()});
-  std::string merge_job;
-  try {
-    merge_job = sbatch(o.sbatch, {"--dependency=afterok:" + array_job, "--kill-on-invalid-dep=yes",
-                                  merge_path.string()});
-  } catch (const std::exception& e) {
-    std::cout << "array_job=" << array_job << "\n";
-    throw std::runtime_error(std::string(e.what()) + "; the array job " + array_job +
-                             " is submitted (scancel " + array_job + " to drop it)");
+  std::string line;
+  std::string previous;
+  for (const auto& [name, path] : chain) {
+    std::string id;
+    try {
+      id = previous.empty() ? sbatch(o.sbatch, {path.string()})
+                            : sbatch(o.sbatch, {"--dependency=afterok:" + previous, "--kill-on-invalid-dep=yes",
+                                                path.string()});
+    } catch (const std::exception& e) {
+      if (previous.empty()) throw;
+      std::cout << line << "\n";
+      throw std::runtime_error(std::string(e.what()) + "; the jobs before it are submitted (" + line +
+                               "; scancel them to drop them)");
+    }
+    line += (line.empty() ? "" : " ") + name + "=" + id;
+    previous = id;
   }
-  std::cout << "array_job=" << array_job << " merge_job=" << merge_job << "\n";
+  std::cout << line << "\n";
   return kOk;
 }
 

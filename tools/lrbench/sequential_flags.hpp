@@ -23,9 +23,10 @@ void add_sequential_options(po::options_description& opts, SequentialFlags& f);
 // Checked options (UsageError naming the flag).
 suites::SequentialOptions sequential_options(const SequentialFlags& f);
 
-// Runs --until-conclusive (or one --plan-only look) in run.results_dir with
-// the given progress hooks; returns the exit status.
-int run_until_conclusive_command(const std::vector<std::string>& suite_ids, const records::Budget& budget,
+// Runs --until-conclusive (or one --plan-only look) over `chosen` (built-in
+// suites and studies whose tuning is decided) in run.results_dir with the
+// given progress hooks; returns the exit status.
+int run_until_conclusive_command(const std::vector<const suites::Suite*>& chosen, const records::Budget& budget,
                                  const SequentialFlags& f, const suites::RunOptions& run,
                                  suites::UntilConclusiveHooks hooks);
 

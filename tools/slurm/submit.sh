@@ -8,7 +8,8 @@
 #       --partition cpu --time 4:00:00 --cpus-per-task 8 [--suite 002 ...] [--quick]
 #
 # lrbench: $LRBENCH if set, else this checkout's build/tools/lrbench/lrbench,
-# else the one on PATH.  Prints "array_job=ID merge_job=ID" on success.
+# else the one on PATH.  Prints "array_job=ID merge_job=ID" on success (a study
+# with tuned arms: "array_job=ID tuning_merge_job=ID final_array_job=ID merge_job=ID").
 # Run it again with the same flags after a failed or cancelled task: only the
 # runs without a record are computed.
 set -euo pipefail
