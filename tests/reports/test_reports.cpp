@@ -259,6 +259,48 @@ TEST(ReportFigures, LrSweepIsDetectedFromTheFactorsAndMarksTheDivergenceEdge) {
   EXPECT_NEAR(f->markers[0].x, std::sqrt(0.1 * 1.0), 1e-12);
 }
 
+// DeepOBS-style: configs with factors lr and optimizer, grouped by the rest
+// (the problem); one line per optimizer of the mean final test accuracy (the
+// test loss where a run has no accuracy); an LR where every seed diverged is a
+// gap.  The single-optimizer sweep of synthetic() draws none.
+TEST(ReportFigures, LrSensitivityHasOneLinePerOptimizerPerProblem) {
+  EXPECT_EQ(find(lrb::reports::suite_figures(synthetic().s), "900-lr-sensitivity"), nullptr);
+  SuiteReport s;
+  s.id = "905";
+  std::vector<json> recs;
+  recs.reserve(64);
+  auto add = [&](const std::string& problem, const std::string& opt, double lr, int seed, double acc, bool div) {
+    const std::string c = problem + "/" + opt + "/" + std::to_string(lr);
+    json fin = {{"test_loss", 1 - acc}};
+    if (problem == "cnn") fin["test_accuracy"] = acc;
+    recs.push_back({{"config", c}, {"seed", seed}, {"status", div ? "diverged" : "ok"}, {"final", fin}});
+    if (!s.by_config.count(c)) s.config_order.push_back(c);
+    s.by_config[c].push_back({&recs.back(), "/nonexistent/" + c + std::to_string(seed)});
+    s.factors[c] = {{"problem", problem}, {"optimizer", opt}, {"lr", lr}};
+  };
+  for (const char* problem : {"cnn", "mlp"})
+    for (int seed = 0; seed < 2; ++seed)
+      for (double lr : {0.001, 0.01, 0.1}) {
+        add(problem, "adam", lr, seed, lr == 0.01 ? 0.9 + 0.02 * seed : 0.8, false);
+        add(problem, "lion", lr, seed, 0.85, lr == 0.1);
+      }
+  const auto figs = lrb::reports::suite_figures(s);
+  const Figure* cnn = find(figs, "905-lr-sensitivity-cnn");
+  const Figure* mlp = find(figs, "905-lr-sensitivity-mlp");
+  ASSERT_NE(cnn, nullptr);
+  ASSERT_NE(mlp, nullptr);
+  EXPECT_TRUE(cnn->logx);
+  ASSERT_EQ(cnn->series.size(), 2u);
+  EXPECT_EQ(cnn->series[0].label, "adam");
+  EXPECT_EQ(cnn->series[0].x, (std::vector<double>{0.001, 0.01, 0.1}));
+  EXPECT_NEAR(cnn->series[0].y[1], 0.91, 1e-12);  // the mean over the two seeds
+  EXPECT_TRUE(std::isnan(cnn->series[1].y[2]));    // lion at 0.1: every seed diverged
+  EXPECT_NE(cnn->title.find("test_accuracy"), std::string::npos) << cnn->title;
+  EXPECT_NE(mlp->title.find("test_loss"), std::string::npos) << mlp->title;  // no accuracy recorded
+  EXPECT_NEAR(mlp->series[0].y[0], 0.2, 1e-12);
+  EXPECT_NE(cnn->note.find("(2 here)"), std::string::npos) << cnn->note;
+}
+
 TEST(ReportFigures, AsWrittenAndCorrectedConfigsPairUpByTheirCodeFactor) {
   const auto x = synthetic();
   const auto figs = lrb::reports::suite_figures(x.s);
