@@ -499,8 +499,8 @@ TEST(StudyBuiltins, Suite005PlansAndItsClaimsCompute) {
   const Suite suite = to_suite(s, {});
   const auto full = suite.plan({});
   const auto quick = suite.plan({.quick = true});
-  EXPECT_EQ(full.size(), 144u * 5);
-  EXPECT_EQ(quick.size(), 144u * 2);
+  EXPECT_EQ(full.size(), 145u * 5);
+  EXPECT_EQ(quick.size(), 145u * 2);
   ASSERT_EQ(suite.claims.size(), 12u);
   // Synthetic records: a parabola in log10(lr) around each sweep's best LR.
   const std::map<std::string, double> best = {
