@@ -509,11 +509,12 @@ Cli report(const fs::path& results, const fs::path& out, const fs::path& log, co
 
 TEST(ReportCommand, EverySuiteComesFromItsManifestIncludingOneWithoutRecords) {
   const auto r = lrb::reports::load_report({.results_dir = kFixture});
-  ASSERT_EQ(r.suites.size(), 5u);
+  ASSERT_EQ(r.suites.size(), 6u);
   for (const auto& s : r.suites) {
     EXPECT_EQ(lrb::records::budget_key(s.manifest.budget), "quick-seeds2") << s.id;
-    ASSERT_EQ(s.manifest.sections.size(), 3u) << s.id;
-    EXPECT_EQ(s.manifest.sections[2].title, "Deviations");
+    // The tutorial's text (005: its question, sources and the papers' claims), what is run, the deviations.
+    ASSERT_EQ(s.manifest.sections.size(), s.id == "005" ? 5u : 3u) << s.id;
+    EXPECT_EQ(s.manifest.sections.back().title, "Deviations");
     EXPECT_FALSE(s.manifest.sections[0].items.empty()) << s.id;
     EXPECT_FALSE(s.claims.empty()) << s.id;
     EXPECT_TRUE(s.claims_note.empty()) << s.id << ": " << s.claims_note;
@@ -522,6 +523,9 @@ TEST(ReportCommand, EverySuiteComesFromItsManifestIncludingOneWithoutRecords) {
   EXPECT_EQ(r.suites[0].id, "000");
   EXPECT_EQ(r.suites[0].missing, r.suites[0].expected);  // its records are left out of the fixture
   EXPECT_GT(r.suites[0].expected, 0);
+  EXPECT_EQ(r.suites[5].id, "005");
+  EXPECT_EQ(r.suites[5].missing, r.suites[5].expected);  // so are 005's
+  EXPECT_GT(r.suites[5].expected, 0);
 }
 
 TEST(ReportCommand, MissingAndStaleVerdictsAreStated) {

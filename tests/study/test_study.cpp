@@ -160,7 +160,7 @@ TEST(StudyParse, AClaimNamingNoArmOrAWrongMetricIsAnError) {
   EXPECT_NE(e.find("claim[0].metric:"), std::string::npos) << e;
   EXPECT_NE(e.find("valid metrics"), std::string::npos) << e;
   e = error_of(kHead + arms + "[[claim]]\nstatement = \"s\"\nkind = \"bigger\"\n");
-  EXPECT_NE(e.find("'bigger' is not valid; valid: better, equivalent, threshold, edge, check"), std::string::npos) << e;
+  EXPECT_NE(e.find("'bigger' is not valid; valid: better, equivalent, not_worse, threshold, ratio, edge, check"), std::string::npos) << e;
   e = error_of(kHead + arms + "[[claim]]\nstatement = \"s\"\nkind = \"equivalent\"\nmetric = \"test_loss\"\n"
                               "a = \"a\"\nb = \"b\"\n");
   EXPECT_NE(e.find("needs `band`"), std::string::npos) << e;
