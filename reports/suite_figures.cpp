@@ -509,6 +509,79 @@ std::vector<Figure> lr_sweep_figures(const SuiteReport& s) {
   return out;
 }
 
+// ---- LR sensitivity (DeepOBS-style) ---------------------------------------------
+// Configs that declare a numeric factor "lr" and a factor "optimizer", grouped
+// by their other factors (suite 005: the problem): one line per optimizer, the
+// mean over seeds of the final held-out metric at each LR (test accuracy when
+// every run of the group records one, else the test loss).  Drawn for a group
+// with at least two optimizers swept over at least three LRs each.
+double final_of(const json& rec, const char* key) {
+  return rec.contains("final") ? num(rec["final"], key) : kNaN;
+}
+
+std::vector<Figure> lr_sensitivity_figures(const SuiteReport& s) {
+  struct Line {
+    std::map<double, std::vector<const RecordRef*>> by_lr;
+  };
+  std::map<std::string, std::map<std::string, Line>> groups;  // other factors -> optimizer -> line
+  for (const auto& [config, refs] : s.by_config) {
+    const json* lr = factor(s, config, "lr");
+    const json* opt = factor(s, config, "optimizer");
+    if (!lr || !lr->is_number() || !opt) continue;
+    std::string key;
+    for (const auto& f : factors_of(s, config))
+      if (f.name != "lr" && f.name != "optimizer") key += (key.empty() ? "" : "/") + factor_text(f.value);
+    auto& line = groups[key][factor_text(*opt)];
+    for (const auto& ref : refs) line.by_lr[lr->get<double>()].push_back(&ref);
+  }
+  std::vector<Figure> out;
+  for (const auto& [group, lines] : groups) {
+    size_t swept = 0;
+    for (const auto& [opt, line] : lines) swept += line.by_lr.size() >= 3;
+    if (swept < 2) continue;
+    bool accuracy = true;
+    for (const auto& [opt, line] : lines)
+      for (const auto& [lr, refs] : line.by_lr)
+        for (const RecordRef* r : refs)
+          if (!diverged(*r->record) && !std::isfinite(final_of(*r->record, "test_accuracy"))) accuracy = false;
+    const char* key = accuracy ? "test_accuracy" : "test_loss";
+    Figure f = suite_figure(s, "lr-sensitivity" + (group.empty() ? "" : "-" + slug(group)),
+                            fmt::format("LR sensitivity{} - final {} vs learning rate, one line per optimizer",
+                                        group.empty() ? "" : " (" + group + ")", key),
+                            "learning rate (log scale; the lr multiplier for LR-free methods)",
+                            accuracy ? "final test accuracy (mean over seeds)" : "final test loss (mean over seeds)");
+    f.logx = true;
+    int diverged_runs = 0;
+    for (const auto& [opt, line] : lines) {
+      Series sr{.label = opt, .style = Style::line};
+      for (const auto& [lr, refs] : line.by_lr) {
+        std::vector<double> ys;
+        for (const RecordRef* r : refs) {
+          f.sources.push_back(r->path);
+          if (diverged(*r->record)) {
+            ++diverged_runs;
+            continue;
+          }
+          if (const double y = final_of(*r->record, key); std::isfinite(y)) ys.push_back(y);
+        }
+        sr.x.push_back(lr);
+        sr.y.push_back(ys.empty() ? kNaN : stats::mean(ys));
+      }
+      f.series.push_back(std::move(sr));
+    }
+    if (!accuracy) f.logy = wants_log(f.series, 30);
+    std::sort(f.sources.begin(), f.sources.end());
+    f.note = fmt::format(
+        "DeepOBS-style LR sensitivity: configs with the declared factors lr and optimizer{}, one line per optimizer; "
+        "each point is the mean over seeds of the final {} at that LR. Diverged runs are left out of the mean ({} "
+        "here); an LR where every seed diverged is a gap. The flatter and wider a line's top, the less its LR needs "
+        "tuning.",
+        group.empty() ? "" : ", grouped by the other factors ('" + group + "')", key, diverged_runs);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 // ---- as written vs corrected -------------------------------------------------
 // Configs that declare the factor "code" ("as_written": the tutorial's code as
 // printed; "corrected": the same thing done right) and agree on every other
@@ -629,6 +702,7 @@ std::vector<Figure> suite_figures(const SuiteReport& s) {
   put(time_to_target(s));
   put(lr_per_step(s));
   put(loss_vs_step(s));
+  for (auto& f : lr_sensitivity_figures(s)) out.push_back(std::move(f));
   for (auto& f : lr_sweep_figures(s)) out.push_back(std::move(f));
   for (auto& f : written_vs_corrected(s)) out.push_back(std::move(f));
   put(performance_profile(s));

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make reproduce`: regenerate every result and figure lrbench can produce.
 #
-#   1. the tutorial suites (`lrbench run`: 000-004, suite 001 with an LR range
-#      test per optimizer and seed), resuming whatever is already done, then
+#   1. the built-in suites (`lrbench run`: the tutorial suites 000-004, suite
+#      001 with an LR range test per optimizer and seed, and suite 005 "can the
+#      LR be left untuned?"), resuming whatever is already done, then
 #      their claim verdicts (`lrbench claims`: RESULTS/claims.md, and the
 #      verdict files in RESULTS/suites/verdicts that the report reads), and
 #      the example studies of examples/studies the same way;

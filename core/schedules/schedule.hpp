@@ -188,6 +188,23 @@
 //     Defaults mirror LinearLR/ConstantLR (s = 1/3).  One mechanism for all
 //     schedules: no `warmup_steps` key is added to the others (Keras'
 //     cosine_decay has its own, with Keras' meaning).
+// wsd:total_steps,warmup_steps=0,start_factor=0,decay_steps|decay_fraction=0.2,
+//     final_lr_factor=0,shape=linear
+//     Warmup-stable-decay (Hagele et al. 2024, "Scaling Laws and Compute-Optimal
+//     Training Beyond Fixed Training Durations", arXiv:2405.18392, sec. 3,
+//     eq. 1 and the cooldown shapes of sec. 3.1 / fig. 4; the same schedule as
+//     MiniCPM's WSD, Hu et al. 2024).  N = total_steps, W = warmup_steps,
+//     D = decay_steps (or floor(decay_fraction*N), as the authors' code takes
+//     int(fract_decay*n_iterations)), s = start_factor, m = final_lr_factor:
+//       t < W:          lr = eta0*(s + (1 - s)*t/W)     (eq. 1: s = 0)
+//       t < N - D:      lr = eta0                       (stable)
+//       t < N:          p = (t - (N - D))/D,  lr = eta0*(m + (1 - m)*c(p))
+//                       c = 1 - p (linear) | (1 + cos(pi*p))/2 (cosine)
+//                         | 1 - sqrt(p) (1-sqrt, the paper's proposal)
+//       t >= N:         lr = eta0*m
+//     s defaults to eq. 1's 0 (the authors' code starts at 1/init_div_factor
+//     = 0.01: start_factor=0.01); m = 0 is the paper's cooldown to zero.
+//     W, D integers, D >= 1, W + D <= N; s, m in [0,1].
 // per_epoch:steps_per_epoch,then=[schedule]
 //     lr = then(floor(t/steps_per_epoch)): a PyTorch scheduler stepped once
 //     per epoch in a loop that counts optimizer steps.
@@ -320,6 +337,15 @@ struct Warmup {
   std::vector<Schedule> then;  // exactly 1
 };
 struct PerEpoch { int64_t steps_per_epoch; std::vector<Schedule> then; };  // then: exactly 1
+enum class WsdShape { linear, cosine, one_minus_sqrt };
+struct Wsd {
+  double base_lr;
+  int64_t total_steps, warmup_steps;
+  double start_factor;
+  int64_t decay_steps;
+  double final_lr_factor;
+  WsdShape shape;
+};
 
 // ---- Tutorial formulas -----------------------------------------------------
 struct Tutorial003Linear { double base_lr; double alpha; };
@@ -341,7 +367,7 @@ struct Schedule {
                MultiplicativeLR, PolynomialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts,
                CyclicLR, OneCycleLR, ReduceLROnPlateau, KerasReduceLROnPlateau, SequentialLR, ChainedScheduler,
                ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay,
-               CosineDecay, CosineDecayRestarts, KerasLegacyDecay, Warmup, PerEpoch,
+               CosineDecay, CosineDecayRestarts, KerasLegacyDecay, Warmup, PerEpoch, Wsd,
                Tutorial003Linear, Tutorial003Custom, Tutorial003Hoisted,
                Tutorial004Exponential, Tutorial004Step>
       v;

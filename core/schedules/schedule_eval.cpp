@@ -105,6 +105,28 @@ T keras_lr(const CosineDecayRestarts& d, int64_t k) {
   return lr0 * decayed;
 }
 
+// Warmup-stable-decay, schedule.hpp (Hagele et al. 2024, sec. 3 eq. 1).
+double wsd(const Wsd& w, int64_t t) {
+  const int64_t hold_end = w.total_steps - w.decay_steps;
+  double factor = 1.0;
+  if (t < w.warmup_steps) {
+    factor = w.start_factor + (1 - w.start_factor) * static_cast<double>(t) /
+                                  static_cast<double>(w.warmup_steps);
+  } else if (t >= w.total_steps) {
+    factor = w.final_lr_factor;
+  } else if (t >= hold_end) {
+    const double p = static_cast<double>(t - hold_end) / static_cast<double>(w.decay_steps);
+    double c = 0;
+    switch (w.shape) {
+      case WsdShape::linear: c = 1 - p; break;
+      case WsdShape::cosine: c = (1 + std::cos(kPi * p)) / 2; break;
+      case WsdShape::one_minus_sqrt: c = 1 - std::sqrt(p); break;
+    }
+    factor = w.final_lr_factor + (1 - w.final_lr_factor) * c;
+  }
+  return w.base_lr * factor;
+}
+
 // Composites evaluate their children one level deeper; schedule_from_spec
 // builds at most kMaxDepth levels, and a Schedule built in code deeper than
 // that is refused here rather than exhausting the stack.
@@ -339,6 +361,8 @@ double lr_impl(const Schedule& s, int64_t t, Precision prec, int depth) {
           return lr_impl(inner, x.shift ? 0 : t, prec, depth + 1) * g;
         } else if constexpr (std::is_same_v<T, PerEpoch>) {
           return lr_impl(x.then.front(), t / x.steps_per_epoch, prec, depth + 1);
+        } else if constexpr (std::is_same_v<T, Wsd>) {
+          return wsd(x, t);
         } else if constexpr (std::is_same_v<T, Tutorial003Linear>) {
           return x.base_lr * (1 - x.alpha * static_cast<double>(t));
         } else if constexpr (std::is_same_v<T, Tutorial003Custom>) {

@@ -253,6 +253,42 @@ std::vector<Field<Tutorial003Hoisted>> hoisted_fn_or_inner() {
   };
 }
 
+// wsd: decay_steps, or floor(decay_fraction*total_steps) (the authors' code
+// takes int(fract_decay*n_iterations)); total_steps is read before.
+std::vector<Field<Wsd>> wsd_decay_steps() {
+  auto nothing = [](const Wsd&, spec::Spec&) {};
+  return {
+      spec::field<Wsd>(
+          "decay_steps", kAbsent,
+          "D, the cooldown's length, integer in [1, total_steps]; default "
+          "floor(decay_fraction*total_steps)",
+          [](Reader& r, Wsd& w) {
+            const auto steps = r.a.integer({"decay_steps"});
+            const auto fraction = r.a.number({"decay_fraction"});
+            if (steps && fraction)
+              throw SpecError(r.name + ": give decay_steps or decay_fraction, not both");
+            if (steps) {
+              spec::check(r.name, "decay_steps", *steps, spec::closed(1, static_cast<double>(w.total_steps)));
+              w.decay_steps = *steps;
+              return;
+            }
+            const double f = fraction.value_or(0.2);
+            spec::check(r.name, "decay_fraction", f, spec::open_closed(0, 1));
+            w.decay_steps = static_cast<int64_t>(std::floor(f * static_cast<double>(w.total_steps)));
+            if (w.decay_steps < 1)
+              bad(r, "decay_fraction",
+                  "such that floor(decay_fraction*total_steps) >= 1 (the cooldown would be empty)",
+                  spec::number_text(f) + " with total_steps=" + std::to_string(w.total_steps));
+          },
+          [](const Wsd& w, spec::Spec& out) {
+            spec::put(out, "decay_steps", spec::integer_value(w.decay_steps));
+          }),
+      spec::field<Wsd>("decay_fraction", "0.2",
+                       "in (0, 1]: D = floor(decay_fraction*total_steps) when decay_steps is absent",
+                       [](Reader&, Wsd&) {}, nothing),
+  };
+}
+
 // keras_reduce_lr_on_plateau's mode: auto is max when `monitor` names an accuracy.
 Field<KerasReduceLROnPlateau> keras_plateau_mode() {
   return spec::field<KerasReduceLROnPlateau>(
@@ -503,6 +539,33 @@ const std::vector<Def>& table() {
           {integer(&PerEpoch::steps_per_epoch, "steps_per_epoch", kRequired, at_least(1)),
            one_schedule(&PerEpoch::then, "then", kRequired,
                         "the schedule wrapped, as [name(k=v,...)] or a bare name")}),
+      def<Wsd>(
+          "wsd", kLrbench,
+          "warmup-stable-decay (Hagele et al. 2024 eq. 1): warmup, eta0, then a linear/cosine/1-sqrt "
+          "cooldown over the last decay_steps to final_lr_factor*eta0",
+          std::vector{
+              integer(&Wsd::total_steps, "total_steps", kRequired, at_least(1),
+                      "N, the budget in steps, integer {range}; lr = final_lr_factor*eta0 from N on"),
+              integer(&Wsd::warmup_steps, "warmup_steps", "0", at_least(0),
+                      "W, linear warmup steps, integer {range}"),
+              number(&Wsd::start_factor, "start_factor", "0", closed(0, 1),
+                     "warmup starts at start_factor*eta0, {range} (eq. 1: 0; the authors' code: 0.01)")} +
+              wsd_decay_steps() +
+              std::vector{
+                  number(&Wsd::final_lr_factor, "final_lr_factor", "0", closed(0, 1),
+                         "m: the cooldown ends at m*eta0, {range}"),
+                  choice(&Wsd::shape, "shape", "linear",
+                         Choices<WsdShape>{{"linear", WsdShape::linear},
+                                           {"cosine", WsdShape::cosine},
+                                           {"1-sqrt", WsdShape::one_minus_sqrt}})},
+          [](const Reader& r, const Wsd& w) {
+            if (w.warmup_steps > w.total_steps - w.decay_steps)
+              bad(r, "warmup_steps",
+                  "at most total_steps - decay_steps = " +
+                      std::to_string(w.total_steps - w.decay_steps) +
+                      " (warmup and cooldown would overlap)",
+                  std::to_string(w.warmup_steps));
+          }),
       // ---------------- tutorials ----------------
       def<Tutorial003Linear>(
           "tutorial003_linear", kTutorial, "lr = eta0*(1 - alpha*t) as written (negative past 1/alpha)",

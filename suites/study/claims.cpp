@@ -16,6 +16,7 @@
 
 #include "core/stats/stats.hpp"
 #include "suites/common.hpp"
+#include "suites/verdict_stats.hpp"
 #include "suites/study/builtins.hpp"
 #include "suites/study/internal.hpp"
 
@@ -64,6 +65,17 @@ std::optional<double> lr_window(const std::vector<std::pair<double, std::optiona
   return std::log10(pts[hi].first / pts[lo].first);
 }
 
+// best_of / best_lr of one seed: the best arm's value or LR (diverged or
+// valueless arms never win).
+std::optional<double> best_arm(const std::vector<std::pair<double, std::optional<double>>>& pts, bool lower,
+                               bool want_lr) {
+  const std::pair<double, std::optional<double>>* best = nullptr;
+  for (const auto& p : pts)
+    if (p.second && (!best || (lower ? *p.second < *best->second : *p.second > *best->second))) best = &p;
+  if (!best) return std::nullopt;
+  return want_lr ? best->first : *best->second;
+}
+
 struct View {
   ResultSet rs;
   std::vector<RunSpec> plan;
@@ -80,7 +92,7 @@ View make_view(const ResultSet& rs, const std::vector<RunSpec>& plan, const Metr
   View v;
   const std::string key = metric_key(m);
   v.pointer = "/metrics/" + escape_pointer_token(key);
-  const Metric inner = m.type == Metric::Type::window ? parse_metric(m.key) : m;
+  const Metric inner = m.group() ? parse_metric(m.key) : m;
   for (const auto& op : ops) {
     std::set<int64_t> seeds;
     for (const Arm* a : op.arms)
@@ -97,14 +109,18 @@ View make_view(const ResultSet& rs, const std::vector<RunSpec>& plan, const Metr
       if (missing) continue;
       json value = nullptr;
       std::string status = "ok";
-      if (m.type == Metric::Type::window) {
+      if (m.group()) {
         std::vector<std::pair<double, std::optional<double>>> pts;
         for (size_t i = 0; i < recs.size(); ++i) {
           const auto lr = factor_number(*op.arms[i], "lr");
-          if (!lr) throw std::invalid_argument("lr_window: arm '" + op.arms[i]->name + "' has no numeric factor lr");
-          pts.emplace_back(*lr, recs[i]->value("status", "") == "diverged" ? std::nullopt : metric_value(inner, *recs[i]));
+          if (!lr && m.type != Metric::Type::best_of)
+            throw std::invalid_argument(m.text + ": arm '" + op.arms[i]->name + "' has no numeric factor lr");
+          pts.emplace_back(lr.value_or(0.0),
+                           recs[i]->value("status", "") == "diverged" ? std::nullopt : metric_value(inner, *recs[i]));
         }
-        if (const auto w = lr_window(pts, m.target, inner.lower)) value = *w;
+        const auto w = m.type == Metric::Type::window ? lr_window(pts, m.target, inner.lower)
+                                                      : best_arm(pts, inner.lower, m.type == Metric::Type::best_lr);
+        if (w) value = *w;
       } else if (m.type == Metric::Type::diverged) {
         double s = 0;
         for (const json* r : recs) s += *metric_value(m, *r);
@@ -132,6 +148,97 @@ bool direct(const Metric& m, const std::vector<Operand>& ops) {
   for (const auto& o : ops)
     if (o.arms.size() != 1 || o.arms[0]->name != o.text) return false;
   return true;
+}
+
+// not_worse (non-inferiority): diff = how much better the contender is, plus
+// the margin, so the directional test's "gain" is "not worse by more than
+// the margin" (L > 0) and its "reverse" is "worse by more than it" (U < 0).
+// The margin: `margin` (absolute) or `band` x |the baseline's mean|.
+ClaimResult claim_not_worse(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& baseline,
+                            const std::string& contender, const std::string& pointer, bool lower_is_better,
+                            double abs_margin, double band) {
+  const Series sb = series(rs, plan, baseline, pointer), sc = series(rs, plan, contender, pointer);
+  double margin = abs_margin;
+  if (band > 0 && !sb.values.empty()) margin = band * std::fabs(stats::summarize(sb.values).mean);
+  ClaimResult r;
+  add_run_counts(r, sb);
+  add_run_counts(r, sc);
+  r.evidence = {{"baseline", to_json(sb)}, {"contender", to_json(sc)}, {"margin", margin}};
+  ClaimTest t = paired_test(ClaimTest::Kind::directional, sb, sc, lower_is_better ? -1.0 : 1.0);
+  std::vector<double> gain = t.diff;  // the contender's advantage, per seed
+  for (double& d : t.diff) d += margin;
+  t.units = pointer + " (advantage + margin " + fmt_num(margin) + ")";
+  r.tests.push_back(std::move(t));
+  const std::string label = pointer.substr(pointer.rfind('/') + 1);
+  if (gain.size() < 2) {
+    r.summary = fmt::format("{} paired seeds (need >= 2); {} diverged", gain.size(), r.diverged);
+    note_missing(r);
+    return r;
+  }
+  const stats::Summary ci = stats::summarize(gain);
+  const stats::Summary ms = stats::summarize(sb.values), cs = stats::summarize(sc.values);
+  r.evidence["advantage"] = {{"mean", num_or_null(ci.mean)}, {"ci95", {num_or_null(ci.ci_low), num_or_null(ci.ci_high)}}};
+  judge_raw(r);
+  r.summary = fmt::format("{} {} {} vs {} {}: advantage {} [95% CI {}, {}] against margin -{}, n={}{}", contender, label,
+                          fmt_num(cs.mean), baseline, fmt_num(ms.mean), fmt_num(ci.mean), fmt_num(ci.ci_low),
+                          fmt_num(ci.ci_high), fmt_num(margin), gain.size(),
+                          r.diverged ? fmt::format(", {} diverged", r.diverged) : std::string());
+  note_missing(r);
+  return r;
+}
+
+// ratio: per seed log10(numerator / denominator); the claim "the ratio lies
+// in [lo, hi]" is the equivalence (TOST) of the log ratio to the middle of
+// [log10 lo, log10 hi] within half its width.
+ClaimResult claim_ratio(const ResultSet& rs, const std::vector<RunSpec>& plan, const std::string& numerator,
+                        const std::string& denominator, const std::string& pointer, std::pair<double, double> range) {
+  const Series sn = series(rs, plan, numerator, pointer), sd = series(rs, plan, denominator, pointer);
+  ClaimResult r;
+  add_run_counts(r, sn);
+  add_run_counts(r, sd);
+  r.evidence = {{"numerator", to_json(sn)}, {"denominator", to_json(sd)}, {"range", {range.first, range.second}}};
+  const double lo = std::log10(range.first), hi = std::log10(range.second);
+  const double mid = (lo + hi) / 2, half = (hi - lo) / 2;
+  ClaimTest t;
+  t.kind = ClaimTest::Kind::equivalence;
+  t.baseline = denominator;
+  t.contender = numerator;
+  t.configs = {denominator, numerator};
+  t.units = "log10(" + numerator + " / " + denominator + ") - " + fmt_num(mid);
+  t.band = half;
+  std::vector<double> logs;
+  bool nonpositive = false;
+  for (size_t i = 0; i < sn.seeds.size(); ++i) {
+    const auto it = std::find(sd.seeds.begin(), sd.seeds.end(), sn.seeds[i]);
+    if (it == sd.seeds.end()) continue;
+    const double den = sd.values[static_cast<size_t>(it - sd.seeds.begin())];
+    if (!(sn.values[i] > 0) || !(den > 0)) {
+      nonpositive = true;
+      continue;
+    }
+    logs.push_back(std::log10(sn.values[i] / den));
+    t.seeds.push_back(sn.seeds[i]);
+    t.diff.push_back(logs.back() - mid);
+  }
+  r.tests.push_back(std::move(t));
+  r.evidence["log10_ratio"] = logs;
+  if (logs.size() < 2) {
+    r.summary = fmt::format("{} paired seeds with positive values (need >= 2); {} diverged{}", logs.size(), r.diverged,
+                            nonpositive ? "; a value <= 0 has no ratio" : "");
+    note_missing(r);
+    return r;
+  }
+  const stats::Summary ci = stats::summarize(logs);
+  auto x = [](double l) { return fmt_num(std::pow(10.0, l)); };
+  r.evidence["geometric_mean_ratio"] = {{"estimate", num_or_null(std::pow(10.0, ci.mean))},
+                                        {"ci95", {num_or_null(std::pow(10.0, ci.ci_low)), num_or_null(std::pow(10.0, ci.ci_high))}}};
+  judge_raw(r);
+  r.summary = fmt::format("{} / {} ({}): geometric mean ratio {} [95% CI {}, {}] vs claimed [{}, {}], n={}{}", numerator,
+                          denominator, pointer.substr(pointer.rfind('/') + 1), x(ci.mean), x(ci.ci_low), x(ci.ci_high),
+                          fmt_num(range.first), fmt_num(range.second), logs.size(),
+                          r.diverged ? fmt::format(", {} diverged", r.diverged) : std::string());
+  note_missing(r);
+  return r;
 }
 
 }  // namespace
@@ -198,6 +305,10 @@ ClaimResult evaluate_claim(const StudySpec& spec, const ClaimSpec& c, const Choi
     }
   } else if (c.kind == "equivalent") {
     r = claim_equivalent(vrs, vplan, c.a, c.b, pointer, c.band);
+  } else if (c.kind == "not_worse") {
+    r = claim_not_worse(vrs, vplan, c.baseline.front(), c.contender, pointer, c.lower_is_better, c.value, c.band);
+  } else if (c.kind == "ratio") {
+    r = claim_ratio(vrs, vplan, c.a, c.b, pointer, *c.range);
   } else {
     r = claim_threshold(vrs, vplan, c.arm, pointer, c.op, c.value);
   }
@@ -221,6 +332,9 @@ std::string default_metric_text(const ClaimSpec& c) {
     return fmt::format("{} of {} vs {}, paired by seed", c.metric, c.contender, fmt::join(c.baseline, " and "));
   if (c.kind == "equivalent") return fmt::format("{} of {} vs {}, paired by seed", c.metric, c.b, c.a);
   if (c.kind == "threshold") return fmt::format("{} of {}, over seeds", c.metric, c.arm);
+  if (c.kind == "not_worse")
+    return fmt::format("{} of {} vs {}, paired by seed", c.metric, c.contender, c.baseline.front());
+  if (c.kind == "ratio") return fmt::format("{} of {} / {} of {}, paired by seed", c.metric, c.a, c.metric, c.b);
   if (c.kind == "edge")
     return fmt::format("the smallest {} of {} from which every larger one fails (a run fails when it diverges{}; "
                        "a value fails when more than half its seeds do)",
@@ -243,6 +357,17 @@ std::string default_test_text(const ClaimSpec& c) {
   if (c.kind == "threshold")
     return fmt::format("95% CI of the mean entirely {} {} supported; entirely on the other side refuted; else "
                        "inconclusive", c.op, c.value);
+  if (c.kind == "not_worse") {
+    const std::string margin =
+        c.band > 0 ? fmt::format("{}% of the baseline's mean", 100 * c.band) : fmt_num(c.value);
+    return fmt::format("paired 95% CI of the advantage of {} over {} ({} is better) entirely above -({}) supported "
+                       "(not worse by more than that); entirely below it refuted; else inconclusive",
+                       c.contender, c.baseline.front(), dir, margin);
+  }
+  if (c.kind == "ratio")
+    return fmt::format("95% CI of the geometric mean of {} / {} (per seed) inside ({}, {}) supported; entirely outside "
+                       "refuted; else inconclusive (TOST on log10 of the ratio)",
+                       c.a, c.b, c.range->first, c.range->second);
   if (c.kind == "edge")
     return c.range ? fmt::format("supported when the edge lies in [{}, {}] (stable LR >= {}, edge <= {}); refuted "
                                  "when it lies outside or no value fails up to >= {}; else inconclusive",

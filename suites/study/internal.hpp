@@ -24,16 +24,20 @@ namespace lrb::suites::study {
 //   lr_window(<metric>, TOL)     groups only: decades of LR (log10 hi/lo) of the
 //                                LRs next to the best one whose metric is within TOL
 //                                of the best, per seed
+//   best_of(<metric>)            groups only: the best value of the metric over the
+//                                group's arms, per seed (the sweep tuned on that metric)
+//   best_lr(<metric>)            groups only: the LR of that best arm, per seed
 //   /a/json/pointer              any number in the record
 struct Metric {
-  enum class Type { pointer, final, best, to, auc, timing, diverged, window };
+  enum class Type { pointer, final, best, to, auc, timing, diverged, window, best_of, best_lr };
   std::string text;
   Type type = Type::final;
   std::string key;     // final / best / auc: the curve or final key; pointer: the pointer; timing: its key
   std::string unit;    // to: steps | epochs | seconds
   std::string op;      // to: the condition's operator
   double target = 0;   // to: the condition's value; window: the tolerance
-  bool lower = true;   // lower is better (window: of the metric inside)
+  bool lower = true;   // lower is better (window, best_of, best_lr: of the metric inside)
+  bool group() const { return type == Type::window || type == Type::best_of || type == Type::best_lr; }
 };
 Metric parse_metric(const std::string& text);  // std::invalid_argument naming the valid forms
 // Throws std::invalid_argument for a bad metric (or a group metric where one is not allowed).

@@ -30,7 +30,7 @@ std::string trim(std::string s) {
       "'{}': {}; valid metrics: train_loss, val_loss, test_loss, train_accuracy, val_accuracy, test_accuracy, "
       "best_<val|test>_<loss|accuracy>, steps_to(C), epochs_to(C), seconds_to(C) with C like "
       "'test_accuracy >= 0.85', auc(<curve>), samples_per_second, wall_seconds, diverged, "
-      "lr_window(<metric>, TOL) (groups), or a JSON pointer '/final/...'",
+      "lr_window(<metric>, TOL), best_of(<metric>), best_lr(<metric>) (groups), or a JSON pointer '/final/...'",
       text, why));
 }
 
@@ -97,12 +97,21 @@ Metric parse_metric(const std::string& raw) {
       const auto comma = args.rfind(',');
       if (comma == std::string::npos) bad(text, "lr_window takes a metric and a tolerance: lr_window(test_accuracy, 0.01)");
       const Metric inner = parse_metric(args.substr(0, comma));
-      if (inner.type == Metric::Type::window) bad(text, "lr_window of lr_window");
+      if (inner.group()) bad(text, "lr_window of a group metric");
       const auto tol = spec::to_double(trim(args.substr(comma + 1)));
       if (!tol || !(*tol >= 0) || !std::isfinite(*tol)) bad(text, "the tolerance must be a finite number >= 0");
       m.key = inner.text;
       m.target = *tol;
       if (inner.type == Metric::Type::pointer) bad(text, "lr_window needs a named metric (its direction)");
+      m.lower = inner.lower;
+      return m;
+    }
+    if (name == "best_of" || name == "best_lr") {
+      m.type = name == "best_of" ? Metric::Type::best_of : Metric::Type::best_lr;
+      const Metric inner = parse_metric(args);
+      if (inner.group()) bad(text, name + " of a group metric");
+      if (inner.type == Metric::Type::pointer) bad(text, name + " needs a named metric (its direction)");
+      m.key = inner.text;
       m.lower = inner.lower;
       return m;
     }
@@ -136,8 +145,8 @@ Metric parse_metric(const std::string& raw) {
 
 void check_metric(const std::string& text, bool group_ok) {
   const Metric m = parse_metric(text);
-  if (m.type == Metric::Type::window && !group_ok)
-    throw std::invalid_argument("'" + text + "': lr_window is a metric of a group of arms (an LR sweep); not allowed here");
+  if (m.group() && !group_ok)
+    throw std::invalid_argument("'" + text + "': a metric of a group of arms (an LR sweep); not allowed here");
 }
 
 bool metric_direction(const std::string& text, const std::optional<std::string>& direction) {
@@ -149,6 +158,8 @@ bool metric_direction(const std::string& text, const std::optional<std::string>&
   }
   if (m.type == Metric::Type::pointer)
     throw std::invalid_argument("'" + text + "': a JSON pointer metric needs direction = \"lower\" or \"higher\"");
+  if (m.type == Metric::Type::best_lr)
+    throw std::invalid_argument("'" + text + "': best_lr is an LR, neither better low nor high; give direction = \"lower\" or \"higher\"");
   return m.type == Metric::Type::window ? false : m.lower;
 }
 
@@ -224,6 +235,8 @@ std::optional<double> metric_value(const Metric& m, const json& rec) {
     case Metric::Type::diverged:
       return rec.value("status", "") == "diverged" ? 1.0 : 0.0;
     case Metric::Type::window:
+    case Metric::Type::best_of:
+    case Metric::Type::best_lr:
       return std::nullopt;  // a group metric (claims.cpp)
   }
   return std::nullopt;
@@ -235,7 +248,7 @@ Condition parse_condition(const std::string& text) {
     if (at == std::string::npos) continue;
     Condition c;
     c.metric = parse_metric(text.substr(0, at));
-    if (c.metric.type == Metric::Type::window) throw std::invalid_argument("'" + text + "': a condition takes a per-run metric");
+    if (c.metric.group()) throw std::invalid_argument("'" + text + "': a condition takes a per-run metric");
     c.op = op;
     const auto v = spec::to_double(trim(text.substr(at + std::string(op).size())));
     if (!v || !std::isfinite(*v)) throw std::invalid_argument("'" + text + "': the value must be a finite number");

@@ -670,8 +670,10 @@ void read_grid(const Reader& rd, StudySpec& spec, const toml::node& node, size_t
 const std::vector<std::string> kClaimKeys = {"id", "statement", "source", "metric_text", "test_text", "kind",
                                              "metric", "direction", "baseline", "contender", "labels", "band",
                                              "a", "b", "arm", "op", "value", "sweep", "param", "range",
-                                             "fail_if", "check", "args", "also"};
-const std::vector<std::string> kClaimKinds = {"better", "equivalent", "threshold", "edge", "check"};
+                                             "fail_if", "check", "args", "also", "margin", "numerator",
+                                             "denominator"};
+const std::vector<std::string> kClaimKinds = {"better", "equivalent", "not_worse", "threshold", "ratio", "edge",
+                                              "check"};
 
 // Which keys each claim kind takes besides the common ones.
 std::vector<std::string> claim_keys(const std::string& kind) {
@@ -679,6 +681,8 @@ std::vector<std::string> claim_keys(const std::string& kind) {
   if (kind == "better") return with(k, {"metric", "direction", "baseline", "contender", "labels", "band"});
   if (kind == "equivalent") return with(k, {"metric", "direction", "a", "b", "band"});
   if (kind == "threshold") return with(k, {"metric", "direction", "arm", "op", "value"});
+  if (kind == "not_worse") return with(k, {"metric", "direction", "baseline", "contender", "margin", "band"});
+  if (kind == "ratio") return with(k, {"metric", "direction", "numerator", "denominator", "range"});
   if (kind == "edge") return with(k, {"sweep", "param", "range", "fail_if"});
   return with(k, {"check", "args"});
 }
@@ -708,15 +712,18 @@ void read_claim(const Reader& rd, StudySpec& spec, const toml::node& node, size_
   if (const auto* n = t.get("also")) c.also = rd.strings(*n, path + ".also");
   for (const auto& other : spec.claims)
     if (other.id == c.id) rd.fail(t.get("id") ? *t.get("id") : node, path + ".id", "claim id '" + c.id + "' is used twice");
-  const bool group_metric_ok = c.kind == "better" || c.kind == "threshold" || c.kind == "equivalent";
-  if (c.kind == "better" || c.kind == "equivalent" || c.kind == "threshold") {
+  const bool metric_kind = c.kind == "better" || c.kind == "equivalent" || c.kind == "not_worse" ||
+                           c.kind == "threshold" || c.kind == "ratio";
+  if (metric_kind) {
     const auto& m = req("metric");
     c.metric = rd.text(m, path + ".metric");
     try {
-      check_metric(c.metric, group_metric_ok);
-      c.lower_is_better = metric_direction(
-          c.metric, t.get("direction") ? std::optional<std::string>(rd.text(*t.get("direction"), path + ".direction"))
-                                       : std::nullopt);
+      check_metric(c.metric, /*group_ok=*/true);
+      // A ratio has no better side: its direction is not asked for.
+      if (c.kind != "ratio" || t.get("direction"))
+        c.lower_is_better = metric_direction(
+            c.metric, t.get("direction") ? std::optional<std::string>(rd.text(*t.get("direction"), path + ".direction"))
+                                         : std::nullopt);
     } catch (const std::invalid_argument& e) {
       rd.fail(m, path + ".metric", e.what());
     }
@@ -740,6 +747,32 @@ void read_claim(const Reader& rd, StudySpec& spec, const toml::node& node, size_
   if (c.kind == "equivalent") {
     c.a = rd.text(req("a"), path + ".a");
     c.b = rd.text(req("b"), path + ".b");
+  }
+  if (c.kind == "not_worse") {
+    c.baseline = {rd.text(req("baseline"), path + ".baseline")};
+    c.contender = rd.text(req("contender"), path + ".contender");
+    const auto* margin = t.get("margin");
+    const auto* band = t.get("band");
+    if (!margin == !band)
+      rd.fail(margin ? *margin : node, path, "a not_worse claim needs exactly one of `margin` (in the metric's units) "
+                                             "or `band` (a share of the baseline's mean)");
+    if (margin) {
+      c.value = rd.number(*margin, path + ".margin");
+      if (!(c.value >= 0) || !std::isfinite(c.value))
+        rd.fail(*margin, path + ".margin", "must be a finite number >= 0 (in the metric's units)");
+    } else {
+      c.band = rd.number(*band, path + ".band");
+      if (c.band < 0 || c.band > 10) rd.fail(*band, path + ".band", "must be in [0, 10] (a share of the baseline's mean)");
+    }
+  }
+  if (c.kind == "ratio") {
+    c.a = rd.text(req("numerator"), path + ".numerator");
+    c.b = rd.text(req("denominator"), path + ".denominator");
+    const auto& a = rd.array(req("range"), path + ".range");
+    if (a.size() != 2) rd.fail(req("range"), path + ".range", "expected [LO, HI]");
+    const double lo = rd.number(*a.get(0), path + ".range[0]"), hi = rd.number(*a.get(1), path + ".range[1]");
+    if (!(lo > 0) || !(lo < hi) || !std::isfinite(hi)) rd.fail(req("range"), path + ".range", "expected 0 < LO < HI (finite)");
+    c.range = std::pair{lo, hi};
   }
   if (c.kind == "better" || c.kind == "equivalent") {
     if (const auto* n = t.get("band")) {

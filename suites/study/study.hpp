@@ -96,18 +96,18 @@ struct Arm {
 struct ClaimSpec {
   Where where;
   std::string id, statement, source, metric_text, test_text;
-  std::string kind;                            // better | equivalent | threshold | edge | check
+  std::string kind;  // better | equivalent | not_worse | threshold | ratio | edge | check
   std::string metric;                          // a metric name or a JSON pointer "/final/..."
   bool lower_is_better = true;
-  std::vector<std::string> baseline;           // better: one or more (all must be beaten)
-  std::string contender;                       // better
+  std::vector<std::string> baseline;           // better: one or more (all must be beaten); not_worse: one
+  std::string contender;                       // better, not_worse
   std::vector<std::string> labels;             // better with several baselines: their names
-  std::string a, b;                            // equivalent
-  double band = 0.0;                           // better / equivalent: relative to the baseline mean
+  std::string a, b;                            // equivalent; ratio: numerator, denominator
+  double band = 0.0;                           // better / equivalent / not_worse: relative to the baseline mean
   std::string arm, op;                         // threshold: arm op value
-  double value = 0.0;
+  double value = 0.0;                          // threshold: the value; not_worse: the absolute margin
   std::string sweep, param = "lr";             // edge: a group of arms differing in `param`
-  std::optional<std::pair<double, double>> range;  // edge: expected interval of the edge
+  std::optional<std::pair<double, double>> range;  // edge: expected interval of the edge; ratio: of the ratio
   std::string fail_if;                         // edge: a metric condition that also fails a run
   std::string check;                           // check: a built-in check's name
   json args = json::object();                  // check: its arguments
@@ -207,7 +207,7 @@ Prepared prepare(std::shared_ptr<const Study> study, const Budget& budget, const
 std::vector<records::Section> sections(const Study& study, const Budget& budget, const Choices& choices);
 
 // The built-in suites written as study files (suites/*.toml, compiled in):
-// 001 and 004, in id order.
+// 001, 004 and 005, in id order.
 std::vector<Suite> builtin_suites();
 // Their file names and texts (what `lrbench run --study suites/004_...toml` reads too).
 const std::vector<std::pair<std::string, std::string>>& builtin_study_files();

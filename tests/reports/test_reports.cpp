@@ -259,6 +259,48 @@ TEST(ReportFigures, LrSweepIsDetectedFromTheFactorsAndMarksTheDivergenceEdge) {
   EXPECT_NEAR(f->markers[0].x, std::sqrt(0.1 * 1.0), 1e-12);
 }
 
+// DeepOBS-style: configs with factors lr and optimizer, grouped by the rest
+// (the problem); one line per optimizer of the mean final test accuracy (the
+// test loss where a run has no accuracy); an LR where every seed diverged is a
+// gap.  The single-optimizer sweep of synthetic() draws none.
+TEST(ReportFigures, LrSensitivityHasOneLinePerOptimizerPerProblem) {
+  EXPECT_EQ(find(lrb::reports::suite_figures(synthetic().s), "900-lr-sensitivity"), nullptr);
+  SuiteReport s;
+  s.id = "905";
+  std::vector<json> recs;
+  recs.reserve(64);
+  auto add = [&](const std::string& problem, const std::string& opt, double lr, int seed, double acc, bool div) {
+    const std::string c = problem + "/" + opt + "/" + std::to_string(lr);
+    json fin = {{"test_loss", 1 - acc}};
+    if (problem == "cnn") fin["test_accuracy"] = acc;
+    recs.push_back({{"config", c}, {"seed", seed}, {"status", div ? "diverged" : "ok"}, {"final", fin}});
+    if (!s.by_config.count(c)) s.config_order.push_back(c);
+    s.by_config[c].push_back({&recs.back(), "/nonexistent/" + c + std::to_string(seed)});
+    s.factors[c] = {{"problem", problem}, {"optimizer", opt}, {"lr", lr}};
+  };
+  for (const char* problem : {"cnn", "mlp"})
+    for (int seed = 0; seed < 2; ++seed)
+      for (double lr : {0.001, 0.01, 0.1}) {
+        add(problem, "adam", lr, seed, lr == 0.01 ? 0.9 + 0.02 * seed : 0.8, false);
+        add(problem, "lion", lr, seed, 0.85, lr == 0.1);
+      }
+  const auto figs = lrb::reports::suite_figures(s);
+  const Figure* cnn = find(figs, "905-lr-sensitivity-cnn");
+  const Figure* mlp = find(figs, "905-lr-sensitivity-mlp");
+  ASSERT_NE(cnn, nullptr);
+  ASSERT_NE(mlp, nullptr);
+  EXPECT_TRUE(cnn->logx);
+  ASSERT_EQ(cnn->series.size(), 2u);
+  EXPECT_EQ(cnn->series[0].label, "adam");
+  EXPECT_EQ(cnn->series[0].x, (std::vector<double>{0.001, 0.01, 0.1}));
+  EXPECT_NEAR(cnn->series[0].y[1], 0.91, 1e-12);  // the mean over the two seeds
+  EXPECT_TRUE(std::isnan(cnn->series[1].y[2]));    // lion at 0.1: every seed diverged
+  EXPECT_NE(cnn->title.find("test_accuracy"), std::string::npos) << cnn->title;
+  EXPECT_NE(mlp->title.find("test_loss"), std::string::npos) << mlp->title;  // no accuracy recorded
+  EXPECT_NEAR(mlp->series[0].y[0], 0.2, 1e-12);
+  EXPECT_NE(cnn->note.find("(2 here)"), std::string::npos) << cnn->note;
+}
+
 TEST(ReportFigures, AsWrittenAndCorrectedConfigsPairUpByTheirCodeFactor) {
   const auto x = synthetic();
   const auto figs = lrb::reports::suite_figures(x.s);
@@ -467,11 +509,12 @@ Cli report(const fs::path& results, const fs::path& out, const fs::path& log, co
 
 TEST(ReportCommand, EverySuiteComesFromItsManifestIncludingOneWithoutRecords) {
   const auto r = lrb::reports::load_report({.results_dir = kFixture});
-  ASSERT_EQ(r.suites.size(), 5u);
+  ASSERT_EQ(r.suites.size(), 6u);
   for (const auto& s : r.suites) {
     EXPECT_EQ(lrb::records::budget_key(s.manifest.budget), "quick-seeds2") << s.id;
-    ASSERT_EQ(s.manifest.sections.size(), 3u) << s.id;
-    EXPECT_EQ(s.manifest.sections[2].title, "Deviations");
+    // The tutorial's text (005: its question, sources and the papers' claims), what is run, the deviations.
+    ASSERT_EQ(s.manifest.sections.size(), s.id == "005" ? 5u : 3u) << s.id;
+    EXPECT_EQ(s.manifest.sections.back().title, "Deviations");
     EXPECT_FALSE(s.manifest.sections[0].items.empty()) << s.id;
     EXPECT_FALSE(s.claims.empty()) << s.id;
     EXPECT_TRUE(s.claims_note.empty()) << s.id << ": " << s.claims_note;
@@ -480,6 +523,9 @@ TEST(ReportCommand, EverySuiteComesFromItsManifestIncludingOneWithoutRecords) {
   EXPECT_EQ(r.suites[0].id, "000");
   EXPECT_EQ(r.suites[0].missing, r.suites[0].expected);  // its records are left out of the fixture
   EXPECT_GT(r.suites[0].expected, 0);
+  EXPECT_EQ(r.suites[5].id, "005");
+  EXPECT_EQ(r.suites[5].missing, r.suites[5].expected);  // so are 005's
+  EXPECT_GT(r.suites[5].expected, 0);
 }
 
 TEST(ReportCommand, MissingAndStaleVerdictsAreStated) {

@@ -243,6 +243,53 @@ INSTANTIATE_TEST_SUITE_P(Schedules, LrbenchGolden,
                          ::testing::ValuesIn(cases_of("lrbench.json")), case_name);
 
 // ---------------------------------------------------------------------------
+// wsd: an independent NumPy reference of Hagele et al. 2024, sec. 3 eq. 1
+// (tools/goldens/schedule_wsd.py), float64 and float32
+// ---------------------------------------------------------------------------
+class WsdGolden : public ::testing::TestWithParam<Case> {};
+
+TEST_P(WsdGolden, MatchesPaperReference) {
+  const Case& c = GetParam();
+  ASSERT_TRUE(c.error.empty()) << c.error;
+  const Schedule s = make(c.j.at("spec"), c.j.at("base_lr"));
+  const json& steps = c.j.at("steps");
+  const json& f64 = c.j.at("lr_f64");
+  const json& f32 = c.j.at("lr_f32");
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const int64_t t = steps[i];
+    EXPECT_TRUE(close(lr_at(s, t), f64[i].get<double>(), max_abs(f64))) << "t=" << t;
+    // float32: the double LR rounded once (lrbench's schedules, like PyTorch's
+    // LambdaLR, compute in double): the same float, exactly.
+    EXPECT_EQ(lr_at(s, t, Precision::f32), f32[i].get<double>()) << "float32 at t=" << t;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Schedules, WsdGolden, ::testing::ValuesIn(cases_of("wsd.json")), case_name);
+
+// The phases' joins, spelled out: warmup reaches eta0 at W, the cooldown
+// starts AT N - D with the full LR, and the last step of the budget (N - 1)
+// is still above the floor, reached from N on.
+TEST(Wsd, PhaseBoundaries) {
+  const Schedule s = make("wsd:total_steps=10,warmup_steps=2,decay_steps=4,final_lr_factor=0.1", 1.0);
+  EXPECT_EQ(lr_at(s, 0), 0.0);
+  EXPECT_EQ(lr_at(s, 1), 0.5);
+  EXPECT_EQ(lr_at(s, 2), 1.0);
+  EXPECT_EQ(lr_at(s, 6), 1.0);
+  EXPECT_DOUBLE_EQ(lr_at(s, 7), 0.1 + 0.9 * 0.75);
+  EXPECT_DOUBLE_EQ(lr_at(s, 9), 0.1 + 0.9 * 0.25);
+  EXPECT_DOUBLE_EQ(lr_at(s, 10), 0.1);
+  EXPECT_DOUBLE_EQ(lr_at(s, 1000), 0.1);
+  // decay_fraction: D = floor(fraction*N), canonical text writes D.
+  EXPECT_EQ(to_spec_string(make("wsd:total_steps=37,decay_fraction=0.3,shape=1-sqrt", 0.1)),
+            "wsd:total_steps=37,warmup_steps=0,start_factor=0,decay_steps=11,final_lr_factor=0,"
+            "shape=1-sqrt");
+  // Cooldown shapes at the middle of the cooldown: 1/2, 1/2, 1 - sqrt(1/2).
+  for (const auto& [shape, want] : std::vector<std::pair<std::string, double>>{
+           {"linear", 0.5}, {"cosine", 0.5}, {"1-sqrt", 1 - std::sqrt(0.5)}})
+    EXPECT_NEAR(lr_at(make("wsd:total_steps=8,decay_steps=4,shape=" + shape, 1.0), 6), want, 1e-15) << shape;
+}
+
+// ---------------------------------------------------------------------------
 // Every golden spec: purity, round trip, canonical keys in the catalog
 // ---------------------------------------------------------------------------
 struct SpecCase {
@@ -253,7 +300,7 @@ struct SpecCase {
 
 std::vector<SpecCase> all_golden_specs() {
   std::vector<SpecCase> out;
-  for (const char* f : {"pytorch.json", "keras.json", "lrbench.json"}) {
+  for (const char* f : {"pytorch.json", "keras.json", "lrbench.json", "wsd.json"}) {
     for (const Case& c : cases_of(f)) {
       if (!c.error.empty()) continue;  // reported by the golden suites
       int64_t n = c.j.contains("lr") ? static_cast<int64_t>(c.j.at("lr").size()) : 0;
@@ -452,6 +499,19 @@ const std::vector<Invalid> kInvalid = {
     {"warmup:steps=5,mode=cosine,then=[constant]", {"mode", "linear|constant", "cosine"}},
     {"warmup:steps=5,then=[reduce_lr_on_plateau]", {"then", "metric"}},
     {"per_epoch:steps_per_epoch=0,then=[constant]", {"steps_per_epoch", "got 0"}},
+    {"wsd", {"wsd", "total_steps is required"}},
+    {"wsd:total_steps=0", {"total_steps", ">= 1", "got 0"}},
+    {"wsd:total_steps=100,decay_steps=0", {"decay_steps", "in [1, 100]", "got 0"}},
+    {"wsd:total_steps=100,decay_steps=101", {"decay_steps", "in [1, 100]", "got 101"}},
+    {"wsd:total_steps=100,decay_steps=10,decay_fraction=0.1", {"decay_steps or decay_fraction, not both"}},
+    {"wsd:total_steps=100,decay_fraction=0", {"decay_fraction", "in (0, 1]", "got 0"}},
+    {"wsd:total_steps=100,decay_fraction=1.5", {"decay_fraction", "in (0, 1]", "1.5"}},
+    {"wsd:total_steps=4,decay_fraction=0.2", {"decay_fraction", "cooldown would be empty", "total_steps=4"}},
+    {"wsd:total_steps=100,warmup_steps=90", {"warmup_steps", "at most total_steps - decay_steps = 80", "got 90"}},
+    {"wsd:total_steps=100,warmup_steps=-1", {"warmup_steps", ">= 0", "-1"}},
+    {"wsd:total_steps=100,start_factor=1.5", {"start_factor", "in [0, 1]", "1.5"}},
+    {"wsd:total_steps=100,final_lr_factor=-0.1", {"final_lr_factor", "in [0, 1]", "-0.1"}},
+    {"wsd:total_steps=100,shape=sqrt", {"shape", "linear|cosine|1-sqrt", "sqrt"}},
     {"tutorial003_linear", {"alpha is required"}},
     {"tutorial003_linear:alpha=-0.1", {"alpha", "-0.1"}},
     {"tutorial003_hoisted:total=10", {"exactly one of fn="}},
@@ -853,6 +913,7 @@ const std::map<std::string, std::string> kMinimal = {
     {"keras_legacy_decay", "keras_legacy_decay:decay=1e-6"},
     {"warmup", "warmup:steps=5,then=[constant]"},
     {"per_epoch", "per_epoch:steps_per_epoch=10,then=[constant]"},
+    {"wsd", "wsd:total_steps=100"},
     {"tutorial003_linear", "tutorial003_linear:alpha=0.01"},
     {"tutorial003_custom", "tutorial003_custom"},
     {"tutorial003_hoisted", "tutorial003_hoisted:fn=custom_decay,total=100"},
@@ -901,6 +962,7 @@ TEST(Catalog, ConventionsAsDeclared) {
   EXPECT_EQ(by["cosine_decay"], Convention::keras);
   EXPECT_EQ(by["tutorial003_hoisted"], Convention::tutorial);
   EXPECT_EQ(by["warmup"], Convention::lrbench);
+  EXPECT_EQ(by["wsd"], Convention::lrbench);
 }
 
 }  // namespace

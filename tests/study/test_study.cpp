@@ -1,12 +1,14 @@
 // Study files: the parser and every error class (each names file:line:column
-// and the key), grid expansion, the tuning protocol, each claim kind, and the
-// built-in suite 004 written as a study file reproducing its records.
+// and the key), grid expansion, the tuning protocol, each claim kind, the
+// built-in suite 004 written as a study file reproducing its records, and
+// suite 005's plan and claims.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <string>
 
@@ -158,7 +160,7 @@ TEST(StudyParse, AClaimNamingNoArmOrAWrongMetricIsAnError) {
   EXPECT_NE(e.find("claim[0].metric:"), std::string::npos) << e;
   EXPECT_NE(e.find("valid metrics"), std::string::npos) << e;
   e = error_of(kHead + arms + "[[claim]]\nstatement = \"s\"\nkind = \"bigger\"\n");
-  EXPECT_NE(e.find("'bigger' is not valid; valid: better, equivalent, threshold, edge, check"), std::string::npos) << e;
+  EXPECT_NE(e.find("'bigger' is not valid; valid: better, equivalent, not_worse, threshold, ratio, edge, check"), std::string::npos) << e;
   e = error_of(kHead + arms + "[[claim]]\nstatement = \"s\"\nkind = \"equivalent\"\nmetric = \"test_loss\"\n"
                               "a = \"a\"\nb = \"b\"\n");
   EXPECT_NE(e.find("needs `band`"), std::string::npos) << e;
@@ -417,7 +419,117 @@ TEST(StudyClaims, StatisticalKindsCarryTheirTestsForTheFamily) {
   EXPECT_EQ(edge.basis, "count");
 }
 
+// not_worse: "matches or beats" -- non-inferiority within a margin, absolute
+// or a share of the baseline's mean; its directional test is advantage + margin.
+TEST(StudyClaims, NotWorseIsNonInferiorityWithinAMargin) {
+  ClaimFixture f(
+      "[[claim]]\nstatement = \"b matches a\"\nkind = \"not_worse\"\nmetric = \"test_loss\"\nbaseline = \"a\"\n"
+      "contender = \"b\"\nmargin = 0.1\n"
+      "[[claim]]\nstatement = \"b matches a (5%)\"\nkind = \"not_worse\"\nmetric = \"test_loss\"\n"
+      "baseline = \"a\"\ncontender = \"b\"\nband = 0.05\n");
+  f.set("a", {1.0, 1.1, 0.9, 1.05});
+  f.set("b", {1.02, 1.13, 0.91, 1.07});  // worse by ~0.02: within 0.1 and within 5% of a (~0.05)
+  EXPECT_EQ(f.verdict(0).verdict, Verdict::supported) << f.verdict(0).summary;
+  ASSERT_EQ(f.verdict(0).tests.size(), 1u);
+  EXPECT_EQ(f.verdict(0).tests[0].kind, ClaimTest::Kind::directional);
+  EXPECT_NEAR(f.verdict(0).tests[0].diff[1], (1.1 - 1.13) + 0.1, 1e-12);  // lower is better: a - b, plus the margin
+  EXPECT_EQ(f.verdict(1).verdict, Verdict::supported) << f.verdict(1).summary;
+  f.set("b", {0.5, 0.6, 0.4, 0.52});  // better: still "not worse"
+  EXPECT_EQ(f.verdict(0).verdict, Verdict::supported) << f.verdict(0).summary;
+  f.set("b", {1.5, 1.62, 1.38, 1.56});  // worse by ~0.5, beyond either margin
+  EXPECT_EQ(f.verdict(0).verdict, Verdict::refuted) << f.verdict(0).summary;
+  EXPECT_EQ(f.verdict(1).verdict, Verdict::refuted) << f.verdict(1).summary;
+  f.set("b", {1.0, 1.3, 0.8, 1.2});    // noisy around the margin: neither side
+  EXPECT_EQ(f.verdict(1).verdict, Verdict::inconclusive) << f.verdict(1).summary;
+}
+
+// best_of / best_lr of a sweep, per seed, and the ratio claim on best LRs.
+TEST(StudyClaims, BestOfBestLrAndRatioOfASweep) {
+  ClaimFixture f(
+      "[[claim]]\nstatement = \"best lr 3-30x the smallest\"\nkind = \"ratio\"\nmetric = \"best_lr(test_loss)\"\n"
+      "numerator = \"sweep\"\ndenominator = \"sweep[lr=0.01]\"\nrange = [3, 30]\n"
+      "[[claim]]\nstatement = \"best lr 20-100x the smallest\"\nkind = \"ratio\"\n"
+      "metric = \"best_lr(test_loss)\"\nnumerator = \"sweep\"\ndenominator = \"sweep[lr=0.01]\"\n"
+      "range = [20, 100]\n"
+      "[[claim]]\nstatement = \"the tuned sweep fits\"\nkind = \"threshold\"\nmetric = \"best_of(test_loss)\"\n"
+      "arm = \"sweep\"\nop = \"<\"\nvalue = 0.45\n");
+  f.set("sweep/lr=0.01", {1, 1, 1, 1});
+  f.set("sweep/lr=0.1", {0.3, 0.31, 0.29, 0.3});  // the best LR of every seed: 0.1 = 10 x 0.01
+  f.set("sweep/lr=1", {0.5, 0.5, 0.5, 0.5});
+  f.set("sweep/lr=10", {0.1, NAN, NAN, NAN}, "diverged");  // diverged: never the best
+  const auto in = f.verdict(0);
+  EXPECT_EQ(in.verdict, Verdict::supported) << in.summary;
+  ASSERT_EQ(in.tests.size(), 1u);
+  EXPECT_EQ(in.tests[0].kind, ClaimTest::Kind::equivalence);
+  EXPECT_NEAR(in.tests[0].diff[0], 1.0 - (std::log10(3.0) + std::log10(30.0)) / 2, 1e-12);
+  EXPECT_NE(in.summary.find("geometric mean ratio 10 "), std::string::npos) << in.summary;
+  EXPECT_EQ(f.verdict(1).verdict, Verdict::refuted) << f.verdict(1).summary;
+  EXPECT_EQ(f.verdict(2).verdict, Verdict::supported) << f.verdict(2).summary;  // best_of: 0.29-0.31 < 0.45
+  f.set("sweep/lr=1", {0.2, 0.5, 0.2, 0.5});  // seeds 0 and 2 prefer 1 (ratio 100): the mean is uncertain
+  EXPECT_EQ(f.verdict(0).verdict, Verdict::inconclusive) << f.verdict(0).summary;
+}
+
+TEST(StudyParse, NewClaimKindsCheckTheirKeys) {
+  const std::string arms = "[[arm]]\nname = \"a\"\n[[grid]]\nname = \"g\"\nlr = [0.01, 0.1]\n";
+  auto e = error_of(kHead + arms + "[[claim]]\nstatement = \"s\"\nkind = \"not_worse\"\nmetric = \"test_loss\"\n"
+                                   "baseline = \"a\"\ncontender = \"g\"\nmargin = 0.1\nband = 0.1\n");
+  EXPECT_NE(e.find("exactly one of `margin`"), std::string::npos) << e;
+  e = error_of(kHead + arms + "[[claim]]\nstatement = \"s\"\nkind = \"ratio\"\nmetric = \"best_lr(test_loss)\"\n"
+                              "numerator = \"g\"\ndenominator = \"g\"\nrange = [0, 10]\n");
+  EXPECT_NE(e.find("0 < LO < HI"), std::string::npos) << e;
+  e = error_of(kHead + arms + "[[claim]]\nstatement = \"s\"\nkind = \"better\"\nmetric = \"best_lr(test_loss)\"\n"
+                              "baseline = \"g\"\ncontender = \"g\"\n");
+  EXPECT_NE(e.find("give direction"), std::string::npos) << e;
+  e = error_of(kHead + arms + "[[claim]]\nstatement = \"s\"\nkind = \"ratio\"\nmetric = \"test_loss\"\n"
+                              "numerator = \"g\"\ndenominator = \"a\"\nrange = [1, 10]\nbaseline = \"a\"\n");
+  EXPECT_NE(e.find("baseline"), std::string::npos) << e;
+  e = error_of(kHead + arms + "[[claim]]\nstatement = \"s\"\nkind = \"edge\"\nsweep = \"g\"\n"
+                              "fail_if = \"best_of(test_loss) > 1\"\n");
+  EXPECT_NE(e.find("per-run metric"), std::string::npos) << e;
+}
+
 // ---- built-in suites written as study files ------------------------------------------------
+
+// Suite 005 parses and expands (both budgets) and its claims compute on
+// synthetic records whose best LRs are known: Lion's 10^0.75 = 5.6x below
+// AdamW's on both problems (ratio claims supported), the untuned methods at
+// their defaults far below the tuned optimum (not_worse refuted).
+TEST(StudyBuiltins, Suite005PlansAndItsClaimsCompute) {
+  const auto s = std::make_shared<const Study>(load_study(std::string(LRBENCH_SOURCE_DIR) + "/suites/005_untuned_lr.toml"));
+  const Suite suite = to_suite(s, {});
+  const auto full = suite.plan({});
+  const auto quick = suite.plan({.quick = true});
+  EXPECT_EQ(full.size(), 145u * 5);
+  EXPECT_EQ(quick.size(), 145u * 2);
+  ASSERT_EQ(suite.claims.size(), 12u);
+  // Synthetic records: a parabola in log10(lr) around each sweep's best LR.
+  const std::map<std::string, double> best = {
+      {"adam", 3e-3}, {"adamw_cosine", 1e-2}, {"adamw_wsd", 1e-2}, {"lion_cosine", std::pow(10.0, -2.75)},
+      {"sgd_cosine", 0.1}, {"adamw_schedule_free", 0.025}, {"sgd_schedule_free", 1}, {"prodigy", 0.1},
+      {"d_adapt_adam", 0.1}};
+  ResultSet rs;
+  for (const auto& run : quick) {
+    const std::string sweep = run.config.substr(run.config.find('/') + 1, run.config.rfind('/') - run.config.find('/') - 1);
+    const double lr = std::stod(run.config.substr(run.config.find("lr=") + 3));
+    const double d = std::log10(lr / best.at(sweep)), noise = 0.001 * static_cast<double>(run.seed);
+    rs.by_config[run.config][run.seed] = {
+        {"status", "ok"},
+        {"final", {{"test_accuracy", 0.9 - 0.05 * d * d + noise}, {"test_loss", 0.1 + 0.05 * d * d + noise}}}};
+  }
+  std::map<std::string, ClaimResult> by_id;
+  for (const auto& c : suite.claims) by_id[c.id] = c.check(rs, quick);
+  for (const char* id : {"005.4", "005.10"}) {
+    EXPECT_EQ(by_id[id].verdict, Verdict::supported) << id << ": " << by_id[id].summary;
+    EXPECT_NE(by_id[id].summary.find("geometric mean ratio 5.623"), std::string::npos) << by_id[id].summary;
+  }
+  // Prodigy at lr 1, a decade above its synthetic best: 0.05 below the tuned Adam (> the 1-point margin).
+  EXPECT_EQ(by_id["005.2"].verdict, Verdict::refuted) << by_id["005.2"].summary;
+  EXPECT_EQ(by_id["005.2"].tests.at(0).kind, ClaimTest::Kind::directional);
+  EXPECT_EQ(by_id["005.6"].tests.at(0).kind, ClaimTest::Kind::directional);  // lr_window, paired
+  for (const auto& [id, r] : by_id) EXPECT_EQ(r.missing, 0) << id;
+}
+
+// ---- built-in suites written as study files (records) ---------------------------------------
 
 TEST(StudyBuiltins, TheStudyFilesInSuitesPlanWhatTheBuiltInSuitesPlan) {
   for (const auto& [name, text] : builtin_study_files()) {

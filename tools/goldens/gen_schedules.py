@@ -23,6 +23,9 @@ Files written (each starts with a header: schema, generator, versions):
                  and in float32 (Keras evaluates in the LR variable's dtype), plus
                  the legacy tf.keras `decay=` argument.
   lrbench.json   tutorial formulas and lrbench compositions, from plain Python.
+  wsd.json       warmup-stable-decay from an independent NumPy reference of
+                 Hagele et al. 2024, sec. 3 eq. 1 (schedule_wsd.py), float64
+                 and float32.
 """
 import argparse
 import json
@@ -34,6 +37,8 @@ import warnings
 import numpy as np
 import torch
 from torch.optim import lr_scheduler as S
+
+from schedule_wsd import gen_wsd
 
 SCHEMA = "lrbench.goldens.schedules/1"
 GENERATOR = "tools/goldens/gen_schedules.py"
@@ -622,6 +627,7 @@ def main():
     write(os.path.join(a.out, "plateau.json"), gen_plateau())
     write(os.path.join(a.out, "keras.json"), gen_keras())
     write(os.path.join(a.out, "lrbench.json"), gen_lrbench())
+    write(os.path.join(a.out, "wsd.json"), gen_wsd(header()))
 
 
 if __name__ == "__main__":
