@@ -513,7 +513,7 @@ std::vector<Figure> lr_sweep_figures(const SuiteReport& s) {
 // Configs that declare a numeric factor "lr" and a factor "optimizer", grouped
 // by their other factors (suite 005: the problem): one line per optimizer, the
 // mean over seeds of the final held-out metric at each LR (test accuracy when
-// every run of the group records one, else the test loss).  Drawn for a group
+// every run of the group records one, else the test loss, else the training loss).  Drawn for a group
 // with at least two optimizers swept over at least three LRs each.
 double final_of(const json& rec, const char* key) {
   return rec.contains("final") ? num(rec["final"], key) : kNaN;
@@ -539,17 +539,32 @@ std::vector<Figure> lr_sensitivity_figures(const SuiteReport& s) {
     size_t swept = 0;
     for (const auto& [opt, line] : lines) swept += line.by_lr.size() >= 3;
     if (swept < 2) continue;
-    bool accuracy = true;
-    for (const auto& [opt, line] : lines)
-      for (const auto& [lr, refs] : line.by_lr)
-        for (const RecordRef* r : refs)
-          if (!diverged(*r->record) && !std::isfinite(final_of(*r->record, "test_accuracy"))) accuracy = false;
-    const char* key = accuracy ? "test_accuracy" : "test_loss";
+    // The first metric every run that did not diverge records; groups with
+    // none (e.g. suite 000's least-squares sweeps hold only loss curves) have
+    // their own LR-sweep figure and get no sensitivity figure.
+    const char* key = nullptr;
+    for (const char* candidate : {"test_accuracy", "test_loss", "train_loss"}) {
+      bool all = true, any = false;
+      for (const auto& [opt, line] : lines)
+        for (const auto& [lr, refs] : line.by_lr)
+          for (const RecordRef* r : refs) {
+            if (diverged(*r->record)) continue;
+            const bool has = std::isfinite(final_of(*r->record, candidate));
+            all = all && has;
+            any = any || has;
+          }
+      if (all && any) {
+        key = candidate;
+        break;
+      }
+    }
+    if (!key) continue;
+    const bool accuracy = std::string_view(key) == "test_accuracy";
     Figure f = suite_figure(s, "lr-sensitivity" + (group.empty() ? "" : "-" + slug(group)),
                             fmt::format("LR sensitivity{} - final {} vs learning rate, one line per optimizer",
                                         group.empty() ? "" : " (" + group + ")", key),
                             "learning rate (log scale; the lr multiplier for LR-free methods)",
-                            accuracy ? "final test accuracy (mean over seeds)" : "final test loss (mean over seeds)");
+                            fmt::format("final {} (mean over seeds)", key));
     f.logx = true;
     int diverged_runs = 0;
     for (const auto& [opt, line] : lines) {

@@ -261,8 +261,8 @@ TEST(ReportFigures, LrSweepIsDetectedFromTheFactorsAndMarksTheDivergenceEdge) {
 
 // DeepOBS-style: configs with factors lr and optimizer, grouped by the rest
 // (the problem); one line per optimizer of the mean final test accuracy (the
-// test loss where a run has no accuracy); an LR where every seed diverged is a
-// gap.  The single-optimizer sweep of synthetic() draws none.
+// test loss where a run has no accuracy, nothing where runs record neither);
+// an LR where every seed diverged is a gap.  The single-optimizer sweep of synthetic() draws none.
 TEST(ReportFigures, LrSensitivityHasOneLinePerOptimizerPerProblem) {
   EXPECT_EQ(find(lrb::reports::suite_figures(synthetic().s), "900-lr-sensitivity"), nullptr);
   SuiteReport s;
@@ -271,14 +271,15 @@ TEST(ReportFigures, LrSensitivityHasOneLinePerOptimizerPerProblem) {
   recs.reserve(64);
   auto add = [&](const std::string& problem, const std::string& opt, double lr, int seed, double acc, bool div) {
     const std::string c = problem + "/" + opt + "/" + std::to_string(lr);
-    json fin = {{"test_loss", 1 - acc}};
+    json fin = json::object();  // "lsq": only loss curves, as suite 000's least-squares sweeps
+    if (problem != "lsq") fin["test_loss"] = 1 - acc;
     if (problem == "cnn") fin["test_accuracy"] = acc;
     recs.push_back({{"config", c}, {"seed", seed}, {"status", div ? "diverged" : "ok"}, {"final", fin}});
     if (!s.by_config.count(c)) s.config_order.push_back(c);
     s.by_config[c].push_back({&recs.back(), "/nonexistent/" + c + std::to_string(seed)});
     s.factors[c] = {{"problem", problem}, {"optimizer", opt}, {"lr", lr}};
   };
-  for (const char* problem : {"cnn", "mlp"})
+  for (const char* problem : {"cnn", "mlp", "lsq"})
     for (int seed = 0; seed < 2; ++seed)
       for (double lr : {0.001, 0.01, 0.1}) {
         add(problem, "adam", lr, seed, lr == 0.01 ? 0.9 + 0.02 * seed : 0.8, false);
@@ -299,6 +300,8 @@ TEST(ReportFigures, LrSensitivityHasOneLinePerOptimizerPerProblem) {
   EXPECT_NE(mlp->title.find("test_loss"), std::string::npos) << mlp->title;  // no accuracy recorded
   EXPECT_NEAR(mlp->series[0].y[0], 0.2, 1e-12);
   EXPECT_NE(cnn->note.find("(2 here)"), std::string::npos) << cnn->note;
+  // No final metric at all: no figure (gnuplot refuses a plot without points).
+  EXPECT_EQ(find(figs, "905-lr-sensitivity-lsq"), nullptr);
 }
 
 TEST(ReportFigures, AsWrittenAndCorrectedConfigsPairUpByTheirCodeFactor) {
