@@ -1,5 +1,6 @@
 // Optimizer update throughput: every optimizer's update over 1 Mi and 16 Mi
-// float32 parameters, its framework's defaults (PyTorch's where it has both).
+// float32 parameters, its framework's defaults (PyTorch's where it has both),
+// and two chains beside the built-ins they spell.
 // An update is a stream: one pass reads p, g and every state slot and writes
 // p and every slot, so
 //   bytes/element = 4 * (2 + slots) reads + 4 * (1 + slots) writes
@@ -98,6 +99,14 @@ const Case kCases[] = {
     // (p, g), apply (p, g; writes p): 7 words; r and c are O(sqrt(n)).
     {"adafactor", 7, true},
     {"ftrl"},
+    // chain (core/optim/chain.hpp): the general path, one pass per transform
+    // over the scratch u, beside the fused built-in it spells (same math).
+    // trace reads g, b, writes b, u; the last scale_by_lr (fused with the
+    // apply) reads u, p, writes p: 7 words (sgd momentum: 5).
+    {"chain:lr=0.01,transforms=[trace(decay=0.9),scale_by_lr]", 7},
+    // scale_by_adam reads g, m, v, writes m, v, u; add_decayed_weights reads
+    // u, p, writes u; the apply reads u, p, writes p: 12 words (adamw: 7).
+    {"chain:transforms=[scale_by_adam,add_decayed_weights(weight_decay=0.01),scale_by_lr]", 12},
 };
 
 int register_all() {
