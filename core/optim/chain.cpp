@@ -189,6 +189,10 @@ Optimizer chain_optimizer_from_spec(const spec::Spec& s) {
   ChainHyper h;
   read_transforms(r, h.transforms);
   r.a.finish();
+  if (h.transforms.size() > kMaxChainTransforms)
+    throw SpecError(std::string(kName) + ": at most " + std::to_string(kMaxChainTransforms) +
+                    " transforms (nested chains counted), got " +
+                    std::to_string(h.transforms.size()));
   int lr_scalings = 0;
   for (const ChainTransform& t : h.transforms) lr_scalings += t.kind == TransformKind::scale_by_lr;
   if (lr_scalings != 1)

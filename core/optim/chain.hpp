@@ -65,9 +65,14 @@
 //                                                 add_decayed_weights(weight_decay=wd),scale_by_lr]
 //   lion:convention=keras,weight_decay=wd        [scale_by_lion,
 //                                                 add_decayed_weights(weight_decay=wd),scale_by_lr]
-// The built-ins stay the fused one-pass kernels; a chain makes one pass per
-// transform over a scratch buffer (bench/optim measures the cost).
+// The built-ins stay the fused kernels; a chain is the general path
+// (bench/optim times both).
 //
+// Kernel: blocks of 256 elements; u lives in a stack buffer and every
+// transform runs over the block in turn, so a chain moves about the bytes of
+// one fused pass (g, p and each slot once), except that a norm clip after
+// the first transform needs u stored (the scratch slot) and summed first.
+// At most kMaxChainTransforms (64) transforms per chain.
 // State: one arena, slot 0 the scratch u, then each transform's slots in
 // chain order (trace b; scale_by_rms v; scale_by_adam m, v; scale_by_rss S;
 // scale_by_lion m).  All transforms share the optimizer's step counter.
@@ -109,6 +114,10 @@ struct ChainTransform {
 struct ChainHyper {
   std::vector<ChainTransform> transforms;  // flat: nested chains are expanded in place
 };
+
+// The most transforms one chain holds (nested chains expanded): the kernel
+// keeps each step's scalars on the stack.
+inline constexpr size_t kMaxChainTransforms = 64;
 
 // (n,) state slots of one transform (0-2).
 int transform_slots(const ChainTransform& t);

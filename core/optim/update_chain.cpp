@@ -1,9 +1,23 @@
-// The chain's kernel: one elementwise pass per transform over the scratch u
-// (the first reads g instead), plus a read-only norm pass for the norm clips,
-// then p += u.  Math: chain.hpp.  Scalars in double, rounded to T once, as
-// the built-in kernels (optim.hpp, "Arithmetic").
+// The chain's kernel.  Math: chain.hpp.  Scalars in double, rounded to T
+// once per step, as the built-in kernels (optim.hpp, "Arithmetic").
+//
+// Blocked: the elements are taken kBlock at a time; each block is copied into
+// a stack buffer u, every transform runs as its own (vectorizable) loop over
+// the buffer, and the block ends in p (the apply) -- so u never goes to
+// memory and a chain moves the bytes of one fused pass: g, p and each slot
+// read once, p and each slot written once.  The norm clips need a norm of the
+// u they see: a chain splits into segments at them; a segment whose output a
+// later norm clip needs stores u in the scratch slot (slot 0), the norm is
+// summed from there (sum_squares' fixed order, per tensor, tensors added in
+// order) and the next segment reads it.  A norm clip as the first transform
+// sums g directly.  Every element sees the same operations in the same order
+// whatever the blocking and the thread count: the bits depend on neither.
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <span>
+#include <stdexcept>
+#include <string>
 
 #include "core/optim/chain.hpp"
 #include "core/optim/kernel.hpp"
@@ -12,28 +26,159 @@
 namespace lrb::optim::detail {
 namespace {
 
-// f(i, x) for every element, x = src[i]: loop() without a gradient transform
-// (elementwise, so the thread count cannot change the bits).
-template <class T, class F>
-void each_of(const T* src, size_t n, const F& f) {
-  loop<false>(src, 0, n, Xform<T>{}, f);
-}
+constexpr size_t kBlock = 256;
 
-// sqrt(sum_squares) of the elements [b, e) of x.
+// One transform with this step's scalars (T(x) once) and its slots.
 template <class T>
-T norm_of(const T* x, size_t b, size_t e) {
-  return std::sqrt(sum_squares<false>(x + b, e - b));
-}
+struct Op {
+  TransformKind kind = TransformKind::scale_by_lr;
+  T a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0;
+  T* s0 = nullptr;  // slots, indexed by the element
+  T* s1 = nullptr;
+  bool nesterov = false;
+};
 
-// u = N < c ? x : (x / N) * T(c) over [b, e); NaN norms propagate (N < c is false).
 template <class T>
-void clip_to_norm(const T* x, T* u, size_t b, size_t e, T N, T cT) {
-  if (N < cT) {
-    if (x != u)
-      for (size_t i = b; i < e; ++i) u[i] = x[i];
-    return;
+Op<T> op_of(const ChainTransform& tr, T* s0, size_t n, double lr, int64_t t) {
+  Op<T> o;
+  o.kind = tr.kind;
+  o.s0 = s0;
+  o.s1 = s0 + n;
+  const double ts = static_cast<double>(t);
+  switch (tr.kind) {
+    case TransformKind::clip:
+      o.a = c<T>(-tr.max_delta);
+      o.b = c<T>(tr.max_delta);
+      break;
+    case TransformKind::clip_by_norm:
+    case TransformKind::clip_by_global_norm:
+      o.a = c<T>(tr.max_norm);  // b: the norm, set per tensor / per step
+      break;
+    case TransformKind::trace:
+      o.a = c<T>(tr.decay);
+      o.nesterov = tr.nesterov;
+      break;
+    case TransformKind::scale_by_rms:
+      o.a = c<T>(tr.decay);
+      o.b = c<T>(1.0 - tr.decay);
+      o.c = c<T>(tr.eps);
+      break;
+    case TransformKind::scale_by_adam:
+      o.a = c<T>(tr.b1);
+      o.b = c<T>(1.0 - tr.b1);
+      o.c = c<T>(tr.b2);
+      o.d = c<T>(1.0 - tr.b2);
+      o.e = c<T>(tr.eps);
+      o.f = c<T>(1 - std::pow(tr.b1, ts));  // bias corrections
+      o.g = c<T>(1 - std::pow(tr.b2, ts));
+      o.h = c<T>(tr.eps_root);
+      break;
+    case TransformKind::scale_by_rss:
+      o.c = c<T>(tr.eps);
+      break;
+    case TransformKind::scale_by_sign:
+      break;
+    case TransformKind::scale_by_lion:
+      o.a = c<T>(tr.b1);
+      o.b = T(1) - o.a;  // Keras casts beta_1 first: 1 - b1 in T
+      o.c = c<T>(tr.b2);
+      o.d = T(1) - o.c;
+      break;
+    case TransformKind::add_decayed_weights:
+      o.a = c<T>(tr.weight_decay);
+      break;
+    case TransformKind::scale:
+      o.a = c<T>(tr.step_size);
+      break;
+    case TransformKind::scale_by_schedule:
+      o.a = c<T>(sched::lr_at(*tr.schedule, t - 1));
+      break;
+    case TransformKind::scale_by_lr:
+      o.a = c<T>(-lr);
+      break;
   }
-  loop<false>(x, b, e, Xform<T>{}, [=](size_t i, T xi) { u[i] = (xi / N) * cT; });
+  return o;
+}
+
+// u[j] for the elements i0 + j, j < len, through op o.  p: the parameters.
+// o by value: a store through a slot (a T*) cannot then change its scalars,
+// so the loops vectorize.
+template <class T>
+void apply_op(const Op<T> o, T* __restrict u, const T* __restrict p, size_t i0, size_t len) {
+  T* s0 = o.s0 + i0;
+  T* s1 = o.s1 + i0;
+  p += i0;
+  switch (o.kind) {
+    case TransformKind::clip:
+      for (size_t j = 0; j < len; ++j) u[j] = nanmin(nanmax(u[j], o.a), o.b);
+      break;
+    case TransformKind::clip_by_norm:
+    case TransformKind::clip_by_global_norm:
+      // o.b = this tensor's (or the global) norm N: N < c keeps u (NaN: scales).
+      if (!(o.b < o.a))
+        for (size_t j = 0; j < len; ++j) u[j] = (u[j] / o.b) * o.a;
+      break;
+    case TransformKind::trace:
+      if (o.nesterov) {
+        for (size_t j = 0; j < len; ++j) {
+          const T bj = s0[j] * o.a + u[j];
+          s0[j] = bj;
+          u[j] = fmadd(o.a, bj, u[j]);
+        }
+      } else {
+        for (size_t j = 0; j < len; ++j) {
+          const T bj = s0[j] * o.a + u[j];
+          s0[j] = bj;
+          u[j] = bj;
+        }
+      }
+      break;
+    case TransformKind::scale_by_rms:
+      for (size_t j = 0; j < len; ++j) {
+        const T vj = fmadd(o.b * u[j], u[j], s0[j] * o.a);
+        s0[j] = vj;
+        u[j] = u[j] / std::sqrt(vj + o.c);
+      }
+      break;
+    case TransformKind::scale_by_adam:
+      for (size_t j = 0; j < len; ++j) {
+        const T mj = fmadd(o.b, u[j], s0[j] * o.a);
+        const T vj = fmadd(o.d * u[j], u[j], s1[j] * o.c);
+        s0[j] = mj;
+        s1[j] = vj;
+        u[j] = (mj / o.f) / (std::sqrt(vj / o.g + o.h) + o.e);
+      }
+      break;
+    case TransformKind::scale_by_rss:
+      for (size_t j = 0; j < len; ++j) {
+        const T sj = fmadd(u[j], u[j], s0[j]);
+        s0[j] = sj;
+        u[j] = sj > T(0) ? u[j] / std::sqrt(sj + o.c) : T(0);
+      }
+      break;
+    case TransformKind::scale_by_sign:
+      for (size_t j = 0; j < len; ++j) u[j] = numpy_sign(u[j]);
+      break;
+    case TransformKind::scale_by_lion:
+      for (size_t j = 0; j < len; ++j) {
+        const T cj = s0[j] * o.a + u[j] * o.b;
+        s0[j] = s0[j] * o.c + u[j] * o.d;
+        u[j] = numpy_sign(cj);
+      }
+      break;
+    case TransformKind::add_decayed_weights:
+      for (size_t j = 0; j < len; ++j) u[j] = fmadd(o.a, p[j], u[j]);
+      break;
+    case TransformKind::scale:
+    case TransformKind::scale_by_schedule:
+    case TransformKind::scale_by_lr:
+      for (size_t j = 0; j < len; ++j) u[j] = u[j] * o.a;
+      break;
+  }
+}
+
+bool is_norm_clip(TransformKind k) {
+  return k == TransformKind::clip_by_norm || k == TransformKind::clip_by_global_norm;
 }
 
 }  // namespace
@@ -42,124 +187,75 @@ template <class T>
 void chain_update(std::span<T> params, std::span<const T> grads, OptimizerState<T>& st,
                   const ChainHyper& h, double lr, std::span<const size_t> offsets) {
   // st.step is advanced by update(), after this returns.
-  const size_t n = params.size();
+  const size_t n = params.size(), nt = tensor_count(offsets), count = h.transforms.size();
+  if (count > kMaxChainTransforms)
+    throw std::invalid_argument("optim::update(chain): more than " +
+                                std::to_string(kMaxChainTransforms) + " transforms");
   T* p = params.data();
-  T* u = st.arena.data();  // slot 0: the scratch
-  const T* x = grads.data();  // this pass's input: g, then u
+  T* scratch = st.arena.data();  // slot 0
   const int64_t t = st.step + 1;
-  const double ts = static_cast<double>(t);
+  std::array<Op<T>, kMaxChainTransforms> ops;  // this step's scalars: no allocation
   size_t slot = 1;
-  const size_t nt = tensor_count(offsets);
-  for (size_t j = 0; j < h.transforms.size(); ++j) {
+  for (size_t j = 0; j < count; ++j) {
     const ChainTransform& tr = h.transforms[j];
-    T* s0 = st.arena.data() + slot * n;  // this transform's slots
-    T* s1 = s0 + n;
-    switch (tr.kind) {
-      case TransformKind::clip: {
-        const T lo = c<T>(-tr.max_delta), hi = c<T>(tr.max_delta);
-        each_of(x, n, [=](size_t i, T xi) { u[i] = nanmin(nanmax(xi, lo), hi); });
-        break;
-      }
-      case TransformKind::clip_by_norm: {
-        for (size_t k = 0; k < nt; ++k) {
-          const size_t b = tensor_begin(offsets, k), e = tensor_end(offsets, k, n);
-          clip_to_norm(x, u, b, e, norm_of(x, b, e), c<T>(tr.max_norm));
-        }
-        break;
-      }
-      case TransformKind::clip_by_global_norm: {
-        T ss = 0;  // tensor by tensor, in order
-        for (size_t k = 0; k < nt; ++k) {
-          const size_t b = tensor_begin(offsets, k), e = tensor_end(offsets, k, n);
-          ss = ss + sum_squares<false>(x + b, e - b);
-        }
-        clip_to_norm(x, u, 0, n, std::sqrt(ss), c<T>(tr.max_norm));
-        break;
-      }
-      case TransformKind::trace: {
-        const T d = c<T>(tr.decay);
-        dispatch(
-            [&](auto NESTEROV) {
-              each_of(x, n, [=](size_t i, T xi) {
-                const T bi = s0[i] * d + xi;
-                s0[i] = bi;
-                if constexpr (decltype(NESTEROV)::value) u[i] = fmadd(d, bi, xi);
-                else u[i] = bi;
-              });
-            },
-            tr.nesterov);
-        break;
-      }
-      case TransformKind::scale_by_rms: {
-        const T d = c<T>(tr.decay), omd = c<T>(1.0 - tr.decay), eps = c<T>(tr.eps);
-        each_of(x, n, [=](size_t i, T xi) {
-          const T vi = fmadd(omd * xi, xi, s0[i] * d);
-          s0[i] = vi;
-          u[i] = xi / std::sqrt(vi + eps);
-        });
-        break;
-      }
-      case TransformKind::scale_by_adam: {
-        const T b1 = c<T>(tr.b1), omb1 = c<T>(1.0 - tr.b1), b2 = c<T>(tr.b2),
-                omb2 = c<T>(1.0 - tr.b2), eps = c<T>(tr.eps), eps_root = c<T>(tr.eps_root),
-                bc1 = c<T>(1 - std::pow(tr.b1, ts)), bc2 = c<T>(1 - std::pow(tr.b2, ts));
-        each_of(x, n, [=](size_t i, T xi) {
-          const T mi = fmadd(omb1, xi, s0[i] * b1);
-          const T vi = fmadd(omb2 * xi, xi, s1[i] * b2);
-          s0[i] = mi;
-          s1[i] = vi;
-          u[i] = (mi / bc1) / (std::sqrt(vi / bc2 + eps_root) + eps);
-        });
-        break;
-      }
-      case TransformKind::scale_by_rss: {
-        const T eps = c<T>(tr.eps);
-        each_of(x, n, [=](size_t i, T xi) {
-          const T si = fmadd(xi, xi, s0[i]);
-          s0[i] = si;
-          u[i] = si > T(0) ? xi / std::sqrt(si + eps) : T(0);
-        });
-        break;
-      }
-      case TransformKind::scale_by_sign:
-        each_of(x, n, [=](size_t i, T xi) { u[i] = numpy_sign(xi); });
-        break;
-      case TransformKind::scale_by_lion: {
-        const T one = 1, b1 = c<T>(tr.b1), omb1 = one - b1, b2 = c<T>(tr.b2), omb2 = one - b2;
-        each_of(x, n, [=](size_t i, T xi) {
-          const T ci = s0[i] * b1 + xi * omb1;
-          s0[i] = s0[i] * b2 + xi * omb2;
-          u[i] = numpy_sign(ci);
-        });
-        break;
-      }
-      case TransformKind::add_decayed_weights: {
-        const T wd = c<T>(tr.weight_decay);
-        each_of(x, n, [=](size_t i, T xi) { u[i] = fmadd(wd, p[i], xi); });
-        break;
-      }
-      case TransformKind::scale:
-      case TransformKind::scale_by_schedule:
-      case TransformKind::scale_by_lr: {
-        const double f = tr.kind == TransformKind::scale ? tr.step_size
-                         : tr.kind == TransformKind::scale_by_schedule
-                             ? sched::lr_at(*tr.schedule, t - 1)
-                             : -lr;
-        const T fT = c<T>(f);
-        if (tr.kind == TransformKind::scale_by_lr && j + 1 == h.transforms.size()) {
-          // Last: fused into the apply, p = fma(T(-lr), u, p) -- PyTorch's
-          // p.add_(d, alpha=-lr), so SGD's chain spelling gives its bits.
-          each_of(x, n, [=](size_t i, T xi) { p[i] = fmadd(fT, xi, p[i]); });
-          return;
-        }
-        each_of(x, n, [=](size_t i, T xi) { u[i] = xi * fT; });
-        break;
-      }
-    }
-    x = u;
+    ops[j] = op_of<T>(tr, st.arena.data() + slot * n, n, lr, t);
     slot += static_cast<size_t>(transform_slots(tr));
   }
-  each_of(x, n, [=](size_t i, T xi) { p[i] = p[i] + xi; });
+  // The last scale_by_lr fuses with the apply: p = fma(T(-lr), u, p), PyTorch's
+  // p.add_(d, alpha=-lr), so SGD's chain spelling gives its bits.
+  const bool fused_lr = ops[count - 1].kind == TransformKind::scale_by_lr;
+
+  const T* src = grads.data();  // the segment's input: g, then the scratch
+  for (size_t first = 0; first < count;) {
+    size_t last = first + 1;  // the segment: [first, last), a norm clip only at first
+    while (last < count && !is_norm_clip(ops[last].kind)) ++last;
+    const bool is_last = last == count;
+    const TransformKind k0 = ops[first].kind;
+    if (k0 == TransformKind::clip_by_global_norm) {
+      T ss = 0;
+      for (size_t k = 0; k < nt; ++k) {
+        const size_t b = tensor_begin(offsets, k), e = tensor_end(offsets, k, n);
+        ss = ss + sum_squares<false>(src + b, e - b);
+      }
+      ops[first].b = std::sqrt(ss);
+    }
+    const size_t stop = is_last && fused_lr ? count - 1 : last;  // ops run on the buffer
+    // One range per tensor where a per-tensor norm is needed, else one range.
+    const size_t ranges = k0 == TransformKind::clip_by_norm ? nt : 1;
+    for (size_t r = 0; r < ranges; ++r) {
+      const size_t b = ranges == 1 ? 0 : tensor_begin(offsets, r);
+      const size_t e = ranges == 1 ? n : tensor_end(offsets, r, n);
+      if (k0 == TransformKind::clip_by_norm)
+        ops[first].b = std::sqrt(sum_squares<false>(src + b, e - b));
+      const size_t nblocks = (e - b + kBlock - 1) / kBlock;
+      const Op<T>* o = ops.data();
+      auto block = [=](size_t bi) {
+        const size_t i0 = b + bi * kBlock, len = std::min(kBlock, e - i0);
+        alignas(64) T u[kBlock];
+        for (size_t j = 0; j < len; ++j) u[j] = src[i0 + j];
+        for (size_t j = first; j < stop; ++j) apply_op(o[j], u, p, i0, len);
+        T* pi = p + i0;
+        if (!is_last) {
+          T* out = scratch + i0;
+          for (size_t j = 0; j < len; ++j) out[j] = u[j];
+        } else if (fused_lr) {
+          const T f = o[count - 1].a;
+          for (size_t j = 0; j < len; ++j) pi[j] = fmadd(f, u[j], pi[j]);
+        } else {
+          for (size_t j = 0; j < len; ++j) pi[j] = pi[j] + u[j];
+        }
+      };
+      const ptrdiff_t NB = static_cast<ptrdiff_t>(nblocks);
+      if (e - b < kParallelMin || omp_get_max_threads() == 1) {
+        for (ptrdiff_t bi = 0; bi < NB; ++bi) block(static_cast<size_t>(bi));
+      } else {
+#pragma omp parallel for schedule(static)
+        for (ptrdiff_t bi = 0; bi < NB; ++bi) block(static_cast<size_t>(bi));
+      }
+    }
+    src = scratch;
+    first = last;
+  }
 }
 
 template void chain_update<float>(std::span<float>, std::span<const float>,

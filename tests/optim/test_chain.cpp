@@ -130,7 +130,9 @@ TEST(Chain, SpellsTheBuiltinsInFloat64) {
         // The run must go somewhere: the first and last points differ.
         ASSERT_NE(want.front(), want.back());
         const double d = max_rel_diff(got, want);
-        if (e.exact) EXPECT_EQ(d, 0.0);
+        if (e.exact) {
+          EXPECT_EQ(d, 0.0);
+        }
         EXPECT_LE(d, 1e-12);
         std::printf("[ chain    ] f64 %-45s %-28s %-48s max rel diff %.3g\n", e.builtin,
                     pc.problem, sch, d);
@@ -152,7 +154,9 @@ TEST(Chain, SpellsTheBuiltinsInFloat32) {
       const auto got = trajectory<float>(c, "cosine_annealing_lr:T_max=300", pc.problem,
                                          pc.offsets, kSteps);
       const double d = max_rel_diff(got, want);
-      if (e.exact) EXPECT_EQ(d, 0.0);
+      if (e.exact) {
+        EXPECT_EQ(d, 0.0);
+      }
       EXPECT_LE(d, 1e-4);
     }
 }
@@ -212,14 +216,16 @@ TEST(Chain, CanonicalText) {
   }
 }
 
-// Same bytes for 1, 2 and 3 threads, with the norm clips on a tensor large
-// enough for parallel chunks.
+// Same bytes for 1, 2 and 3 threads, with the norm clips on tensors large
+// enough for parallel chunks and blocks.
 TEST(Chain, SameBitsOnAnyThreadCount) {
   const size_t n = 3 * 4096 * 8 + 123;
   const std::vector<size_t> offsets = {0, 1000, 40000};
+  // Norm clips first (on g) and after stateful transforms (on the stored u).
   const Optimizer opt = opt_of(
       "chain:lr=0.01,transforms=[clip_by_norm(max_norm=3),clip_by_global_norm(max_norm=2),"
-      "scale_by_adam,add_decayed_weights(weight_decay=0.1),scale_by_lr]");
+      "scale_by_adam,add_decayed_weights(weight_decay=0.1),clip_by_global_norm(max_norm=50),"
+      "trace(decay=0.5),clip_by_norm(max_norm=20),scale_by_lr]");
   auto run = [&](int threads) {
     const int before = omp_get_max_threads();
     omp_set_num_threads(threads);
@@ -237,6 +243,58 @@ TEST(Chain, SameBitsOnAnyThreadCount) {
   for (int th : {2, 3}) {
     const auto other = run(th);
     EXPECT_EQ(std::memcmp(one.data(), other.data(), n * sizeof(double)), 0) << th << " threads";
+  }
+}
+
+// The blocked kernel (one pass, u in a stack buffer) against the transforms
+// applied one at a time to whole vectors, written here from chain.hpp's
+// formulas: same bits on a span of several blocks, tensors and a mid-chain
+// norm clip (the stored-u path).
+TEST(Chain, BlockedKernelEqualsTransformByTransform) {
+  const size_t n = 3000;
+  const std::vector<size_t> offsets = {0, 700, 701, 2000};
+  const Optimizer opt = opt_of(
+      "chain:lr=0.05,transforms=[clip(max_delta=0.8),scale_by_adam(b1=0.8,b2=0.99,eps_root=1e-9),"
+      "clip_by_norm(max_norm=4),trace(decay=0.9,nesterov=true),"
+      "add_decayed_weights(weight_decay=0.01),scale(step_size=0.5),scale_by_lr]");
+  std::vector<double> p(n), g(n), q(n), m(n, 0), v(n, 0), b(n, 0);
+  for (size_t i = 0; i < n; ++i) q[i] = p[i] = std::cos(0.3 * double(i));
+  auto st = make_state<double>(opt, n, offsets);
+  for (int t = 1; t <= 4; ++t) {
+    for (size_t i = 0; i < n; ++i) g[i] = 2 * std::sin(0.7 * double(i) + t) + 0.1 * p[i];
+    update<double>(p, g, st, opt, 0.05, {}, offsets);
+    // Reference, whole vectors at a time (g computed at q, which equals p so far).
+    std::vector<double> u(n);
+    for (size_t i = 0; i < n; ++i) u[i] = std::min(std::max(g[i], -0.8), 0.8);
+    const double bc1 = 1 - std::pow(0.8, t), bc2 = 1 - std::pow(0.99, t);
+    for (size_t i = 0; i < n; ++i) {
+      m[i] = std::fma(1.0 - 0.8, u[i], m[i] * 0.8);
+      v[i] = std::fma((1.0 - 0.99) * u[i], u[i], v[i] * 0.99);
+      u[i] = (m[i] / bc1) / (std::sqrt(v[i] / bc2 + 1e-9) + 1e-8);
+    }
+    for (size_t k = 0; k < offsets.size(); ++k) {
+      const size_t lo = offsets[k], hi = k + 1 < offsets.size() ? offsets[k + 1] : n;
+      // sum_squares' order for tensors of >= 16 elements: 8 lanes (i mod 8)
+      // per 4096-element chunk, ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)).
+      double l[8] = {0, 0, 0, 0, 0, 0, 0, 0}, ss = 0;
+      if (hi - lo < 16) {
+        for (size_t i = lo; i < hi; ++i) ss = ss + u[i] * u[i];
+      } else {
+        for (size_t i = lo; i < hi; ++i) l[(i - lo) % 8] = l[(i - lo) % 8] + u[i] * u[i];
+        ss = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+      }
+      const double N = std::sqrt(ss);
+      if (!(N < 4.0))
+        for (size_t i = lo; i < hi; ++i) u[i] = (u[i] / N) * 4.0;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      b[i] = b[i] * 0.9 + u[i];
+      u[i] = std::fma(0.9, b[i], u[i]);
+      u[i] = std::fma(0.01, q[i], u[i]);
+      u[i] = u[i] * 0.5;
+      q[i] = std::fma(-0.05, u[i], q[i]);
+    }
+    ASSERT_EQ(std::memcmp(p.data(), q.data(), n * sizeof(double)), 0) << "step " << t;
   }
 }
 
@@ -280,6 +338,17 @@ TEST(Chain, ErrorsAreSentences) {
       EXPECT_NE(std::string(e.what()).find(b.says), std::string::npos) << e.what();
     }
   }
+  // At most 64 transforms (the kernel keeps each step's scalars on the stack).
+  std::string many = "chain:transforms=[";
+  for (int i = 0; i < 64; ++i) many += "scale(step_size=1),";
+  try {
+    (void)opt_of(many + "scale_by_lr]");
+    ADD_FAILURE() << "65 transforms accepted";
+  } catch (const spec::SpecError& e) {
+    EXPECT_NE(std::string(e.what()).find("at most 64 transforms"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(opt_of(many.substr(0, many.size() - std::string("scale(step_size=1),").size()) +
+                         "scale_by_lr]"));
   // The unknown-optimizer sentence lists chain among the valid names.
   try {
     (void)opt_of("chian");

@@ -22,7 +22,8 @@ squares left to right (the problems' tensors are under 16 elements, where
 lrbench's chunked sum is left to right too), tensors added in order.  So the
 comparison is exact up to the libm pow in the bias corrections.
 
-Cases cover every transform: the one with clipping the issue asks for
+Cases cover every transform, norm clips first and after stateful transforms:
+the one with clipping the issue asks for
 (clip_by_global_norm + scale_by_adam + add_decayed_weights + scale_by_lr),
 and clip / trace (nesterov) / clip_by_norm / scale_by_rms / scale /
 scale_by_rss / scale_by_lion / scale_by_sign / scale_by_schedule chains, some
@@ -63,6 +64,11 @@ CASES = [
      "transforms=[scale_by_lion(b1=0.9,b2=0.99),add_decayed_weights(weight_decay=0.1),"
      "scale_by_lr]",
      {"quadratic5": 0.01, "rosenbrock": 1e-3}, {"drop_step": 120, "drop_factor": 0.3}),
+    # Norm clips after a stateful transform: lrbench stores u and sums it.
+    ("trace_then_clips",
+     "transforms=[trace(decay=0.9,nesterov=false),clip_by_global_norm(max_norm=0.5),"
+     "scale_by_rms(decay=0.99,eps=1e-08,initial_scale=0),clip_by_norm(max_norm=0.3),scale_by_lr]",
+     {"quadratic5": 0.05, "rosenbrock": 0.01}, {"drop_step": 80, "drop_factor": 0.5}),
     ("sign_schedule",
      "transforms=[scale_by_sign,scale_by_schedule(schedule=exponential_lr(gamma=0.99)),"
      "scale_by_lr]",
