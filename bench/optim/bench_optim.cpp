@@ -1,5 +1,6 @@
 // Optimizer update throughput: every optimizer's update over 1 Mi and 16 Mi
-// float32 parameters, its framework's defaults (PyTorch's where it has both).
+// float32 parameters, its framework's defaults (PyTorch's where it has both),
+// and two chains beside the built-ins they spell.
 // An update is a stream: one pass reads p, g and every state slot and writes
 // p and every slot, so
 //   bytes/element = 4 * (2 + slots) reads + 4 * (1 + slots) writes
@@ -98,6 +99,11 @@ const Case kCases[] = {
     // (p, g), apply (p, g; writes p): 7 words; r and c are O(sqrt(n)).
     {"adafactor", 7, true},
     {"ftrl"},
+    // chain (core/optim/chain.hpp): the general path beside the fused
+    // built-in it spells (same math).  Blocked, u in a stack buffer: one
+    // pass over g, p and the slots, as the built-in (5 and 7 words).
+    {"chain:lr=0.01,transforms=[trace(decay=0.9),scale_by_lr]"},
+    {"chain:transforms=[scale_by_adam,add_decayed_weights(weight_decay=0.01),scale_by_lr]"},
 };
 
 int register_all() {

@@ -38,6 +38,14 @@ inline T nanmin(T a, T b) {
   return (b < a || b != b) ? b : a;
 }
 
+// np.sign: 0 for +-0, NaN for NaN (Lion, the chain's scale_by_sign).
+template <class T>
+inline T numpy_sign(T x) {
+  T s = std::copysign(T(1), x);
+  s = x == T(0) ? T(0) : s;
+  return x != x ? x : s;
+}
+
 template <class T>
 inline T c(double x) {
   return static_cast<T>(x);
@@ -409,6 +417,12 @@ void adafactor(const Pass<T>& ps, const Optimizer& opt, const AdafactorHyper& h,
                int64_t t, std::span<const FactorDims> dims);
 template <class T>
 void ftrl(const Pass<T>& ps, const Optimizer& opt, const FtrlHyper& h, double lr);
+
+// The chain's kernel (update_chain.cpp, chain.hpp): every transform in
+// order, then p += u.  Does not advance st.step (update() does).
+template <class T>
+void chain_update(std::span<T> params, std::span<const T> grads, OptimizerState<T>& st,
+                  const ChainHyper& h, double lr, std::span<const size_t> offsets);
 
 // Adafactor's arena layout: per tensor k, in order, either its factors
 // r (B*R), c (B*C) and room for mean_i r (B, recomputed every step: kept here

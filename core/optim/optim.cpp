@@ -581,6 +581,7 @@ const Def& def_of(std::string_view name) {
     if (d.name == name) return d;
   std::vector<std::string_view> names;
   for (const Def& d : table()) names.push_back(d.name);
+  names.push_back("chain");  // chain.hpp: not a table entry
   throw SpecError("unknown optimizer '" + spec::quote(name) +
                   "' (valid: " + spec::join(names, ", ", ", ") + ")");
 }
@@ -629,6 +630,7 @@ Optimizer optimizer_preset(std::string_view name, Convention c) {
 }
 
 Optimizer optimizer_from_spec(const spec::Spec& s) {
+  if (s.name == "chain") return chain_optimizer_from_spec(s);
   const Def& d = def_of(s.name);  // the name first, before any key
   spec::Reader r(s);
   spec::ArgReader& a = r.a;
@@ -663,6 +665,7 @@ Optimizer optimizer_from_spec(const spec::Spec& s) {
 }
 
 std::string to_spec_string(const Optimizer& o) {
+  if (std::holds_alternative<ChainHyper>(o.hyper)) return chain_to_spec_string(o);
   const Convention c = o.convention;
   spec::Spec out{o.name, {}};
   spec::put(out, "lr", spec::number_value(o.lr));
@@ -733,7 +736,10 @@ std::vector<OptimizerInfo> optimizer_catalog() {
 
 // ---------------------------------------------------------------------------
 
-int state_slots(const Optimizer& opt) { return def_of_hyper(opt.hyper).slots(opt.hyper); }
+int state_slots(const Optimizer& opt) {
+  if (const auto* h = std::get_if<ChainHyper>(&opt.hyper)) return chain_slots(*h);
+  return def_of_hyper(opt.hyper).slots(opt.hyper);
+}
 
 size_t state_size(const Optimizer& opt, size_t n_params, std::span<const size_t> tensor_offsets,
                   std::span<const FactorDims> factor_dims) {
@@ -757,6 +763,16 @@ OptimizerState<T> make_state(const Optimizer& opt, size_t n_params,
   if (const auto* h = std::get_if<FtrlHyper>(&opt.hyper))  // slot 0: the accumulator n
     std::fill(s.arena.begin(), s.arena.begin() + static_cast<ptrdiff_t>(n_params),
               static_cast<T>(h->initial_accumulator_value));
+  if (const auto* h = std::get_if<ChainHyper>(&opt.hyper)) {
+    // scale_by_rms' v and scale_by_rss' S start at their initial values.
+    size_t slot = 1;  // after the scratch u
+    for (const ChainTransform& t : h->transforms) {
+      if (t.kind == TransformKind::scale_by_rms || t.kind == TransformKind::scale_by_rss)
+        std::fill_n(s.arena.begin() + static_cast<ptrdiff_t>(slot * n_params), n_params,
+                    static_cast<T>(t.initial));
+      slot += static_cast<size_t>(transform_slots(t));
+    }
+  }
   return s;
 }
 
@@ -767,8 +783,15 @@ template OptimizerState<double> make_state<double>(const Optimizer&, size_t,
                                                    std::span<const size_t>,
                                                    std::span<const FactorDims>);
 
-bool has_momentum(const Optimizer& opt) { return def_of_hyper(opt.hyper).has_momentum(opt.hyper); }
+// A chain's momentum and betas are its transforms' own: no schedule cycles them.
+bool has_momentum(const Optimizer& opt) {
+  return !std::holds_alternative<ChainHyper>(opt.hyper) &&
+         def_of_hyper(opt.hyper).has_momentum(opt.hyper);
+}
 
-bool has_beta1(const Optimizer& opt) { return def_of_hyper(opt.hyper).has_beta1(opt.hyper); }
+bool has_beta1(const Optimizer& opt) {
+  return !std::holds_alternative<ChainHyper>(opt.hyper) &&
+         def_of_hyper(opt.hyper).has_beta1(opt.hyper);
+}
 
 }  // namespace lrb::optim

@@ -80,6 +80,7 @@
 #include "core/memory/buffer.hpp"
 #include "core/optim/lr_free_optimizers.hpp"  // schedule-free, D-Adaptation, Prodigy: math
 #include "core/optim/framework_optimizers.hpp"  // radam ... ftrl: hyperparameters and math
+#include "core/optim/chain.hpp"  // chain: compose your own from gradient transformations
 #include "core/spec/spec.hpp"
 
 namespace lrb::optim {
@@ -289,7 +290,10 @@ using Hyper = std::variant<GdHyper, SgdHyper, EmaMomentumHyper, RmspropHyper,
                            DAdaptSgdHyper, ProdigyHyper,
                            // framework_optimizers.hpp
                            RadamHyper, RpropHyper, AsgdHyper, LionHyper, LambHyper,
-                           AdafactorHyper, FtrlHyper>;
+                           AdafactorHyper, FtrlHyper,
+                           // chain.hpp: not in the table below (optimizer_catalog lists
+                           // the fused built-ins; chain_catalog the chain)
+                           ChainHyper>;
 
 // What to run: plain data, validated by optimizer_from_spec.
 struct Optimizer {

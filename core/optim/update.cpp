@@ -526,6 +526,12 @@ void update(std::span<T> params, std::span<const T> grads, OptimizerState<T>& st
   prepare_clip(ps, opt);
   const int64_t t = state.step + 1;
 
+  if (const auto* h = std::get_if<ChainHyper>(&opt.hyper)) {  // chain.hpp: the general path
+    if (momentum) bad(opt, "a chain has no momentum or beta1 to override");
+    chain_update(params, grads, state, *h, lr, tensor_offsets);
+    state.step = t;
+    return;
+  }
   auto mom = [&](double configured, bool has_buffer) -> double {
     if (!momentum) return configured;
     if (!has_buffer) bad(opt, "a momentum override needs an optimizer built with momentum > 0");

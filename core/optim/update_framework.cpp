@@ -25,13 +25,6 @@ inline T torch_sign(T x) {
   s = x == T(0) ? T(0) : s;
   return x != x ? T(0) : s;
 }
-// np.sign: 0 for +-0, NaN for NaN.
-template <class T>
-inline T numpy_sign(T x) {
-  T s = std::copysign(T(1), x);
-  s = x == T(0) ? T(0) : s;
-  return x != x ? x : s;
-}
 
 // Keras' optimizer-wide decoupled weight decay, first (optim.hpp).
 template <bool On, class T>

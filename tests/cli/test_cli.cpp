@@ -91,6 +91,8 @@ TEST(Cli, UsageErrorsExitTwoWithOneLine) {
       {"trace --schedule step_lr:step_size=0", "step_size"},
       {"trace --problem rosenbrock --x0 1,2,3", "--x0 needs 2 values"},
       {"trace --problem sphere", "unknown problem 'sphere'"},
+      {"trace --optimizer 'chain:transforms=[scale_by_adam]'", "needs exactly one scale_by_lr"},
+      {"trace --optimizer 'chain:transforms=[scale_by_lr,nosuch]'", "unknown transform 'nosuch'"},
   };
   for (const auto& c : cases) {
     Result r = run(c.args);
@@ -167,4 +169,21 @@ TEST(Cli, ListNamesEveryOptimizerAndSchedule) {
   Result j = run("list --format json");
   ASSERT_EQ(j.status, 0) << j.err;
   EXPECT_EQ(j.out.front(), '{');
+  // The chain's transforms, with their parameters, in both forms.
+  for (const char* name : {"CHAIN", "scale_by_adam", "clip_by_global_norm", "eps_root", "scale_by_lr"})
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+  EXPECT_NE(j.out.find("\"transforms\""), std::string::npos);
+  EXPECT_NE(j.out.find("\"add_decayed_weights\""), std::string::npos);
+}
+
+// A chain is an optimizer spec like any other: its chain spelling of SGD with
+// momentum gives SGD's rows (the same bits: chain.hpp).
+TEST(Cli, TraceTakesAChain) {
+  const std::string rest = " --problem quadratic --dim 3 --schedule step_lr:step_size=2,gamma=0.5 "
+                           "--steps 20 --dtype float64";
+  Result a = run("trace --optimizer sgd:lr=0.1,momentum=0.9" + rest);
+  Result b = run("trace --optimizer 'chain:lr=0.1,transforms=[trace(decay=0.9),scale_by_lr]'" + rest);
+  ASSERT_EQ(a.status, 0) << a.err;
+  ASSERT_EQ(b.status, 0) << b.err;
+  EXPECT_EQ(a.out, b.out);
 }

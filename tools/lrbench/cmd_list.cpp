@@ -44,6 +44,18 @@ nlohmann::json to_json() {
                         {"help", p.help}});
     j["optimizers"].push_back({{"name", o.name}, {"summary", o.summary}, {"params", params}});
   }
+  // The chain (core/optim/chain.hpp) and its transforms, from the table that parses them.
+  const optim::ChainInfo chain = optim::chain_catalog();
+  auto chain_params = [](const std::vector<optim::ChainParamInfo>& ps) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : ps)
+      out.push_back({{"name", p.name}, {"default", p.default_value}, {"help", p.help}});
+    return out;
+  };
+  j["chain"] = {{"name", "chain"}, {"summary", chain.summary}, {"params", chain_params(chain.params)}};
+  for (const auto& t : chain.transforms)
+    j["chain"]["transforms"].push_back(
+        {{"name", t.name}, {"summary", t.summary}, {"params", chain_params(t.params)}});
   for (const auto& s : sched::schedule_catalog()) {
     nlohmann::json params = nlohmann::json::array();
     for (const auto& p : s.params)
@@ -72,6 +84,17 @@ void print_text(std::ostream& os) {
          << "\n          " << p.help << "\n";
     }
   }
+  const optim::ChainInfo chain = optim::chain_catalog();
+  os << "\nCHAIN  (--optimizer chain:lr=0.001,transforms=[scale_by_adam(b1=0.9),scale_by_lr]: "
+        "compose your own)\n\n  chain - " << chain.summary << "\n";
+  for (const auto& p : chain.params)
+    os << "      " << p.name << " = " << p.default_value << "  " << p.help << "\n";
+  os << "\n  transforms:\n";
+  for (const auto& t : chain.transforms) {
+    os << "\n  " << t.name << " - " << t.summary << "\n";
+    for (const auto& p : t.params)
+      os << "      " << p.name << " = " << p.default_value << "  " << p.help << "\n";
+  }
   os << "\nSCHEDULES  (--schedule NAME:key=value,...; base LR = the optimizer's lr)\n";
   for (const auto& s : sched::schedule_catalog()) {
     os << "\n  " << s.name << " [" << sched::to_string(s.convention) << "] - " << s.summary
@@ -95,8 +118,9 @@ int cmd_list(const std::vector<std::string>& args) {
   opts.add_options()("format", po::value(&format)->default_value(format), "text | json");
   po::variables_map vm;
   if (!parse_options("list", "[--format text|json]",
-                     "Lists every optimizer, LR schedule and built-in problem with its\n"
-                     "parameters, accepted aliases and defaults (PyTorch and Keras).",
+                     "Lists every optimizer, the chain's transforms, LR schedules and built-in\n"
+                     "problems with their parameters, accepted aliases and defaults (PyTorch\n"
+                     "and Keras).",
                      opts, {}, args, vm))
     return kOk;
   if (format != "text" && format != "json")
