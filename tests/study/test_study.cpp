@@ -163,6 +163,16 @@ TEST(StudyParse, EveryKindOfNestingIsBoundedBeforeTheParser) {
             std::string::npos);
 }
 
+// A control character (TOML allows none but tab, newline, carriage return)
+// where toml++ 3.3 asserts on it: after a table header's `[[` (fuzz_study).
+TEST(StudyParse, AControlCharacterIsAnErrorNamingItsPlace) {
+  auto e = error_of(kHead + "[[\x1d]]\n");
+  EXPECT_NE(e.find("s.toml:11:3: a control character (byte 0x1d)"), std::string::npos) << e;
+  e = error_of(kHead + "# a comment \x01\n");
+  EXPECT_NE(e.find("s.toml:11:13: a control character (byte 0x01)"), std::string::npos) << e;
+  EXPECT_EQ(error_of(kHead + "[[arm]]\r\nname = \"a\tb\"\r\n"), "");
+}
+
 TEST(StudyParse, BadSpecsAreStudyErrorsAtPlanTime) {
   auto e = plan_error_of(kHead + "[[arm]]\nname = \"a\"\noptimizer = \"sgd:lr=0.1,momentun=0.9\"\n");
   EXPECT_NE(e.find("s.toml:13:13 (arm 'a'): optimizer:"), std::string::npos) << e;
