@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -125,6 +126,13 @@ void prescan(std::string_view text, const std::string& path) {
       segments = 1;
       line_start = false;
       advance(text.substr(i, 2) == "[[" ? 2 : 1);
+      // toml++ 3.3 asserts (undefined behaviour with assertions off) when a
+      // header's first key does not start with a key character or a quote.
+      while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) advance(1);
+      const char k = i < text.size() ? text[i] : '\n';
+      if (!(std::isalnum(static_cast<unsigned char>(k)) || k == '_' || k == '-' || k == '"' || k == '\''))
+        fail(fmt::format("a table header must start with a key (letters, digits, _ or -, or a quoted key), "
+                         "found {}", k == '\n' ? std::string("the end of the line") : fmt::format("'{}'", k)));
       continue;
     }
     line_start = false;

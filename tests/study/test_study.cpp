@@ -171,6 +171,11 @@ TEST(StudyParse, AControlCharacterIsAnErrorNamingItsPlace) {
   e = error_of(kHead + "# a comment \x01\n");
   EXPECT_NE(e.find("s.toml:11:13: a control character (byte 0x01)"), std::string::npos) << e;
   EXPECT_EQ(error_of(kHead + "[[arm]]\r\nname = \"a\tb\"\r\n"), "");
+  // Any other character that cannot start a key after `[[` or `[`: toml++ asserts on it too.
+  e = error_of(kHead + "[[:ection]]\n");
+  EXPECT_NE(e.find("s.toml:11:3: a table header must start with a key"), std::string::npos) << e;
+  e = error_of(kHead + "[ =]\n");
+  EXPECT_NE(e.find("s.toml:11:3: a table header must start with a key"), std::string::npos) << e;
 }
 
 TEST(StudyParse, BadSpecsAreStudyErrorsAtPlanTime) {
