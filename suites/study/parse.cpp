@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -34,6 +35,21 @@ void prescan(std::string_view text, const std::string& path) {
   if (text.size() > kMaxFileBytes)
     throw StudyError(fmt::format("{}: {} bytes; a study file may hold at most {} bytes", path, text.size(),
                                  kMaxFileBytes));
+  // TOML allows no control character but tab, newline and carriage return,
+  // anywhere (keys, strings, comments).  Refused here: toml++ 3.3 asserts
+  // (undefined behaviour with assertions off) on one that starts a table
+  // header's key (fuzz_study, regressions/study/).
+  for (size_t at = 0, ln = 1, cl = 1; at < text.size(); ++at, ++cl) {
+    const auto u = static_cast<unsigned char>(text[at]);
+    if (u == '\n') {
+      ++ln;
+      cl = 0;
+    } else if ((u < 0x20 && u != '\t' && u != '\r') || u == 0x7f) {
+      throw StudyError(fmt::format("{}:{}:{}: a control character (byte 0x{:02x}); TOML allows only tab, newline and "
+                                   "carriage return",
+                                   path, ln, cl, u));
+    }
+  }
   int line = 1, col = 1;
   std::vector<char> stack;  // '[' array, '{' inline table
   bool key = true;          // reading a key (line start at top level, after '{' or ',' in a table)
@@ -110,6 +126,13 @@ void prescan(std::string_view text, const std::string& path) {
       segments = 1;
       line_start = false;
       advance(text.substr(i, 2) == "[[" ? 2 : 1);
+      // toml++ 3.3 asserts (undefined behaviour with assertions off) when a
+      // header's first key does not start with a key character or a quote.
+      while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) advance(1);
+      const char k = i < text.size() ? text[i] : '\n';
+      if (!(std::isalnum(static_cast<unsigned char>(k)) || k == '_' || k == '-' || k == '"' || k == '\''))
+        fail(fmt::format("a table header must start with a key (letters, digits, _ or -, or a quoted key), "
+                         "found {}", k == '\n' ? std::string("the end of the line") : fmt::format("'{}'", k)));
       continue;
     }
     line_start = false;

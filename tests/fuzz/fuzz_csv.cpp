@@ -8,8 +8,6 @@
 // Invariants besides "only DataError": the table returned is rectangular
 // (x holds n x d values, y n, d + 1 names), every value is finite, and the
 // provenance counts the bytes the reader saw.
-#include <zlib.h>
-
 #include <cmath>
 #include <string>
 
@@ -17,36 +15,15 @@
 #include "datasets/error.hpp"
 #include "fuzz_util.hpp"
 
-namespace {
-
 using namespace lrb;
-
-std::string gzip_member(std::string_view raw) {
-  z_stream z{};
-  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) fuzz::fail("deflateInit2");
-  std::string out(deflateBound(&z, raw.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-  z.avail_in = static_cast<uInt>(raw.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&z, Z_FINISH) != Z_STREAM_END) fuzz::fail("deflate");
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
-void check(bool ok, const char* what) {
-  if (!ok) lrb::fuzz::fail(what);
-}
-
-}  // namespace
+using fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   const std::uint8_t control = data[0];
   const std::string_view body = fuzz::as_text(data + 1, size - 1);
   const auto path = fuzz::scratch_dir() / "table.csv";
-  fuzz::write_file(path, (control & 16) != 0 ? gzip_member(body) : std::string(body));
+  fuzz::write_file(path, (control & 16) != 0 ? fuzz::gzip_member(body) : std::string(body));
   data::CsvOptions o;
   o.delimiter = ",;\t|"[control & 3];
   if ((control & 4) != 0) o.target_column = "y";

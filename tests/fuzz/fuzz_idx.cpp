@@ -13,8 +13,6 @@
 //
 // Invariants besides "only DataError": what is returned matches what the
 // header declared (sizes, record counts), and every label is in range.
-#include <zlib.h>
-
 #include <string>
 #include <vector>
 
@@ -27,38 +25,19 @@ namespace {
 
 using namespace lrb;
 namespace fs = std::filesystem;
-
-#ifdef FUZZ_IDX_GZIP
-std::string gzip_member(std::string_view raw) {
-  z_stream z{};
-  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) fuzz::fail("deflateInit2");
-  std::string out(deflateBound(&z, raw.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-  z.avail_in = static_cast<uInt>(raw.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&z, Z_FINISH) != Z_STREAM_END) fuzz::fail("deflate");
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-#endif
+using fuzz::check;
 
 std::string file_bytes(std::uint8_t param, std::string_view raw) {
 #ifdef FUZZ_IDX_GZIP
   if ((param & 0x80) != 0 && raw.size() >= 2) {
     const std::size_t half = raw.size() / 2;
-    return gzip_member(raw.substr(0, half)) + gzip_member(raw.substr(half));
+    return fuzz::gzip_member(raw.substr(0, half)) + fuzz::gzip_member(raw.substr(half));
   }
-  return gzip_member(raw);
+  return fuzz::gzip_member(raw);
 #else
   (void)param;
   return std::string(raw);
 #endif
-}
-
-void check(bool ok, const char* what) {
-  if (!ok) fuzz::fail(what);
 }
 
 void read_one(std::uint8_t control, std::uint8_t param, std::string_view body) {

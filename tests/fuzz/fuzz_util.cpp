@@ -1,6 +1,7 @@
 #include "fuzz_util.hpp"
 
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -68,6 +69,20 @@ void silence_standard_streams() {
   static NullBuffer* const null = new NullBuffer;
   std::cout.rdbuf(null);
   std::cerr.rdbuf(null);
+}
+
+std::string gzip_member(std::string_view raw) {
+  z_stream z{};
+  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) fail("deflateInit2");
+  std::string out(deflateBound(&z, raw.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
+  z.avail_in = static_cast<uInt>(raw.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  if (deflate(&z, Z_FINISH) != Z_STREAM_END) fail("deflate");
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
 }
 
 void fail(const std::string& what) {

@@ -37,6 +37,15 @@ void silence_standard_streams();
 // Reports a broken invariant: prints `what` and aborts (a crash to libFuzzer).
 [[noreturn]] void fail(const std::string& what);
 
+// fail(what) unless `ok`: the harnesses' invariant checks.
+inline void check(bool ok, const char* what) {
+  if (!ok) fail(what);
+}
+
+// `raw` as one gzip member (fast level: the harnesses write what the readers
+// inflate, so mutations reach the formats behind zlib).
+std::string gzip_member(std::string_view raw);
+
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }

@@ -37,6 +37,7 @@ spec_objects 4096  spec.dict  spec,spec_objects
 run_record 65536   json.dict  run_record
 bench_json 65536   json.dict  bench_json
 report     65536   json.dict  run_record,bench_json
+study      65536   study.dict study
 "
 
 failed=0

@@ -5,6 +5,7 @@
 // example.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -288,6 +289,51 @@ TEST(StatsHodgesLehmann, RatioOfScaledSamples) {
   EXPECT_GT(r.ci_high, 1.5);
   EXPECT_GT(r.ci_low, 1.4);
   EXPECT_THROW(st::ratio_estimate(std::vector<double>{0.0}, y), std::invalid_argument);
+}
+
+// The order statistics are selected without storing the n1 n2 differences:
+// the same values, bit for bit, as sorting every difference (ties, negative
+// and mixed-sign values, odd and even n1 n2, exact and approximate k).
+TEST(StatsHodgesLehmann, SelectionEqualsSortingEveryDifference) {
+  uint64_t state = 12345;
+  auto uniform = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  for (const auto& [n1, n2] : std::vector<std::pair<size_t, size_t>>{{1, 1}, {5, 7}, {9, 9}, {37, 53}, {120, 81}}) {
+    std::vector<double> x(n1), y(n2);
+    for (double& v : x) v = std::round(uniform() * 40.0) / 8.0 - 2.0;  // many ties
+    for (double& v : y) v = uniform() * 5.0 - 1.9;
+    std::vector<double> d;
+    for (const double yj : y)
+      for (const double xi : x) d.push_back(yj - xi);
+    std::sort(d.begin(), d.end());
+    const size_t mn = d.size();
+    const double median = mn % 2 == 1 ? d[mn / 2] : 0.5 * (d[mn / 2 - 1] + d[mn / 2]);
+    const st::ShiftEstimate h = st::hodges_lehmann(x, y, 0.9);
+    EXPECT_EQ(h.estimate, median) << n1 << " x " << n2;
+    if (std::isfinite(h.ci_low)) {
+      // [D_(k), D_(mn+1-k)] for one k.
+      bool symmetric = false;
+      for (size_t k = 1; k <= mn / 2 + 1 && !symmetric; ++k) symmetric = d[k - 1] == h.ci_low && d[mn - k] == h.ci_high;
+      EXPECT_TRUE(symmetric) << n1 << " x " << n2;
+      EXPECT_LE(h.ci_low, h.estimate);
+      EXPECT_GE(h.ci_high, h.estimate);
+    }
+  }
+  // 20,000 repetitions per side (perf-check's samples can be that large): 4e8
+  // differences, which sorting would hold as 3.2 GB.  A shift of exactly 0.5.
+  std::vector<double> x(20000), y(20000);
+  for (size_t i = 0; i < x.size(); ++i) {
+    x[i] = static_cast<double>((i * 7919) % 20000) / 1024.0;
+    y[i] = x[i] + 0.5;
+  }
+  const st::ShiftEstimate big = st::hodges_lehmann(x, y, 0.95);
+  EXPECT_EQ(big.estimate, 0.5);
+  EXPECT_LT(big.ci_low, 0.5);
+  EXPECT_GT(big.ci_high, 0.5);
+  // Both samples holding +inf: inf - inf has no order.
+  EXPECT_THROW(st::hodges_lehmann(std::vector<double>{1.0, kInf}, std::vector<double>{kInf}), std::invalid_argument);
 }
 
 // ---- verdicts ----------------------------------------------------------------------------

@@ -137,6 +137,49 @@ TEST(StudyParse, DeepNestingAndHugeFilesAreRejectedBeforeTheParserRecurses) {
   EXPECT_EQ(error_of(kHead + "# [[[[[[[[[[[[\n[[arm]]\nname = \"a[[[[[[[[[[[[[\"\n"), "");
 }
 
+// Every way TOML nests, 100,000 deep: inline tables, arrays of inline
+// tables, dotted keys inside an inline table, table headers and arrays of
+// tables.  Each is rejected by the scan, naming the limit and its place,
+// before toml++ (recursive) sees it.
+TEST(StudyParse, EveryKindOfNestingIsBoundedBeforeTheParser) {
+  const std::string arm = kHead + "[[arm]]\nname = \"a\"\n";
+  const int n = 100000;
+  auto repeat = [](const std::string& s, int k) {
+    std::string out;
+    for (int i = 0; i < k; ++i) out += s;
+    return out;
+  };
+  const std::string values = "nested more than 8 deep (arrays / inline tables)", keys = "more than 8 dotted parts";
+  for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+           {arm + "options = " + repeat("{a=", n) + "1" + repeat("}", n) + "\n", "s.toml:13:35: values " + values},
+           {arm + "options = " + repeat("[{a=", n) + "1" + repeat("}]", n) + "\n", "s.toml:13:27: values " + values},
+           {arm + "options = [" + repeat("[", n) + "\n", "s.toml:13:19: values " + values},  // never closed
+           {arm + "options = {" + repeat("a.", n) + "b = 1}\n", "s.toml:13:27: a key of " + keys},
+           {kHead + "[" + repeat("a.", n) + "b]\n", "s.toml:11:17: a key of " + keys},
+           {kHead + "[[" + repeat("a.", n) + "b]]\n", "s.toml:11:18: a key of " + keys}}) {
+    const auto e = error_of(text);
+    EXPECT_NE(e.find(message), std::string::npos) << e.substr(0, 200);
+  }
+  // Eight levels are allowed (and then refused by the reader as a bad value, not a crash).
+  EXPECT_EQ(error_of(arm + "options = " + repeat("[", 8) + repeat("]", 8) + "\n").find("nested more than"),
+            std::string::npos);
+}
+
+// A control character (TOML allows none but tab, newline, carriage return)
+// where toml++ 3.3 asserts on it: after a table header's `[[` (fuzz_study).
+TEST(StudyParse, AControlCharacterIsAnErrorNamingItsPlace) {
+  auto e = error_of(kHead + "[[\x1d]]\n");
+  EXPECT_NE(e.find("s.toml:11:3: a control character (byte 0x1d)"), std::string::npos) << e;
+  e = error_of(kHead + "# a comment \x01\n");
+  EXPECT_NE(e.find("s.toml:11:13: a control character (byte 0x01)"), std::string::npos) << e;
+  EXPECT_EQ(error_of(kHead + "[[arm]]\r\nname = \"a\tb\"\r\n"), "");
+  // Any other character that cannot start a key after `[[` or `[`: toml++ asserts on it too.
+  e = error_of(kHead + "[[:ection]]\n");
+  EXPECT_NE(e.find("s.toml:11:3: a table header must start with a key"), std::string::npos) << e;
+  e = error_of(kHead + "[ =]\n");
+  EXPECT_NE(e.find("s.toml:11:3: a table header must start with a key"), std::string::npos) << e;
+}
+
 TEST(StudyParse, BadSpecsAreStudyErrorsAtPlanTime) {
   auto e = plan_error_of(kHead + "[[arm]]\nname = \"a\"\noptimizer = \"sgd:lr=0.1,momentun=0.9\"\n");
   EXPECT_NE(e.find("s.toml:13:13 (arm 'a'): optimizer:"), std::string::npos) << e;

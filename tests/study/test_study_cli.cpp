@@ -19,23 +19,12 @@
 
 #include "records/manifest.hpp"
 #include "records/verdicts.hpp"
+#include "tests/cli_spawn.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
-struct Out {
-  int rc;
-  std::string text;
-};
-Out sh(const std::string& args) {
-  const std::string cmd = std::string(LRBENCH_EXE) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string text;
-  std::array<char, 4096> buf{};
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) text.append(buf.data(), n);
-  const int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, text};
-}
+constexpr auto& sh = lrb::tests::run_lrbench;
 std::string read(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream ss;

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -18,25 +17,14 @@
 #include "records/seed_plan.hpp"
 #include "records/verdicts.hpp"
 #include "suites/runner.hpp"
+#include "tests/cli_spawn.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-struct Out {
-  int rc;
-  std::string text;
-};
-Out lrbench(const std::string& args) {
-  const std::string cmd = std::string(LRBENCH_EXE) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string text;
-  std::array<char, 4096> buf{};
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) text.append(buf.data(), n);
-  const int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, text};
-}
+constexpr auto& lrbench = lrb::tests::run_lrbench;
 std::string slurp(const fs::path& p) {
   std::ifstream f(p);
   return std::string(std::istreambuf_iterator<char>(f), {});

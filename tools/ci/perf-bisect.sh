@@ -139,6 +139,18 @@ perf_checkout "$repo" "$work/good-src" "$good"
 perf_build good "$work/good-src" "$work/good-build" "$work/logs" ||
   die_run "GOOD ${refs[0]} ($good) does not build; log: $work/logs/good-build.log"
 
+# bench_side ROUND SIDE: GOOD's or the probe's benchmarks for the probe
+# `tag` being measured (perf_interleave's callback, called from probe, whose
+# local `tag` it sees).
+# shellcheck disable=SC2317  # invoked indirectly, by perf_interleave
+bench_side() {
+  local r=$1 side=$2
+  log "$tag round $r/$rounds: $side"
+  perf_bench "$side $tag round $r" "$work/$side-src" "$work/$side-build" \
+    "$work/results/$tag/$side/round$r" "$benchmark" "$reps" "$min_time" \
+    "$work/logs/$tag-$side-round$r.log" || die_run "benchmarking $side failed in $tag round $r"
+}
+
 # probe I: 0 when commits[I] is not slower than GOOD, 1 when it is, 3 when
 # it does not build.  Exits 5 when a benchmark run fails, 2 when perf-check
 # cannot compare.
@@ -161,16 +173,7 @@ probe() {
     lrbench="$work/lrbench"
   fi
   rm -rf "$work/results/$tag"
-  local r side order
-  for ((r = 1; r <= rounds; r++)); do
-    if ((r % 2)); then order="good probe"; else order="probe good"; fi
-    for side in $order; do
-      log "$tag round $r/$rounds: $side"
-      perf_bench "$side $tag round $r" "$work/$side-src" "$work/$side-build" \
-        "$work/results/$tag/$side/round$r" "$benchmark" "$reps" "$min_time" \
-        "$work/logs/$tag-$side-round$r.log" || die_run "benchmarking $side failed in $tag round $r"
-    done
-  done
+  perf_interleave "$rounds" bench_side good probe
   local status=0 report="$work/results/$tag/perf-check.txt"
   "$lrbench" perf-check --baseline "$work/results/$tag"/good/round*/*.json \
     --contender "$work/results/$tag"/probe/round*/*.json --filter "$benchmark" \

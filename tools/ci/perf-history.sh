@@ -175,15 +175,16 @@ fi
 # The benchmark runs read their build directory only, so the worktree can be
 # left at the newest commit while the builds of all commits run.
 rm -rf "$work/results"
-for ((r = 1; r <= rounds; r++)); do
-  if ((r % 2)); then order=("${built[@]}"); else mapfile -t order < <(printf '%s\n' "${built[@]}" | tac); fi
-  for sha in "${order[@]}"; do
-    log "round $r/$rounds: ${sha:0:12}"
-    perf_bench "${sha:0:12} round $r" "$work/src" "$work/builds/$sha" \
-      "$work/results/$sha/round$r" "$filter" "$reps" "$min_time" \
-      "$work/logs/${sha:0:12}-round$r.log" || die_run "benchmarking ${sha:0:12} failed in round $r"
-  done
-done
+# bench_commit ROUND SHA: one commit's benchmarks (perf_interleave's callback).
+# shellcheck disable=SC2317  # invoked indirectly, by perf_interleave
+bench_commit() {
+  local r=$1 sha=$2
+  log "round $r/$rounds: ${sha:0:12}"
+  perf_bench "${sha:0:12} round $r" "$work/src" "$work/builds/$sha" \
+    "$work/results/$sha/round$r" "$filter" "$reps" "$min_time" \
+    "$work/logs/${sha:0:12}-round$r.log" || die_run "benchmarking ${sha:0:12} failed in round $r"
+}
+perf_interleave "$rounds" bench_commit "${built[@]}"
 
 for sha in "${built[@]}"; do
   args=(perf-history add "$store" --commit "$sha")

@@ -170,3 +170,23 @@ perf_bench() {
     return 1
   }
 }
+
+# perf_interleave ROUNDS CALLBACK ITEM...: calls `CALLBACK ROUND ITEM` for
+# every round and item, the items in the given order in odd rounds and in
+# reverse in even rounds (the one measurement loop of the three scripts).
+# Interleaving the sides within each round, and alternating which goes
+# first, spreads slow drift of the machine (heat, other load) over every
+# item alike instead of charging it to whichever ran last.  The callback
+# exits on failure (die_run).
+perf_interleave() {
+  local rounds=$1 callback=$2 r i
+  shift 2
+  local items=("$@")
+  for ((r = 1; r <= rounds; r++)); do
+    if ((r % 2)); then
+      for ((i = 0; i < ${#items[@]}; i++)); do "$callback" "$r" "${items[i]}"; done
+    else
+      for ((i = ${#items[@]} - 1; i >= 0; i--)); do "$callback" "$r" "${items[i]}"; done
+    fi
+  done
+}

@@ -148,18 +148,20 @@ done
 
 rm -rf "$work/results"
 mkdir -p "$work/results/base" "$work/results/contender"
-for ((r = 1; r <= rounds; r++)); do
-  if ((r % 2)); then order="base contender"; else order="contender base"; fi
-  for rel in "${common[@]}"; do
-    name=$(basename "$rel")
-    for side in $order; do
-      log "round $r/$rounds: $side $name"
-      result="$work/results/$side/$name.round$r.json"
-      perf_run_exe "$work/$side-build/$rel" "$result" "$filter" "$reps" "$min_time" \
-        "$work/logs/$side-$name.round$r.log" || die_run "$side $name failed in round $r"
-    done
-  done
-done
+# run_one ROUND SIDE:REL: one executable of one side (perf_interleave's
+# callback; each executable's base and contender runs are adjacent, and in
+# even rounds the contender's comes first).
+# shellcheck disable=SC2317  # invoked indirectly, by perf_interleave
+run_one() {
+  local r=$1 side=${2%%:*} rel=${2#*:} name
+  name=$(basename "$rel")
+  log "round $r/$rounds: $side $name"
+  perf_run_exe "$work/$side-build/$rel" "$work/results/$side/$name.round$r.json" "$filter" "$reps" \
+    "$min_time" "$work/logs/$side-$name.round$r.log" || die_run "$side $name failed in round $r"
+}
+items=()
+for rel in "${common[@]}"; do items+=("base:$rel" "contender:$rel"); done
+perf_interleave "$rounds" run_one "${items[@]}"
 if [ -n "$out" ]; then
   mkdir -p "$out"
   rm -rf "$out/base" "$out/contender"
