@@ -603,6 +603,16 @@ def cpu_capability():
     return "unknown"
 
 
+def write_golden(out_dir, name, doc):
+    """OUT_DIR/NAME.json, compact, one trailing newline (the form the C++ tests read)."""
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, f"{name}.json")
+    with open(path, "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"{path}: {len(doc['cases'])} cases")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = os.path.dirname(os.path.abspath(__file__))
@@ -661,11 +671,7 @@ def main():
             "momentum_rule": "m_k = lo + (hi - lo) * (k % period) / period",
             "cases": cases,
         }
-        path = os.path.join(a.out, f"{name}.json")
-        with open(path, "w") as f:
-            json.dump(doc, f, separators=(",", ":"))
-            f.write("\n")
-        print(f"{path}: {len(cases)} cases")
+        write_golden(a.out, name, doc)
     return 0
 
 

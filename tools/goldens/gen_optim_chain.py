@@ -30,7 +30,6 @@ scale_by_rss / scale_by_lion / scale_by_sign / scale_by_schedule chains, some
 under the LR drop (lr * drop_factor from drop_step on).
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -257,12 +256,7 @@ def main():
         "lr_rule": "lr_k = lr * drop_factor if k >= drop_step else lr (k = 0-based step)",
         "cases": cases,
     }
-    os.makedirs(a.out, exist_ok=True)
-    path = os.path.join(a.out, "chain.json")
-    with open(path, "w") as f:
-        json.dump(doc, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"{path}: {len(cases)} cases")
+    go.write_golden(a.out, "chain", doc)
     return 0
 
 
