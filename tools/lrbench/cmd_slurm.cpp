@@ -265,6 +265,27 @@ std::string array_script(const SlurmOptions& o, const std::vector<std::string>& 
   return s.str();
 }
 
+// The start of a one-task job that reads every shard folder (the merges):
+// when to submit it, its #SBATCH lines, and $inputs holding the folders by
+// index (a missing one is an error, not a smaller result).
+std::string shard_reader_job(const SlurmOptions& o, const std::string& after, const std::string& script,
+                             const std::string& suffix, const fs::path& lrbench, const fs::path& results) {
+  std::ostringstream s;
+  s << "# Submit after " << after << ": sbatch --dependency=afterok:ARRAY_JOB_ID "
+       "--kill-on-invalid-dep=yes " << script << "\n"
+    << "#SBATCH --job-name=" << o.job_name << "-" << suffix << "\n"
+    << "#SBATCH --cpus-per-task=1\n"
+    << "#SBATCH --output=" << sbatch_path((results / "slurm-logs").string() + "/", "%j-" + suffix + ".out") << "\n"
+    << common_sbatch(o) << "set -euo pipefail\n\n"
+    << "lrbench=" << sh_quote(lrbench.string()) << "\n"
+    << "results=" << sh_quote(results.string()) << "\n"
+    << "shards=" << o.shards << "\n\n"
+    << "# Every shard folder, by index: a missing one is an error, not a smaller result.\n"
+    << "inputs=()\n"
+    << "for ((i = 0; i < shards; i++)); do inputs+=(\"$results/shards/$i\"); done\n";
+  return s.str();
+}
+
 // Between the stages of a tuned study: the shard folders merged into a fresh
 // RESULTS/tuning (rebuilt each time: a rerun of stage 1 rewrites the shards'
 // manifests, which must then agree with it), and the choices printed.
@@ -275,17 +296,7 @@ std::string tuning_merge_script(const SlurmOptions& o, const std::vector<std::st
                   " shard folders of lrbench-array.sh into RESULTS/tuning, where lrbench-final-array.sh "
                   "reads the tuning choices.",
               args)
-    << "# Submit after the array: sbatch --dependency=afterok:ARRAY_JOB_ID "
-       "--kill-on-invalid-dep=yes lrbench-tuning-merge.sh\n"
-    << "#SBATCH --job-name=" << o.job_name << "-tuning-merge\n"
-    << "#SBATCH --cpus-per-task=1\n"
-    << "#SBATCH --output=" << sbatch_path((results / "slurm-logs").string() + "/", "%j-tuning-merge.out") << "\n"
-    << common_sbatch(o) << "set -euo pipefail\n\n"
-    << "lrbench=" << sh_quote(lrbench.string()) << "\n"
-    << "results=" << sh_quote(results.string()) << "\n"
-    << "shards=" << o.shards << "\n\n"
-    << "inputs=()\n"
-    << "for ((i = 0; i < shards; i++)); do inputs+=(\"$results/shards/$i\"); done\n"
+    << shard_reader_job(o, "the array", "lrbench-tuning-merge.sh", "tuning-merge", lrbench, results)
     << "rm -rf -- \"$results/tuning.new\"\n"
     << "\"$lrbench\" merge \"${inputs[@]}\" --out \"$results/tuning.new\"\n"
     << "rm -rf -- \"$results/tuning\"\n"
@@ -303,18 +314,7 @@ std::string merge_script(const SlurmOptions& o, const std::vector<std::string>& 
                   (tuned ? "lrbench-array.sh and lrbench-final-array.sh" : "lrbench-array.sh") +
                   (o.no_report ? std::string() : std::string(" and renders the report")) + ".",
               args)
-    << "# Submit after " << array << ": sbatch --dependency=afterok:ARRAY_JOB_ID "
-       "--kill-on-invalid-dep=yes lrbench-merge.sh\n"
-    << "#SBATCH --job-name=" << o.job_name << "-merge\n"
-    << "#SBATCH --cpus-per-task=1\n"
-    << "#SBATCH --output=" << sbatch_path((results / "slurm-logs").string() + "/", "%j-merge.out") << "\n"
-    << common_sbatch(o) << "set -euo pipefail\n\n"
-    << "lrbench=" << sh_quote(lrbench.string()) << "\n"
-    << "results=" << sh_quote(results.string()) << "\n"
-    << "shards=" << o.shards << "\n\n"
-    << "# Every shard folder, by index: a missing one is an error, not a smaller result.\n"
-    << "inputs=()\n"
-    << "for ((i = 0; i < shards; i++)); do inputs+=(\"$results/shards/$i\"); done\n"
+    << shard_reader_job(o, array, "lrbench-merge.sh", "merge", lrbench, results)
     << "# Exit 3 if two records of one address differ (see `lrbench merge --help`).\n"
     << "\"$lrbench\" merge \"${inputs[@]}\" --out \"$results/merged\"\n"
     << "# The claim verdicts: the table in claims.md, the files the report reads in\n"
