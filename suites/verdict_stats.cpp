@@ -73,8 +73,8 @@ std::string seeds_text(const stats::SampleSize& s, std::size_t max_n) {
 }
 
 // The sentence saying which kind an inconclusive test is and what would decide it.
-std::string diagnosis_text(const stats::InconclusiveDiagnosis& d, const ClaimTest& t, double confidence,
-                           std::size_t max_n) {
+std::string diagnosis_text(const stats::InconclusiveDiagnosis& d, const ClaimTest& t, double estimate,
+                           double confidence, std::size_t max_n) {
   const std::string conf = fmt::format("{:.4g} %", 100 * confidence);
   std::string s;
   if (d.kind == stats::InconclusiveKind::kNoPracticalEffect) {
@@ -82,6 +82,12 @@ std::string diagnosis_text(const stats::InconclusiveDiagnosis& d, const ClaimTes
     if (t.band > 0 && t.band < d.mde)
       s += fmt::format("; showing it lies within the band +-{} needs {} seeds", fmt_num(t.band),
                        seeds_text(d.seeds_for_equivalence, max_n));
+  } else if (t.kind == ClaimTest::Kind::equivalence && d.seeds_beyond_band.n > 0) {
+    // An equivalence claim is decided at the band's edge, not at zero.
+    s = fmt::format("too few seeds: {} would show the difference lies outside the band +-{} with 80 % power "
+                    "(observed beyond it by {})",
+                    seeds_text(d.seeds_beyond_band, max_n), fmt_num(t.band),
+                    fmt_num(std::fabs(estimate) - t.band));
   } else {
     s = fmt::format("too few seeds: {} would detect an effect of the observed size (Hedges g {}) with 80 % power",
                     seeds_text(d.seeds_for_observed, max_n), fmt_num(d.corrected_d));
@@ -165,7 +171,7 @@ void diagnose(TestOutcome& o, const ClaimTest& t, stats::Interval ci, double lev
   const auto d = stats::paired_mean_difference(std::span<const double>(t.diff).first(n_used));
   try {
     o.diagnosis = stats::diagnose_inconclusive(d, ci, t.band, level, opt.power, opt.max_seeds_searched);
-    o.diagnosis_text = diagnosis_text(*o.diagnosis, t, 1 - level, opt.max_seeds_searched);
+    o.diagnosis_text = diagnosis_text(*o.diagnosis, t, d.estimate, 1 - level, opt.max_seeds_searched);
   } catch (const std::exception&) {
     o.diagnosis.reset();  // see or_nan(): no usable power at this level and n
   }
@@ -398,7 +404,9 @@ json statistics_json(const ClaimResult& r, const ClaimOutcome& c, const FamilyOu
                                              {"seeds_for_observed_reached", o.diagnosis->seeds_for_observed.reached},
                                              {"seeds_for_equivalence", o.diagnosis->seeds_for_equivalence.n},
                                              {"seeds_for_equivalence_reached",
-                                              o.diagnosis->seeds_for_equivalence.reached}}
+                                              o.diagnosis->seeds_for_equivalence.reached},
+                                             {"seeds_beyond_band", o.diagnosis->seeds_beyond_band.n},
+                                             {"seeds_beyond_band_reached", o.diagnosis->seeds_beyond_band.reached}}
                                       : json();
     if (o.design) {
       any_sequential = true;

@@ -74,7 +74,10 @@
 //                level: "no effect of practical size" (the family interval lies
 //                inside +-MDE) or "too few seeds" with about how many would
 //                detect the observed (Hedges-corrected) effect, or "more than
-//                1000" when no count up to 1000 would
+//                1000" when no count up to 1000 would; an equivalence test whose
+//                |estimate| exceeds its band names instead how many would show
+//                the difference lies outside the band (its decision is at the
+//                band's edge, not at zero)
 //   skewness     G1 of the differences; flagged when |G1| > 1 with n >= 10
 //                (t-based verdicts assume roughly symmetric differences)
 //

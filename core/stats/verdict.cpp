@@ -60,6 +60,7 @@ InconclusiveDiagnosis diagnose_inconclusive(const MeanDifference& d, Interval ci
     r.kind = InconclusiveKind::kNoPracticalEffect;
     r.seeds_for_observed = {2, 1.0, true};
     r.seeds_for_equivalence = band > 0.0 ? SampleSize{2, 1.0, true} : SampleSize{};
+    if (band > 0.0 && std::fabs(d.estimate) > band) r.seeds_beyond_band = {2, 1.0, true};
     return r;
   }
   const double s = d.se * std::sqrt(n);
@@ -73,6 +74,10 @@ InconclusiveDiagnosis diagnose_inconclusive(const MeanDifference& d, Interval ci
   if (band > 0.0)
     r.seeds_for_equivalence =
         paired_tost_seeds_needed(d.estimate, -band, band, s, alpha / 2.0, power, max_n);
+  if (band > 0.0 && std::fabs(d.estimate) > band) {
+    const double excess = hedges_correction(n - 1.0) * (std::fabs(d.estimate) - band);
+    r.seeds_beyond_band = paired_t_seeds_needed(excess, s, alpha, Sides::kTwoSided, power, max_n);
+  }
   return r;
 }
 

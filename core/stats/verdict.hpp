@@ -36,6 +36,13 @@
 //                       power (and, with a band, seeds_for_equivalence would
 //                       establish equivalence if the true difference were the
 //                       observed one) -- whichever is smaller decides it.
+// An equivalence claim ("A and B are interchangeable") is decided by the band,
+// not by zero: when the observed |difference| exceeds the band, what would
+// decide it is showing the mean lies beyond the band edge, a test of
+// |D| - band > 0 at alpha / 2 per side (the interval rule "outside the band").
+// seeds_beyond_band is that count, at the Hedges-corrected excess
+// J(n - 1)(|d_hat| - band); seeds_for_observed (tested against 0) would
+// promise far too few seeds for such a claim.
 // seeds_for_observed plugs in Hedges' corrected g = J(n - 1) d_hat, not d_hat
 // itself: d_hat is biased upward at small n (J(4) = 0.80), and observed power
 // is a monotone function of the p-value (Hoenig & Heisey 2001, The American
@@ -72,6 +79,8 @@ struct InconclusiveDiagnosis {
   SampleSize seeds_for_observed;    // detect |corrected_d| two-sided at alpha with `power`
   SampleSize seeds_for_equivalence; // band > 0: TOST (alpha/2 per side) at the observed
                                     // estimate reaching `power`; band = 0: n = 0, not reached
+  SampleSize seeds_beyond_band;     // band > 0 and |estimate| > band: the interval clears the
+                                    // band edge with `power`; otherwise n = 0, not reached
 };
 // d: a paired MeanDifference (n >= 3 pairs, so Hedges' J is defined); ci: its
 // interval at confidence 1 - alpha; band >= 0.  se = 0 is a degenerate

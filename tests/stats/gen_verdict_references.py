@@ -382,11 +382,18 @@ def observed_example():
     eq = 2
     while float(tost_power_mp(m, -band, band, s / math.sqrt(eq), eq - 1, 0.025)) < 0.8:
         eq += 1
+    # An equivalence claim whose difference exceeds a narrower band is decided
+    # at the band's edge: the Hedges-corrected excess j (|m| - band) / s.
+    narrow = 0.003
+    beyond = 2
+    while pf(j * (abs(m) - narrow) / s, beyond) < 0.8:
+        beyond += 1
     return {"differences": d.tolist(), "mean": m, "sd": s, "se": se,
             "ci_low": m - half, "ci_high": m + half, "mde": mde_d * s,
             "observed_d": m / s, "hedges_j": j, "corrected_d": g,
             "seeds_for_observed": seeds, "power_at_seeds": float(pf(g, seeds)),
-            "seeds_plug_in_uncorrected": plug, "band": band, "seeds_for_equivalence": eq}
+            "seeds_plug_in_uncorrected": plug, "band": band, "seeds_for_equivalence": eq,
+            "narrow_band": narrow, "seeds_beyond_band": beyond}
 
 
 def tost_tests():

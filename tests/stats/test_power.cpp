@@ -236,6 +236,17 @@ TEST(StatsVerdict, InconclusiveDiagnosisOfAFiveSeedClaim) {
       st::diagnose_inconclusive(md, {s.ci_low, s.ci_high}, e["band"].get<double>(), 0.05);
   EXPECT_TRUE(b.seeds_for_equivalence.reached);
   EXPECT_EQ(b.seeds_for_equivalence.n, e["seeds_for_equivalence"].get<std::size_t>());
+  // |mean| 0.0068 is inside this band: nothing to clear.
+  EXPECT_FALSE(b.seeds_beyond_band.reached);
+  EXPECT_EQ(b.seeds_beyond_band.n, 0u);
+
+  // A band the observed difference exceeds: an equivalence claim is decided at
+  // the band's edge, which takes more seeds than telling the effect from 0.
+  const st::InconclusiveDiagnosis nb =
+      st::diagnose_inconclusive(md, {s.ci_low, s.ci_high}, e["narrow_band"].get<double>(), 0.05);
+  EXPECT_TRUE(nb.seeds_beyond_band.reached);
+  EXPECT_EQ(nb.seeds_beyond_band.n, e["seeds_beyond_band"].get<std::size_t>());
+  EXPECT_GT(nb.seeds_beyond_band.n, nb.seeds_for_observed.n);
 
   // A tight interval around zero: every detectable effect is excluded.
   const std::vector<double> flat = {0.001, -0.002, 0.0015, -0.001, 0.0005, -0.0003, 0.0008, -0.0012};

@@ -13,6 +13,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "suites/verdict_stats.hpp"
 
 using namespace lrb::suites;
@@ -136,6 +138,20 @@ TEST(VerdictStats, NoPracticalDifferenceAndEquivalenceUseTheBand) {
   EXPECT_EQ(h.claims[0].tests[0].diagnosis->kind, stats::InconclusiveKind::kNoPracticalEffect);
   EXPECT_TRUE(h.claims[0].tests[0].diagnosis->seeds_for_equivalence.reached);
   EXPECT_GT(h.claims[0].tests[0].diagnosis->seeds_for_equivalence.n, 10u);
+  // An equivalence claim whose difference (B: mean 0.205) exceeds its band
+  // (0.1) but whose interval still reaches into it: what decides it is
+  // clearing the band's edge, which takes more seeds than telling 0.205 from 0.
+  const ClaimResult o = one_test(kB, ClaimTest::Kind::equivalence, 0.1);
+  const FamilyOutcome k = judge_family({&o}, {});
+  ASSERT_EQ(k.claims[0].adjusted, Verdict::inconclusive);
+  const auto& dk = *k.claims[0].tests[0].diagnosis;
+  EXPECT_TRUE(dk.seeds_beyond_band.reached);
+  EXPECT_GT(dk.seeds_beyond_band.n, dk.seeds_for_observed.n);
+  EXPECT_NE(k.claims[0].tests[0].diagnosis_text.find("outside the band +-0.1"), std::string::npos)
+      << k.claims[0].tests[0].diagnosis_text;
+  EXPECT_NE(k.claims[0].tests[0].diagnosis_text.find(fmt::format("about {}", dk.seeds_beyond_band.n)),
+            std::string::npos)
+      << k.claims[0].tests[0].diagnosis_text;
 }
 
 TEST(VerdictStats, CompositeClaimsNeedEveryPart) {
