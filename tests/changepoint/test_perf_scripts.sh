@@ -232,7 +232,7 @@ run "$history" 0 "$store" --range "${sha[c8]}..main" --rounds 1 --repetitions 1 
   --dry-run "${hooks[@]}" --workdir "$tmp/history-work"
 grep -q "${sha[c9]:0:12}: built by an earlier run" "$tmp/err" || fail "c9 rebuilt: $(cat "$tmp/err")"
 run "$history" 0 "$store" --last 1 --ref "${sha[c0]}" --dry-run "${hooks[@]}"
-grep -q -- "--commit ${sha[c0]} --time" "$tmp/out" || fail "a root commit has no --parent: $(cat "$tmp/out")"
+grep -q -- "--commit ${sha[c0]} --cpu-model host --time" "$tmp/out" || fail "a root commit has no --parent: $(cat "$tmp/out")"
 # Errors.
 run "$history" 2 "$store" --range "${sha[c5]}..${sha[c5]}" --dry-run "${hooks[@]}"
 run "$history" 2 --last 3

@@ -359,6 +359,44 @@ TEST_F(Scratch, MachinesAndGenerationsNeverMix) {
   EXPECT_THROW(phl::add(r), phl::UsageError);
 }
 
+TEST_F(Scratch, OlderFilesWithoutACpuModelJoinTheHostsHistory) {
+  // Benchmarks built before the calibration put "cpu_model" into the context:
+  // on their own an "unknown-cpu" machine; with the host's model (what
+  // perf-history.sh passes) the same history as the newer commits.
+  const Machine named;  // names its CPU
+  auto older = [&](int k, std::optional<std::string> model) {
+    json j = bench_file(named, {{"BM_raw", {1, 1}}});
+    j["context"].erase("cpu_model");
+    phl::AddRequest r;
+    r.store = store();
+    r.commit = sha(k);
+    if (k > 0) r.parent = sha(k - 1);
+    r.cpu_model = std::move(model);
+    r.files = {write("older-" + std::to_string(k) + ".json", j)};
+    return phl::add(r);
+  };
+  const auto unknown = older(0, std::nullopt);
+  EXPECT_EQ(unknown.machine.rfind("unknown-cpu-", 0), 0u) << unknown.machine;
+  fs::remove_all(store());
+  const auto first = older(0, named.cpu);
+  const auto second = older(1, named.cpu);
+  const auto newer = add(2, {{"BM_raw", {1, 1}}}, named);
+  EXPECT_EQ(first.machine, newer.machine);
+  EXPECT_EQ(second.machine, newer.machine);
+  EXPECT_EQ(ph::machine_dirs(store()).size(), 1u);
+  EXPECT_EQ(phl::load_history(load_options(store())).commits.size(), 3u);  // its records read back
+  // A file that names its model keeps it: another CPU is another machine.
+  Machine other;
+  other.cpu = "Another CPU";
+  phl::AddRequest r;
+  r.store = store();
+  r.commit = sha(3);
+  r.parent = sha(2);
+  r.cpu_model = named.cpu;
+  r.files = {write("other.json", bench_file(other, {{"BM_raw", {1, 1}}}))};
+  EXPECT_TRUE(phl::add(r).new_machine);
+}
+
 TEST_F(Scratch, BadArgumentsAndInputs) {
   auto request = [&](const json& file) {
     phl::AddRequest r;

@@ -17,11 +17,13 @@
 #      spreads over all commits instead of looking like a change point;
 #   4. for each built commit, oldest first, calls
 #        lrbench perf-history add DIR --commit SHA [--parent SHA] --time ISO
-#          --subject LINE FILE.json...
+#          --subject LINE --cpu-model host FILE.json...
 #      with the commit's JSON files of every executable and round (add
 #      merges them into the one record of (machine, commit); --parent is the
 #      first parent, omitted for a root commit; --time the committer date,
-#      ISO 8601; --subject the commit's first line, for the report).  The machine is identified by add from the calibration
+#      ISO 8601; --subject the commit's first line, for the report;
+#      --cpu-model host: commits whose benchmarks predate the CPU model in
+#      their context ran here too).  The machine is identified by add from the calibration
 #      benchmarks, which are therefore always run (BM_calib_ is added to
 #      --filter).
 #
@@ -187,7 +189,9 @@ bench_commit() {
 perf_interleave "$rounds" bench_commit "${built[@]}"
 
 for sha in "${built[@]}"; do
-  args=(perf-history add "$store" --commit "$sha")
+  # Every commit ran on this host: benchmarks built before the calibration
+  # recorded the CPU model get this host's, so the history does not split.
+  args=(perf-history add "$store" --commit "$sha" --cpu-model host)
   if parent=$(git -C "$repo" rev-parse --verify --quiet "$sha^1"); then args+=(--parent "$parent"); fi
   args+=(--time "$(git -C "$repo" log -1 --format=%cI "$sha")" --subject "$(git -C "$repo" log -1 --format=%s "$sha")")
   if [ -n "$tolerance" ]; then args+=(--tolerance "$tolerance"); fi

@@ -14,6 +14,7 @@
 #include "core/buildinfo/buildinfo.hpp"
 #include "core/spec/spec.hpp"
 #include "records/json_file.hpp"
+#include "records/provenance.hpp"
 #include "reports/output.hpp"
 #include "tools/lrbench/cli.hpp"
 #include "tools/lrbench/environment.hpp"
@@ -83,7 +84,7 @@ auto usage_errors(F&& f) {
 
 int history_add(const std::vector<std::string>& args) {
   phl::AddRequest r;
-  std::string parent, tolerance;
+  std::string parent, tolerance, cpu_model;
   po::options_description opts("options");
   opts.add_options()
       ("commit", po::value(&r.commit)->required(), "the commit the runs measured (full id, `git rev-parse`)")
@@ -93,14 +94,17 @@ int history_add(const std::vector<std::string>& args) {
       ("replace", po::bool_switch(&r.replace), "rewrite the record if this commit is recorded already")
       ("tolerance", po::value(&tolerance), "how far the FILEs' calibrations may lie from their median, and from "
        "the machine's reference, and still be one machine, a percentage (default 25%; kept in machine.json "
-       "of a machine this add creates; raise it on a machine shared with other work)");
+       "of a machine this add creates; raise it on a machine shared with other work)")
+      ("cpu-model", po::value(&cpu_model), "the CPU model of FILEs whose context names none (benchmarks built "
+       "before the calibration recorded it); `host`: this machine's.  Without it such files form an "
+       "'unknown-cpu' machine of their own");
   opts.add_options()
       ("store", po::value(&r.store)->required(), "STORE: the history directory (created if absent)")
       ("files", po::value(&r.files)->multitoken()->required(), "FILE.json...: the commit's benchmark runs");
   po::positional_options_description pos;
   pos.add("store", 1).add("files", -1);
   po::variables_map vm;
-  if (!parse_options("perf-history add", "STORE --commit SHA [--parent SHA] [--time ISO] FILE.json...",
+  if (!parse_options("perf-history add", "STORE --commit SHA [--parent SHA] [--time ISO] [--cpu-model NAME|host] FILE.json...",
                      "Merges the FILEs (Google Benchmark JSON with repetitions, e.g. one per executable\n"
                      "and interleaved round) into the record of (machine, commit) in STORE and inserts\n"
                      "the commit into that machine's index.  The machine is identified from the files'\n"
@@ -115,6 +119,10 @@ int history_add(const std::vector<std::string>& args) {
                      opts, pos, args, vm))
     return kOk;
   if (vm.count("parent")) r.parent = parent;
+  if (vm.count("cpu-model")) {
+    if (cpu_model.empty()) throw UsageError("--cpu-model must name a CPU model (or `host`), got ''");
+    r.cpu_model = cpu_model == "host" ? records::cpu_model() : cpu_model;
+  }
   if (vm.count("tolerance")) {
     std::string t = tolerance;
     if (!t.empty() && t.back() == '%') t.pop_back();

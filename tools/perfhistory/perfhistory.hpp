@@ -51,6 +51,13 @@ struct AddRequest {
   // own, or ph::kDefaultTolerance.  An oversubscribed machine needs more: its
   // calibration swings with the load, which the normalization divides out.
   std::optional<double> tolerance;
+  // The CPU model of files whose context names none (benchmark executables
+  // built before the calibration added "cpu_model" to the context): without
+  // it a history across that commit splits into an "unknown-cpu" machine and
+  // the real one.  Filled into such files' context, so their record names it;
+  // a file that names a model keeps its own.  perf-history.sh passes this
+  // host's (records::cpu_model()), as every commit it records ran here.
+  std::optional<std::string> cpu_model;
   std::vector<std::string> files;     // Google Benchmark JSON, >= 1
 };
 struct AddResult {

@@ -40,9 +40,14 @@ struct Input {
   ph::MachineIdentity identity;
 };
 
-Input read_input(const std::string& path) {
+Input read_input(const std::string& path, const std::optional<std::string>& cpu_model) {
   Input in;
-  const json j = records::read_json(path, "Google Benchmark JSON (--benchmark_out_format=json)");
+  json j = records::read_json(path, "Google Benchmark JSON (--benchmark_out_format=json)");
+  if (cpu_model && j.is_object() && j.contains("context") && j["context"].is_object()) {
+    json& c = j["context"];
+    if (!c.contains("cpu_model") || !c["cpu_model"].is_string() || c["cpu_model"].get<std::string>().empty())
+      c["cpu_model"] = *cpu_model;
+  }
   in.file = records::parse_benchmark_json(j, path);
   for (const auto& r : in.file.runs)
     if (r.type == records::RunType::iteration) in.rows.push_back(j["benchmarks"][r.index]);
@@ -123,7 +128,7 @@ AddResult add(const AddRequest& req) {
 
   // ---- the inputs (data errors; nothing is written yet) ----
   std::vector<Input> inputs;
-  for (const auto& f : req.files) inputs.push_back(read_input(f));
+  for (const auto& f : req.files) inputs.push_back(read_input(f, req.cpu_model));
   for (size_t i = 1; i < inputs.size(); ++i)
     if (!(inputs[i].identity == inputs[0].identity))
       throw records::FormatError(req.files[i], "context",
