@@ -23,16 +23,17 @@ LRBENCH := $(BUILD)/tools/lrbench/lrbench
 SANITIZE_BUILD ?= build-sanitize
 FUZZ_BUILD     ?= build-fuzz
 FUZZ_SECONDS   ?= 60
-# Sanitizer builds: -O1 -g keeps reports readable and the suite fast enough;
-# assertions stay on (no -DNDEBUG).
-SANITIZE_CMAKE := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
+# Sanitizer builds: -O1 keeps the suite fast enough; -g1 (line tables) is all
+# a report's stack needs for file:line, and builds the whole tree faster than
+# full debug info (CI builds it from nothing); assertions stay on (no -DNDEBUG).
+SANITIZE_CMAKE := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1"
 # A report fails the test; LeakSanitizer is on.
 SANITIZE_ENV   := ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1:strict_init_order=1 \
                   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # test-sanitize-inputs: the tests of every reader of outside input (specs,
 # schedules, IDX/CSV, results files, benchmark JSON) and the fuzz replays of
-# their seeds and regressions -- what CI can afford on 2 cores besides the
-# Release suite (README, "Hardening").
+# their seeds and regressions: the quick loop while working on a parser (CI
+# runs the whole suite, test-sanitize).
 SANITIZE_INPUT_TARGETS := test_spec test_schedules test_datasets test_records test_perfcheck fuzz_harnesses
 SANITIZE_INPUT_TESTS   := ^(test_spec|test_schedules|test_datasets|test_records|test_perfcheck)\.|^fuzz\.
 
