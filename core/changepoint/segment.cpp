@@ -69,6 +69,40 @@ void check_options(const SegmentOptions& o) {
   if (o.min_segment < 1) throw std::invalid_argument("segment: min_segment must be >= 1, got 0");
 }
 
+// Where the biweight cost ties, the boundary goes to the side whose level is
+// nearer.  A commit further than cap from both neighbouring levels (a noisy
+// run next to a real step) costs cap^2 in either segment, so the
+// optimal-partition recursion alone would put the boundary on either side of
+// it ("ties to the earlier start"), naming the wrong first bad commit.  Each
+// boundary, between its neighbours, moves to the position of least L2 cost
+// among those of equal biweight cost: the total cost is unchanged.
+void break_ties(std::span<const double> z, const SegmentOptions& o, std::vector<std::size_t>& starts) {
+  const std::size_t l = o.min_segment;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const std::size_t a = i == 0 ? 0 : starts[i - 1];
+    const std::size_t b = i + 1 == starts.size() ? z.size() : starts[i + 1];
+    auto biweight = [&](std::size_t s) {
+      return biweight_cost(z.subspan(a, s - a), o.cap) + biweight_cost(z.subspan(s, b - s), o.cap);
+    };
+    auto l2 = [&](std::size_t s) {
+      return biweight_cost(z.subspan(a, s - a), kNoCap) + biweight_cost(z.subspan(s, b - s), kNoCap);
+    };
+    const double here = biweight(starts[i]);
+    const double tie = 1e-12 * std::max(1.0, std::fabs(here));
+    std::size_t best = starts[i];
+    double best_l2 = l2(best);
+    for (std::size_t s = a + l; s + l <= b; ++s) {
+      if (s == starts[i] || std::fabs(biweight(s) - here) > tie) continue;
+      const double v = l2(s);
+      if (v < best_l2) {
+        best_l2 = v;
+        best = s;
+      }
+    }
+    starts[i] = best;
+  }
+}
+
 }  // namespace
 
 double biweight_cost(std::span<const double> z, double cap) {
@@ -138,6 +172,7 @@ Segmentation segment(std::span<const double> z, const SegmentOptions& o) {
     t = s;
   }
   std::reverse(out.starts.begin(), out.starts.end());
+  break_ties(z, o, out.starts);
   return out;
 }
 

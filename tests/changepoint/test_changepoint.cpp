@@ -369,6 +369,25 @@ TEST(Detect, OneOutlierCommitIsNotAChange) {
   EXPECT_EQ(l2_candidates, 20);
 }
 
+TEST(Detect, AnOutlierNextToAStepDoesNotMoveIt) {
+  // This repository's own history had it: a -72 % step at commit 20 whose
+  // predecessor ran +25 % slow.  That commit lies beyond the cap from both
+  // levels, so the biweight cost is the same with the boundary on either side
+  // of it; the boundary goes to the side whose level is nearer (before), and
+  // commit 20 is named first bad -- not commit 19.
+  HistorySpec s = quiet(40, 0.0);
+  s.between = 0.01;
+  s.step_at = 20;
+  s.step = -0.72;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    History h = make_history(s, data::derive_seed(seed, "outlier-at-step", 0));
+    for (double& v : h[19]) v *= 1.25;
+    const cp::Analysis a = cp::detect(h);
+    ASSERT_EQ(a.change_points.size(), 1u) << "seed " << seed;
+    EXPECT_EQ(a.change_points[0].index, 20u) << "seed " << seed;
+  }
+}
+
 TEST(Detect, TransientGivesTwoOppositeChanges) {
   HistorySpec s = quiet(100, 0.0);
   s.between = 0.01;
