@@ -77,7 +77,11 @@
 //    F(t), from t + min_segment on (a minimum segment length forbids the
 //    segments shorter than that which the pruning argument would use).
 //    beta = penalty_factor ln m; penalty_factor = 3 is the MBIC level of
-//    R's changepoint package (Zhang & Siegmund 2007).
+//    R's changepoint package (Zhang & Siegmund 2007).  Ties: a commit
+//    further than h from both neighbouring levels (a noisy run beside a real
+//    step) costs h^2 on either side, so each boundary then moves, between its
+//    neighbours, to the position of least L2 cost among those of equal
+//    biweight cost: the nearer level takes it, and the total is unchanged.
 // 3. Significance (step_permutation_test).  For a candidate t between its
 //    neighbouring change points a < t < b (or the ends), on
 //    w = clamp(z[a, b) - median z[a, b), -h, h) with N = b - a:
