@@ -39,6 +39,7 @@ struct Machine {
   std::string cpu = "Test CPU 9000 (R) @ 2.00GHz";
   int64_t cpus = 2;
   double slowdown = 1.0;  // the whole machine (calibration and benchmarks) this much slower
+  double calib_work = 1.0;  // the calibrations' work per iteration (a redefined calibration: same rates)
 };
 
 // A commit id from a number: 40 hex digits.
@@ -63,9 +64,9 @@ json bench_file(const Machine& m, const std::map<std::string, std::vector<double
   };
   for (int i = 0; i < 3; ++i) {
     const double wobble = 1.0 + 0.001 * i;
-    row("lrb::bench::BM_calib_fma_peak", 1e7 * m.slowdown * wobble, i, 3,
+    row("lrb::bench::BM_calib_fma_peak", 1e7 * m.calib_work * m.slowdown * wobble, i, 3,
         {{"flops", 1e11 / (m.slowdown * wobble)}, {"omp_threads", 2}});
-    row("lrb::bench::BM_calib_stream_triad", 5e7 * m.slowdown * wobble, i, 3,
+    row("lrb::bench::BM_calib_stream_triad", 5e7 * m.calib_work * m.slowdown * wobble, i, 3,
         {{"bytes_per_second", 2e10 / (m.slowdown * wobble)}, {"omp_threads", 2}});
   }
   for (const auto& [name, ts] : times_ns)
@@ -560,6 +561,30 @@ TEST_F(Scratch, CalibrationNormalizationRemovesTheMachine) {
   // Normalized values are in ns at the history's typical calibration: the
   // quiet commits keep their raw times.
   EXPECT_NEAR(s.values[0][0] / s.raw[0][0], 1.0, 0.002);
+}
+
+TEST_F(Scratch, NormalizationSurvivesARedefinedCalibration) {
+  // From commit 12 on the calibrations do 1.5x the work per iteration (as
+  // this repository's be1d85e widened the FMA loop to 12 chains): their times
+  // step, their rates (FLOP/s, B/s) and the machine do not.  Normalizing by
+  // the rates leaves BM_flop and BM_mem flat; by the times both would step.
+  const size_t n = 30;
+  const auto flop = noise(n, 4), mem = noise(n, 5);
+  for (size_t c = 0; c < n; ++c) {
+    Machine m;
+    if (c >= 12) m.calib_work = 1.5;
+    add(static_cast<int>(c), {{"BM_flop", flop[c]}, {"BM_mem", mem[c]}}, m);
+  }
+  const auto a = load_and_analyze(store());
+  for (const char* name : {"BM_flop", "BM_mem"}) {
+    const auto& b = bench(a, name);
+    EXPECT_TRUE(b.analysis.change_points.empty()) << name;
+    const auto& s = a.history.benchmarks[b.series];
+    EXPECT_NEAR(s.values[20][0] / s.raw[20][0], s.values[5][0] / s.raw[5][0], 0.01) << name;
+  }
+  EXPECT_EQ(lrb::changepoint::detect(a.history.benchmarks[bench(a, "lrb::bench::BM_calib_fma_peak").series].raw)
+                .change_points.size(),
+            1u);  // the calibration's own time did step
 }
 
 TEST_F(Scratch, StepInTheMiddleIsAChangePointWithItsRange) {

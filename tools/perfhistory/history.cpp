@@ -17,22 +17,30 @@ namespace {
 
 constexpr Calib kKinds[] = {Calib::fma, Calib::triad, Calib::copy};
 
-// Median real_time of each calibration kind over a range of rows (0 = none there).
-struct CalibTimes {
-  double ns[4] = {0, 0, 0, 0};  // indexed by Calib
-  double& operator[](Calib c) { return ns[static_cast<int>(c)]; }
-  double operator[](Calib c) const { return ns[static_cast<int>(c)]; }
+// The machine's speed as each calibration measured it over a range of rows:
+// the median of its rate counter (FMA peak: "flops", STREAM: "bytes_per_second";
+// 0 = none there).  Rates, not the calibration's own time per iteration: the
+// work one iteration does is the calibration's definition, which a commit may
+// change (this repository's be1d85e made the FMA loop 12 chains wide), and a
+// time ratio across that commit would move every normalized benchmark with it.
+struct CalibRates {
+  double rate[4] = {0, 0, 0, 0};  // indexed by Calib
+  double& operator[](Calib c) { return rate[static_cast<int>(c)]; }
+  double operator[](Calib c) const { return rate[static_cast<int>(c)]; }
 };
 
-CalibTimes calibration_times(const records::BenchmarkFile& f, size_t begin, size_t end) {
-  CalibTimes t;
+const char* rate_counter(Calib c) { return c == Calib::fma ? "flops" : "bytes_per_second"; }
+
+CalibRates calibration_rates(const records::BenchmarkFile& f, size_t begin, size_t end) {
+  CalibRates t;
   for (const Calib c : kKinds) {
     std::vector<double> v;
     for (size_t i = begin; i < end; ++i) {
       const auto& r = f.runs[i];
-      if (r.type == records::RunType::iteration && !r.errored && perfcheck::calibration_kind(r.run_name) == c &&
-          r.real_ns > 0 && std::isfinite(r.real_ns))
-        v.push_back(r.real_ns);
+      if (r.type != records::RunType::iteration || r.errored || perfcheck::calibration_kind(r.run_name) != c)
+        continue;
+      const auto it = r.counters.find(rate_counter(c));
+      if (it != r.counters.end() && it->second > 0 && std::isfinite(it->second)) v.push_back(it->second);
     }
     if (!v.empty()) t[c] = stats::median(v);
   }
@@ -92,20 +100,20 @@ History load_history(const LoadOptions& o) {
 
   // Per record: the calibration medians of each source file and of the whole record.
   const size_t n = records.size();
-  std::vector<CalibTimes> whole(n);
-  std::vector<std::vector<CalibTimes>> per_source(n);
+  std::vector<CalibRates> whole(n);
+  std::vector<std::vector<CalibRates>> per_source(n);
   std::vector<std::vector<size_t>> source_of(n);  // [commit][row]: its input file
   for (size_t c = 0; c < n; ++c) {
     const auto& f = records[c].file;
-    whole[c] = calibration_times(f, 0, f.runs.size());
+    whole[c] = calibration_rates(f, 0, f.runs.size());
     size_t row = 0;
     for (const int64_t rows : records[c].meta.source_rows) {
-      per_source[c].push_back(calibration_times(f, row, row + static_cast<size_t>(rows)));
+      per_source[c].push_back(calibration_rates(f, row, row + static_cast<size_t>(rows)));
       source_of[c].insert(source_of[c].end(), static_cast<size_t>(rows), per_source[c].size() - 1);
       row += static_cast<size_t>(rows);
     }
   }
-  CalibTimes typical;
+  CalibRates typical;
   for (const Calib k : kKinds) {
     std::vector<double> v;
     for (const auto& w : whole)
@@ -173,7 +181,7 @@ History load_history(const LoadOptions& o) {
                              perfcheck::calib_name(s.normalized_by) + " is used throughout");
         break;
       }
-    // Each repetition divided by the calibration of its own input file.
+    // Each repetition scaled by the machine speed its own input file measured.
     for (size_t c = 0; c < n; ++c) {
       if (s.normalized_by == Calib::none) {
         s.values[c] = s.raw[c];
@@ -182,13 +190,14 @@ History load_history(const LoadOptions& o) {
       for (const auto& r : records[c].file.runs) {
         if (r.run_name != s.name || r.type != records::RunType::iteration || r.errored) continue;
         const size_t source = source_of[c][r.index];
-        double t = per_source[c][source][s.normalized_by];
-        if (!(t > 0)) t = whole[c][s.normalized_by];
-        if (!(t > 0))
+        double rate = per_source[c][source][s.normalized_by];
+        if (!(rate > 0)) rate = whole[c][s.normalized_by];
+        if (!(rate > 0))
           throw records::FormatError(records[c].path, "",
-                                     std::string("no ") + perfcheck::calib_benchmark(s.normalized_by) + " repetitions to normalize " +
-                                         s.name + " by");
-        s.values[c].push_back(r.real_ns * typical[s.normalized_by] / t);
+                                     std::string("no ") + perfcheck::calib_benchmark(s.normalized_by) + " repetitions with a \"" +
+                                         rate_counter(s.normalized_by) + "\" counter to normalize " + s.name + " by");
+        // Time on the typical machine: a run on a machine measured x % faster took x % less time.
+        s.values[c].push_back(r.real_ns * rate / typical[s.normalized_by]);
       }
     }
   }
