@@ -149,6 +149,24 @@ TEST(PerfCheckLib, CalibrationCancelsAMachineTwiceAsSlow) {
   EXPECT_EQ(row(compare_benchmarks(a, b, o), "BM_adam").normalized_by, Calib::fma);
 }
 
+TEST(PerfCheckLib, NormalizationUsesTheCalibrationsRatesNotTheirTimes) {
+  // The contender's commit makes one calibration iteration do 1.5x the work
+  // (its time steps, its FLOP/s and B/s do not) on the same machine, with the
+  // kernels unchanged: normalized by the rates nothing changed; by the times
+  // every kernel would look 1.5x faster.
+  const Side a = side("baseline", {file("a.json", with_calibration(kernels()), kNoiseA)});
+  records::BenchmarkFile redefined = file("b.json", with_calibration(kernels()), kNoiseB);
+  for (auto& r : redefined.runs)
+    if (calibration_kind(r.run_name) != Calib::none) r.real_ns *= 1.5, r.cpu_ns *= 1.5;
+  const Side b = side("contender", {redefined});
+  Options o;
+  o.normalize = true;
+  const BenchComparison norm = compare_benchmarks(a, b, o);
+  EXPECT_EQ(norm.unchanged, 3u);
+  EXPECT_EQ(norm.faster, 0u);
+  EXPECT_EQ(row(norm, "lrb::bench::BM_calib_fma_peak/real_time").verdict, Verdict::slower);
+}
+
 TEST(PerfCheckLib, ErrorsAndTooFewRepetitions) {
   const Side a = side("baseline", {file("a.json", kernels(), kNoiseA, 1.0, 3)});
   const Side b = side("contender", {file("b.json", kernels(1.5), kNoiseB, 1.0, 3)});

@@ -113,13 +113,19 @@ struct Side {
 Side read_side(const std::string& label, const std::vector<std::string>& paths);
 Side side_from_files(const std::string& label, std::vector<records::BenchmarkFile> files);
 
-// Median real_time of calibration `c`'s repetitions in one file (nullopt: none).
-std::optional<double> calibration_median(const records::BenchmarkFile& f, Calib c);
+// The machine's slowness as calibration `c` measured it in one file
+// (nullopt: no repetitions): 1 / the median of its rate counter (fma:
+// "flops", triad and copy: "bytes_per_second"), or the median real_time of
+// files whose calibration reports no rate.  Rates, where there are, because
+// the work of one calibration iteration is the calibration's definition, which
+// the contender's commit may change; its time ratio would then move every
+// normalized benchmark.
+std::optional<double> calibration_scale(const records::BenchmarkFile& f, Calib c);
 
 // Per-repetition values of benchmark `name` on one side, pooled over its
-// files: cpu_time or real_time in ns, or divided by the median of the
-// calibration `norm` of the same file.  Throws InputError for a time that is
-// not positive, or a file without that calibration.
+// files: cpu_time or real_time in ns, or divided by calibration_scale(norm)
+// of the same file.  Throws InputError for a time that is not positive, or a
+// file without that calibration.
 std::vector<double> side_samples(const Side& s, const std::string& name, bool cpu_time, Calib norm);
 
 // ---- compare: benchmark mode ---------------------------------------------------

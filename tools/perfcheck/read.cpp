@@ -120,12 +120,17 @@ Side read_side(const std::string& label, const std::vector<std::string>& paths) 
   return side_from_files(label, std::move(files));
 }
 
-std::optional<double> calibration_median(const records::BenchmarkFile& f, Calib c) {
-  std::vector<double> t;
-  for (const auto& r : f.runs)
-    if (r.type == records::RunType::iteration && !r.errored && calibration_kind(r.run_name) == c)
-      t.push_back(r.real_ns);
+std::optional<double> calibration_scale(const records::BenchmarkFile& f, Calib c) {
+  const char* counter = c == Calib::fma ? "flops" : "bytes_per_second";
+  std::vector<double> t, rate;
+  for (const auto& r : f.runs) {
+    if (r.type != records::RunType::iteration || r.errored || calibration_kind(r.run_name) != c) continue;
+    t.push_back(r.real_ns);
+    const auto it = r.counters.find(counter);
+    if (it != r.counters.end() && it->second > 0 && std::isfinite(it->second)) rate.push_back(it->second);
+  }
   if (t.empty()) return std::nullopt;
+  if (rate.size() == t.size()) return 1.0 / stats::median(rate);
   const double m = stats::median(t);
   if (!(m > 0.0) || !std::isfinite(m))
     throw InputError(f.path + ": " + calib_benchmark(c) + " has a non-positive median time");
@@ -145,7 +150,7 @@ std::vector<double> side_samples(const Side& s, const std::string& name, bool cp
                          " (times must be positive and finite)");
       if (norm != Calib::none) {
         if (!scale) {
-          scale = calibration_median(f, norm);
+          scale = calibration_scale(f, norm);
           if (!scale)
             throw InputError(f.path + ": has no " + calib_benchmark(norm) + " repetitions to "
                              "normalize " + name + " by (" + calib_name(norm) + " calibration); "
