@@ -222,7 +222,9 @@ TEST_F(Scratch, AddMergesFilesIntoOneRecordAndIndexesIt) {
   r.parent = sha(0);
   r.time = "2026-12-01T10:02:11+01:00";
   r.subject = "the first";
-  r.files = {write("round1.json", bench_file({}, {{"BM_mem", {100, 101, 102}}})),
+  json round1 = bench_file({}, {{"BM_mem", {100, 101, 102}}});
+  round1["context"]["executable"] = "/srv/ci/builds/abc/bench/models/bench_models";
+  r.files = {write("round1.json", round1),
              write("round2.json", bench_file({}, {{"BM_mem", {103, 104}}, {"BM_raw", {7}}}))};
   const phl::AddResult res = phl::add(r);
   EXPECT_TRUE(res.new_machine);
@@ -244,6 +246,8 @@ TEST_F(Scratch, AddMergesFilesIntoOneRecordAndIndexesIt) {
   EXPECT_EQ(e.rows, static_cast<int64_t>(res.rows));
   const ph::StoredRecord rec = ph::read_record(m, e);
   EXPECT_EQ(rec.meta.sources, (std::vector<std::string>{"round1.json", "round2.json"}));
+  // The runner's build folder is not kept: only the executable's name.
+  EXPECT_EQ(rec.file.context.raw.at("executable"), "bench_models");
   EXPECT_EQ(rec.meta.source_rows, (std::vector<int64_t>{9, 9}));
   EXPECT_EQ(rec.file.runs[6].run_name, "BM_mem");  // input order: round 1's calibrations, then its rows
   EXPECT_EQ(rec.file.runs[6].real_time, 100);

@@ -255,7 +255,13 @@ AddResult add(const AddRequest& req) {
   ph::parent_order(index, index_path);  // the new index must still be one line (no cycle)
 
   if (result.new_machine) ph::write_machine_file(m.dir, m.machine);
-  ph::write_record(m.dir, inputs[0].file.context.raw, meta, rows);
+  // The record keeps the executable's name, not the directory it ran from: a
+  // build folder of one runner (a temp dir, a CI workspace) means nothing to
+  // the next reader of a store that is shared and committed.
+  json context = inputs[0].file.context.raw;
+  if (context.is_object() && context.contains("executable") && context["executable"].is_string())
+    context["executable"] = fs::path(context["executable"].get<std::string>()).filename().string();
+  ph::write_record(m.dir, context, meta, rows);
   ph::write_index_file(m.dir, index);
   result.machine = m.machine.id;
   result.record = (m.dir / entry.file).string();
