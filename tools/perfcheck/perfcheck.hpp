@@ -69,6 +69,9 @@ enum class Format { text, markdown, json };
 enum class Calib { none, fma, triad, copy };
 const char* calib_name(Calib c);       // "fma", "triad", "copy", "none"
 const char* calib_benchmark(Calib c);  // "BM_calib_fma_peak", ... ("" for none)
+// The counter that holds a calibration's measured rate: "flops" (fma),
+// "bytes_per_second" (triad, copy).
+const char* calib_rate_counter(Calib c);
 // The calibration a benchmark name is ("lrb::bench::BM_calib_fma_peak/real_time" -> fma).
 Calib calibration_kind(std::string_view name);
 

@@ -54,6 +54,8 @@ const char* calib_benchmark(Calib c) {
   return "";
 }
 
+const char* calib_rate_counter(Calib c) { return c == Calib::fma ? "flops" : "bytes_per_second"; }
+
 Calib calibration_kind(std::string_view name) {
   std::string_view base = name.substr(0, name.find('/'));
   if (const size_t ns = base.rfind("::"); ns != std::string_view::npos) base = base.substr(ns + 2);
@@ -121,7 +123,7 @@ Side read_side(const std::string& label, const std::vector<std::string>& paths) 
 }
 
 std::optional<double> calibration_scale(const records::BenchmarkFile& f, Calib c) {
-  const char* counter = c == Calib::fma ? "flops" : "bytes_per_second";
+  const char* counter = calib_rate_counter(c);
   std::vector<double> t, rate;
   for (const auto& r : f.runs) {
     if (r.type != records::RunType::iteration || r.errored || calibration_kind(r.run_name) != c) continue;

@@ -29,8 +29,6 @@ struct CalibRates {
   double operator[](Calib c) const { return rate[static_cast<int>(c)]; }
 };
 
-const char* rate_counter(Calib c) { return c == Calib::fma ? "flops" : "bytes_per_second"; }
-
 CalibRates calibration_rates(const records::BenchmarkFile& f, size_t begin, size_t end) {
   CalibRates t;
   for (const Calib c : kKinds) {
@@ -39,7 +37,7 @@ CalibRates calibration_rates(const records::BenchmarkFile& f, size_t begin, size
       const auto& r = f.runs[i];
       if (r.type != records::RunType::iteration || r.errored || perfcheck::calibration_kind(r.run_name) != c)
         continue;
-      const auto it = r.counters.find(rate_counter(c));
+      const auto it = r.counters.find(perfcheck::calib_rate_counter(c));
       if (it != r.counters.end() && it->second > 0 && std::isfinite(it->second)) v.push_back(it->second);
     }
     if (!v.empty()) t[c] = stats::median(v);
@@ -195,7 +193,7 @@ History load_history(const LoadOptions& o) {
         if (!(rate > 0))
           throw records::FormatError(records[c].path, "",
                                      std::string("no ") + perfcheck::calib_benchmark(s.normalized_by) + " repetitions with a \"" +
-                                         rate_counter(s.normalized_by) + "\" counter to normalize " + s.name + " by");
+                                         perfcheck::calib_rate_counter(s.normalized_by) + "\" counter to normalize " + s.name + " by");
         // Time on the typical machine: a run on a machine measured x % faster took x % less time.
         s.values[c].push_back(r.real_ns * rate / typical[s.normalized_by]);
       }
