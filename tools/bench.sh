@@ -6,6 +6,8 @@
 # Then a thread sweep of the model kernels and the calibration (1, 2, 4, ...
 # up to the core count, via OMP_NUM_THREADS) into OUT/threads/t<N>/, for the
 # report's throughput-vs-threads and roofline figures (--no-sweep skips it).
+# The count the first pass already ran at (OMP_NUM_THREADS, else every core)
+# is copied from it, not measured twice: on 2 cores that is half the sweep.
 set -euo pipefail
 build=build out=results/bench reps=9 filter=. sweep=1 min_time=0.5
 while [ $# -gt 0 ]; do
@@ -37,9 +39,15 @@ if [ "$sweep" = 1 ] && [ -x "$models" ]; then
   cores=$(nproc) counts=""
   for ((t = 1; t < cores; t *= 2)); do counts+="$t "; done
   counts+="$cores"
+  measured=${OMP_NUM_THREADS:-$cores}
   for t in $counts; do
-    echo "== bench_models, OMP_NUM_THREADS=$t" >&2
     mkdir -p "$out/threads/t$t"
+    if [ "$t" = "$measured" ] && [ -f "$out/bench_models.json" ]; then
+      echo "== bench_models, OMP_NUM_THREADS=$t: the first pass's" >&2
+      cp "$out/bench_models.json" "$out/threads/t$t/bench_models.json"
+      continue
+    fi
+    echo "== bench_models, OMP_NUM_THREADS=$t" >&2
     OMP_NUM_THREADS=$t "$models" --benchmark_filter="$filter" --benchmark_repetitions="$(( reps < 3 ? reps : 3 ))" \
       --benchmark_min_time="$min_time" \
       --benchmark_display_aggregates_only=true \

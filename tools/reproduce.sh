@@ -10,9 +10,12 @@
 #   2. the trajectory study of the optimizers and schedules on the built-in
 #      problems (tutorial 002's regression; Rosenbrock and an ill-conditioned
 #      quadratic for tutorial 000's overview) and its gnuplot figures;
-#   3. throughput benchmarks (tools/bench.sh: 3 repetitions, quick: 1, with
-#      the thread sweep) into RESULTS/bench unless it already holds some,
-#      for the report's throughput-vs-threads, roofline and bandwidth figures;
+#   3. throughput benchmarks (tools/bench.sh: 3 repetitions of 0.2 s each,
+#      quick: 1 of 0.05 s, with the thread sweep) into RESULTS/bench unless it
+#      already holds some, for the report's throughput-vs-threads, roofline
+#      and bandwidth figures (medians for figures: 0.2 s repetitions spread
+#      as little as 0.5 s ones, 3.6-7.7 % vs 4.9-5.8 % median CV, in 2 min
+#      instead of 5.5; `make bench` keeps 9 x 0.5 s for regression checks);
 #   4. the report (`lrbench report`): RESULTS/report/index.html + figures/.
 # Finished results are kept: a suite run is never recomputed (content
 # addresses), a trace CSV only when its command line changed.
@@ -113,7 +116,7 @@ if compgen -G "$results/bench/*.json" >/dev/null; then
   echo "reproduce: benchmarks kept in $results/bench (delete it to measure again)"
 else
   echo "reproduce: benchmarks -> $results/bench"
-  if [ "$quick" = 1 ]; then bench_args=(--repetitions 1 --min-time 0.05); else bench_args=(--repetitions 3); fi
+  if [ "$quick" = 1 ]; then bench_args=(--repetitions 1 --min-time 0.05); else bench_args=(--repetitions 3 --min-time 0.2); fi
   tools/bench.sh --build "$build" --out "$results/bench" "${bench_args[@]}" 2>&1 | grep -E '^(==|wrote)' || true
 fi
 echo "reproduce: report -> $results/report"
