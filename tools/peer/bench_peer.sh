@@ -31,7 +31,9 @@ echo "== optimizer step: PyTorch ($threads threads)" >&2
 # (three lrbench runs followed by three PyTorch ones measured 16x here, one
 # rerun minutes later 27x).
 echo "== cnn001 training: lrbench vs PyTorch ($threads threads)" >&2
-rate() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["samples_per_second"])' "$1"; }
+field() {  # field FILE KEY...: a value of a JSON file (nested keys in order)
+  /usr/bin/python3 -c 'import functools,json,sys; print(functools.reduce(lambda v, k: v[k], sys.argv[2:], json.load(open(sys.argv[1]))))' "$@"
+}
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 {
   echo
@@ -46,15 +48,15 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print NR % 2 ? 
         --seed "$rep" --quiet --out "$out/cnn001_b${batch}_r${rep}.json"
       /usr/bin/python3 tools/peer/train_peer.py --mode throughput --batch "$batch" --threads "$threads" \
         --steps 300 --reps 1 --seed "$rep" > "$out/cnn001_b${batch}_peer_r${rep}.json"
-      ours+=("$(rate "$out/cnn001_b${batch}_r${rep}.json")")
-      theirs+=("$(rate "$out/cnn001_b${batch}_peer_r${rep}.json")")
+      ours+=("$(field "$out/cnn001_b${batch}_r${rep}.json" samples_per_second)")
+      theirs+=("$(field "$out/cnn001_b${batch}_peer_r${rep}.json" samples_per_second)")
       ratios+=("$(awk -v o="${ours[-1]}" -v t="${theirs[-1]}" 'BEGIN {printf "%.2f", o / t}')")
     done
     awk -v b="$batch" -v o="$(median "${ours[@]}")" -v t="$(median "${theirs[@]}")" \
         -v r="$(median "${ratios[@]}")" -v all="${ratios[*]}" \
         'BEGIN {printf "| Adam, Keras init | %d | %.0f | %.0f | %.2fx | %s |\n", b, o, t, r, all}'
   done
-  isa=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["provenance"]["isa"])' "$out/cnn001_b32_r1.json")
+  isa=$(field "$out/cnn001_b32_r1.json" provenance isa)
   echo
   echo "lrbench kernels: $isa (\`--isa\`/LRBENCH_ISA; the same bits on every path); 3 pairs each, lrbench and PyTorch alternating, medians."
 } | tee "$out/cnn001_vs_pytorch.md"

@@ -74,6 +74,14 @@ const char* calib_benchmark(Calib c);  // "BM_calib_fma_peak", ... ("" for none)
 const char* calib_rate_counter(Calib c);
 // The calibration a benchmark name is ("lrb::bench::BM_calib_fma_peak/real_time" -> fma).
 Calib calibration_kind(std::string_view name);
+// r is a repetition of calibration c (an iteration row that did not error).
+bool is_calib_repetition(const records::BenchmarkRun& r, Calib c);
+// That repetition's measured rate (its calib_rate_counter), when positive and finite.
+std::optional<double> calib_rate(const records::BenchmarkRun& r, Calib c);
+// The rates of calibration c's repetitions among rows [begin, end) of f
+// (every row by default), in row order.
+std::vector<double> calib_rates(const records::BenchmarkFile& f, Calib c, size_t begin = 0,
+                                size_t end = SIZE_MAX);
 
 // The calibration a benchmark's user counters call for: "flops" -> fma (a
 // compute-bound kernel), "bytes_per_second" -> triad (memory-bound), else none.

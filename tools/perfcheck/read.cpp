@@ -64,6 +64,24 @@ Calib calibration_kind(std::string_view name) {
   return Calib::none;
 }
 
+bool is_calib_repetition(const records::BenchmarkRun& r, Calib c) {
+  return r.type == records::RunType::iteration && !r.errored && calibration_kind(r.run_name) == c;
+}
+
+std::optional<double> calib_rate(const records::BenchmarkRun& r, Calib c) {
+  const auto it = r.counters.find(calib_rate_counter(c));
+  if (it == r.counters.end() || !(it->second > 0) || !std::isfinite(it->second)) return std::nullopt;
+  return it->second;
+}
+
+std::vector<double> calib_rates(const records::BenchmarkFile& f, Calib c, size_t begin, size_t end) {
+  std::vector<double> v;
+  for (size_t i = begin; i < std::min(end, f.runs.size()); ++i)
+    if (is_calib_repetition(f.runs[i], c))
+      if (const auto rate = calib_rate(f.runs[i], c)) v.push_back(*rate);
+  return v;
+}
+
 // ---- benchmark files -----------------------------------------------------------------------
 
 std::string Side::paths() const {
@@ -123,13 +141,11 @@ Side read_side(const std::string& label, const std::vector<std::string>& paths) 
 }
 
 std::optional<double> calibration_scale(const records::BenchmarkFile& f, Calib c) {
-  const char* counter = calib_rate_counter(c);
   std::vector<double> t, rate;
   for (const auto& r : f.runs) {
-    if (r.type != records::RunType::iteration || r.errored || calibration_kind(r.run_name) != c) continue;
+    if (!is_calib_repetition(r, c)) continue;
     t.push_back(r.real_ns);
-    const auto it = r.counters.find(counter);
-    if (it != r.counters.end() && it->second > 0 && std::isfinite(it->second)) rate.push_back(it->second);
+    if (const auto v = calib_rate(r, c)) rate.push_back(*v);
   }
   if (t.empty()) return std::nullopt;
   if (rate.size() == t.size()) return 1.0 / stats::median(rate);

@@ -32,14 +32,7 @@ struct CalibRates {
 CalibRates calibration_rates(const records::BenchmarkFile& f, size_t begin, size_t end) {
   CalibRates t;
   for (const Calib c : kKinds) {
-    std::vector<double> v;
-    for (size_t i = begin; i < end; ++i) {
-      const auto& r = f.runs[i];
-      if (r.type != records::RunType::iteration || r.errored || perfcheck::calibration_kind(r.run_name) != c)
-        continue;
-      const auto it = r.counters.find(perfcheck::calib_rate_counter(c));
-      if (it != r.counters.end() && it->second > 0 && std::isfinite(it->second)) v.push_back(it->second);
-    }
+    const std::vector<double> v = perfcheck::calib_rates(f, c, begin, end);
     if (!v.empty()) t[c] = stats::median(v);
   }
   return t;

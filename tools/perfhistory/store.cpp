@@ -60,17 +60,6 @@ Input read_input(const std::string& path, const std::optional<std::string>& cpu_
   return in;
 }
 
-// Median of `counter` over the non-errored repetitions of calibration `c`.
-std::vector<double> counter_values(const records::BenchmarkFile& f, perfcheck::Calib c, const char* counter) {
-  std::vector<double> v;
-  for (const auto& r : f.runs) {
-    if (r.type != records::RunType::iteration || r.errored || perfcheck::calibration_kind(r.run_name) != c) continue;
-    const auto it = r.counters.find(counter);
-    if (it != r.counters.end() && it->second > 0 && std::isfinite(it->second)) v.push_back(it->second);
-  }
-  return v;
-}
-
 std::string rates(const ph::MachineCalibration& c) {
   return fmt::format("FMA peak {:.4g} FLOP/s, triad {:.4g} B/s", c.fma_peak_flops, c.stream_triad_bytes_per_second);
 }
@@ -136,12 +125,13 @@ AddResult add(const AddRequest& req) {
                                      req.files[0] + "'s " + ph::canonical_identity(inputs[0].identity) +
                                      ": the files come from different machines (record each machine's runs "
                                      "separately)");
+  std::vector<std::vector<double>> fma_of, triad_of;  // per input file
   std::vector<double> fma, triad;
   for (const auto& in : inputs) {
-    const auto a = counter_values(in.file, perfcheck::Calib::fma, "flops");
-    const auto b = counter_values(in.file, perfcheck::Calib::triad, "bytes_per_second");
-    fma.insert(fma.end(), a.begin(), a.end());
-    triad.insert(triad.end(), b.begin(), b.end());
+    fma_of.push_back(perfcheck::calib_rates(in.file, perfcheck::Calib::fma));
+    triad_of.push_back(perfcheck::calib_rates(in.file, perfcheck::Calib::triad));
+    fma.insert(fma.end(), fma_of.back().begin(), fma_of.back().end());
+    triad.insert(triad.end(), triad_of.back().begin(), triad_of.back().end());
   }
   if (fma.empty() || triad.empty()) {
     std::string files;
@@ -154,8 +144,8 @@ AddResult add(const AddRequest& req) {
   const ph::MachineCalibration calib{stats::median(fma), stats::median(triad)};
   // The files of one record were measured on one machine in one session.
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const auto a = counter_values(inputs[i].file, perfcheck::Calib::fma, "flops");
-    const auto b = counter_values(inputs[i].file, perfcheck::Calib::triad, "bytes_per_second");
+    const auto& a = fma_of[i];
+    const auto& b = triad_of[i];
     const ph::MachineCalibration own{a.empty() ? calib.fma_peak_flops : stats::median(a),
                                      b.empty() ? calib.stream_triad_bytes_per_second : stats::median(b)};
     if (!ph::calibration_matches(calib, own, tolerance))
